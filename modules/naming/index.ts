@@ -1,0 +1,2 @@
+export * from "./physical-name";
+export * from "./tags";
