@@ -1,0 +1,366 @@
+import { Random } from "./random";
+
+/** A trade as producers put it on the stream. `ts` is ISO-8601 or epoch milliseconds, as both occur. */
+export interface Tick {
+  readonly symbol: string;
+  readonly price: number;
+  readonly size: number;
+  readonly ts: string | number;
+  readonly tradeId: string;
+}
+
+/** The ways a record can be malformed. Bad base64 cannot be produced through PutRecords. */
+export const FAULT_KINDS = [
+  "bad-json",
+  "negative-price",
+  "zero-size",
+  "missing-symbol",
+  "bad-ts",
+  "mixed-array",
+] as const;
+
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Fault kinds that break one tick's schema, as opposed to the whole record. */
+const SCHEMA_FAULTS = ["negative-price", "zero-size", "missing-symbol", "bad-ts"] as const;
+
+type SchemaFault = (typeof SCHEMA_FAULTS)[number];
+
+export type RecordKind = "tick" | "tick-array" | FaultKind;
+
+/** One Kinesis record of the synthetic market, with what the pipeline must make of it. */
+export interface MarketRecord {
+  readonly partitionKey: string;
+  /** The record's payload exactly as it is put on the stream. */
+  readonly data: string;
+  readonly kind: RecordKind;
+  /** The ticks that must end up in bars. */
+  readonly validTicks: readonly Tick[];
+  /** Tick payloads the decoder must reject; an unparsable record counts as one. */
+  readonly malformedTicks: number;
+  /**
+   * A valid tick whose timestamp is strictly later than every earlier tick of its symbol, so seeing
+   * the symbol's latest bar reach that timestamp proves this tick was applied.
+   */
+  readonly probe?: Tick;
+}
+
+export interface SymbolProfile {
+  readonly symbol: string;
+  /** Price at the start of the run, in USD. */
+  readonly referencePrice: number;
+  /** Annualised volatility of the geometric Brownian motion, e.g. 0.25 for 25%. */
+  readonly volatility: number;
+  /** Half of the quoted spread in basis points: trades print at bid or ask around the mid. */
+  readonly halfSpreadBps: number;
+  /** Relative share of the trading activity. */
+  readonly activity: number;
+}
+
+export interface MarketConfig {
+  readonly seed: number;
+  readonly symbolCount: number;
+  /** Fraction (0..1) of records that are malformed. */
+  readonly faultFraction: number;
+  /** Timestamp of the first tick, in epoch milliseconds. */
+  readonly startMs: number;
+  /** Ticks per second of market time; tick timestamps advance by 1/rate seconds each. */
+  readonly ticksPerSecond: number;
+  /** Fraction of well-formed records that carry an array of ticks. @default - 0.1 */
+  readonly arrayRecordFraction?: number;
+}
+
+const WELL_KNOWN: ReadonlyArray<readonly [string, number, number]> = [
+  ["AAPL", 189.5, 0.24],
+  ["MSFT", 415.2, 0.22],
+  ["NVDA", 121.4, 0.52],
+  ["AMZN", 182.3, 0.3],
+  ["GOOGL", 166.8, 0.28],
+  ["META", 492.1, 0.36],
+  ["TSLA", 241.7, 0.58],
+  ["BRK.B", 412.5, 0.16],
+  ["JPM", 201.3, 0.21],
+  ["V", 276.4, 0.18],
+  ["UNH", 522.9, 0.24],
+  ["XOM", 114.6, 0.23],
+  ["JNJ", 155.2, 0.15],
+  ["WMT", 68.4, 0.17],
+  ["MA", 458.7, 0.19],
+  ["PG", 165.9, 0.14],
+  ["HD", 361.2, 0.22],
+  ["CVX", 154.8, 0.24],
+  ["LLY", 801.5, 0.33],
+  ["ABBV", 171.3, 0.22],
+  ["MRK", 124.9, 0.2],
+  ["KO", 62.3, 0.13],
+  ["PEP", 169.7, 0.15],
+  ["AVGO", 158.6, 0.45],
+  ["COST", 851.4, 0.2],
+  ["ORCL", 139.8, 0.3],
+  ["ADBE", 519.6, 0.34],
+  ["CRM", 268.2, 0.33],
+  ["NFLX", 648.9, 0.38],
+  ["AMD", 151.2, 0.5],
+  ["INTC", 30.4, 0.45],
+  ["CSCO", 49.8, 0.19],
+  ["QCOM", 170.1, 0.36],
+  ["TXN", 194.7, 0.26],
+  ["IBM", 189.9, 0.22],
+  ["BAC", 38.2, 0.26],
+  ["WFC", 58.1, 0.27],
+  ["GS", 468.3, 0.27],
+  ["DIS", 95.6, 0.29],
+  ["NKE", 84.7, 0.31],
+];
+
+/** Trading seconds in a year (252 sessions of 6.5 hours): the time unit of annualised volatility. */
+const TRADING_YEAR_MS = 252 * 6.5 * 3600 * 1000;
+const ANNUAL_DRIFT = 0.06;
+const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/** Builds the symbol universe: the well-known names first, then generated tickers. */
+export function buildSymbols(count: number, random: Random): SymbolProfile[] {
+  const profiles: SymbolProfile[] = WELL_KNOWN.slice(0, count).map(
+    ([symbol, referencePrice, volatility], rank) => ({
+      symbol,
+      referencePrice,
+      volatility,
+      halfSpreadBps: 0.5 + rank * 0.05,
+      activity: 1 / Math.pow(rank + 1, 0.8),
+    }),
+  );
+  const taken = new Set(profiles.map((profile) => profile.symbol));
+  while (profiles.length < count) {
+    const length = random.int(3, 4);
+    let symbol = "";
+    for (let i = 0; i < length; i += 1) {
+      symbol += LETTERS[random.int(0, LETTERS.length - 1)];
+    }
+    if (taken.has(symbol)) {
+      continue;
+    }
+    taken.add(symbol);
+    const rank = profiles.length;
+    const price = Math.exp(Math.log(40) + random.normal());
+    profiles.push({
+      symbol,
+      referencePrice: roundCents(Math.min(900, Math.max(2, price))),
+      volatility: random.uniform(0.25, 0.9),
+      halfSpreadBps: random.uniform(3, 15),
+      activity: 1 / Math.pow(rank + 1, 0.8),
+    });
+  }
+  return profiles;
+}
+
+function roundCents(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+interface SymbolState {
+  readonly profile: SymbolProfile;
+  mid: number;
+  lastTsMs: number;
+}
+
+/**
+ * A seeded synthetic market: mid prices follow a geometric Brownian motion per symbol, trades print
+ * at the bid or the ask, sizes are mostly round lots with odd lots and a heavy tail of blocks, and
+ * busy names trade more often. The same config always yields the same records.
+ */
+export class SyntheticMarket {
+  readonly symbols: readonly SymbolProfile[];
+  private readonly random: Random;
+  private readonly states: SymbolState[];
+  private readonly cumulativeActivity: number[];
+  private readonly arrayRecordFraction: number;
+  private tickIndex = 0;
+  private nextTradeId = 1;
+
+  constructor(private readonly config: MarketConfig) {
+    if (!Number.isInteger(config.symbolCount) || config.symbolCount < 1) {
+      throw new Error(`symbolCount must be a positive whole number, got ${config.symbolCount}.`);
+    }
+    if (!(config.faultFraction >= 0 && config.faultFraction <= 1)) {
+      throw new Error(`faultFraction must be between 0 and 1, got ${config.faultFraction}.`);
+    }
+    if (!(config.ticksPerSecond > 0)) {
+      throw new Error(`ticksPerSecond must be positive, got ${config.ticksPerSecond}.`);
+    }
+    this.random = new Random(config.seed);
+    this.symbols = buildSymbols(config.symbolCount, this.random);
+    this.states = this.symbols.map((profile) => ({
+      profile,
+      mid: profile.referencePrice,
+      lastTsMs: Number.NEGATIVE_INFINITY,
+    }));
+    let total = 0;
+    this.cumulativeActivity = this.symbols.map((profile) => (total += profile.activity));
+    this.arrayRecordFraction = config.arrayRecordFraction ?? 0.1;
+  }
+
+  /** Ticks (well-formed or not) generated so far; market time is `startMs + ticks / rate`. */
+  get ticksGenerated(): number {
+    return this.tickIndex;
+  }
+
+  /** The market time of the next tick, in epoch milliseconds. */
+  get nextTickTimeMs(): number {
+    return this.timeOf(this.tickIndex);
+  }
+
+  next(): MarketRecord {
+    const state = this.pickSymbol();
+    if (this.config.faultFraction > 0 && this.random.chance(this.config.faultFraction)) {
+      return this.faultyRecord(state, this.random.pick(FAULT_KINDS));
+    }
+    if (this.random.chance(this.arrayRecordFraction)) {
+      const count = this.random.int(2, 8);
+      const ticks: Tick[] = [];
+      let probe: Tick | undefined;
+      for (let i = 0; i < count; i += 1) {
+        const { tick, strictlyLater } = this.trade(state);
+        ticks.push(tick);
+        probe = strictlyLater ? tick : probe;
+      }
+      return this.record(state, JSON.stringify(ticks), "tick-array", ticks, 0, probe);
+    }
+    const { tick, strictlyLater } = this.trade(state);
+    return this.record(
+      state,
+      JSON.stringify(tick),
+      "tick",
+      [tick],
+      0,
+      strictlyLater ? tick : undefined,
+    );
+  }
+
+  private record(
+    state: SymbolState,
+    data: string,
+    kind: RecordKind,
+    validTicks: Tick[],
+    malformedTicks: number,
+    probe?: Tick,
+  ): MarketRecord {
+    const record: MarketRecord = {
+      partitionKey: state.profile.symbol,
+      data,
+      kind,
+      validTicks,
+      malformedTicks,
+    };
+    return probe ? { ...record, probe } : record;
+  }
+
+  private timeOf(index: number): number {
+    return this.config.startMs + Math.floor((index * 1000) / this.config.ticksPerSecond);
+  }
+
+  private pickSymbol(): SymbolState {
+    const total = this.cumulativeActivity[this.cumulativeActivity.length - 1] ?? 1;
+    const target = this.random.next() * total;
+    let low = 0;
+    let high = this.cumulativeActivity.length - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((this.cumulativeActivity[middle] ?? 0) > target) {
+        high = middle;
+      } else {
+        low = middle + 1;
+      }
+    }
+    return this.states[low];
+  }
+
+  /** Advances the symbol's mid to the next tick's time and prints a trade at the bid or the ask. */
+  private trade(state: SymbolState): { tick: Tick; strictlyLater: boolean } {
+    const tsMs = this.timeOf(this.tickIndex);
+    this.tickIndex += 1;
+    const { volatility, halfSpreadBps } = state.profile;
+    if (Number.isFinite(state.lastTsMs) && tsMs > state.lastTsMs) {
+      const years = (tsMs - state.lastTsMs) / TRADING_YEAR_MS;
+      const shock = volatility * Math.sqrt(years) * this.random.normal();
+      state.mid *= Math.exp((ANNUAL_DRIFT - (volatility * volatility) / 2) * years + shock);
+    }
+    const strictlyLater = tsMs > state.lastTsMs;
+    state.lastTsMs = tsMs;
+    const halfSpread = Math.max(0.005, (state.mid * halfSpreadBps) / 10_000);
+    const side = this.random.chance(0.5) ? 1 : -1;
+    const price = Math.max(0.01, roundCents(state.mid + side * halfSpread));
+    const tick: Tick = {
+      symbol: state.profile.symbol,
+      price,
+      size: this.size(),
+      ts: this.random.chance(0.5) ? new Date(tsMs).toISOString() : tsMs,
+      tradeId: `T${String(this.nextTradeId).padStart(10, "0")}`,
+    };
+    this.nextTradeId += 1;
+    return { tick, strictlyLater };
+  }
+
+  /** Mostly round lots (multiples of 100), some odd lots, and a heavy (Pareto) tail of blocks. */
+  private size(): number {
+    const draw = this.random.next();
+    if (draw < 0.75) {
+      return 100 * this.random.geometric(0.45);
+    }
+    if (draw < 0.92) {
+      return this.random.int(1, 99);
+    }
+    return Math.min(250_000, Math.round(this.random.pareto(500, 1.3) / 100) * 100);
+  }
+
+  /** A well-formed tick turned into one that fails the schema in one specific way. */
+  private brokenTick(state: SymbolState, kind: SchemaFault): Record<string, unknown> {
+    const { tick } = this.trade(state);
+    switch (kind) {
+      case "negative-price":
+        return { ...tick, price: -tick.price };
+      case "zero-size":
+        return { ...tick, size: 0 };
+      case "missing-symbol": {
+        const withoutSymbol: Record<string, unknown> = { ...tick };
+        delete withoutSymbol.symbol;
+        return withoutSymbol;
+      }
+      case "bad-ts":
+        return { ...tick, ts: this.random.pick(["yesterday", "2024-13-01T09:30:00Z", "", true]) };
+    }
+  }
+
+  private faultyRecord(state: SymbolState, kind: FaultKind): MarketRecord {
+    switch (kind) {
+      case "bad-json": {
+        const { tick } = this.trade(state);
+        const text = JSON.stringify(tick);
+        // A record cut short mid-way, as a producer that crashed half-way through a write leaves it.
+        const cut = this.random.int(1, text.length - 2);
+        return this.record(state, text.slice(0, cut), kind, [], 1);
+      }
+      case "mixed-array": {
+        const count = this.random.int(3, 6);
+        const badCount = this.random.int(1, Math.min(2, count - 1));
+        const badPositions = new Set<number>();
+        while (badPositions.size < badCount) {
+          badPositions.add(this.random.int(0, count - 1));
+        }
+        const entries: unknown[] = [];
+        const good: Tick[] = [];
+        for (let i = 0; i < count; i += 1) {
+          if (badPositions.has(i)) {
+            entries.push(this.brokenTick(state, this.random.pick(SCHEMA_FAULTS)));
+          } else {
+            const { tick } = this.trade(state);
+            entries.push(tick);
+            good.push(tick);
+          }
+        }
+        return this.record(state, JSON.stringify(entries), kind, good, badCount);
+      }
+      default:
+        return this.record(state, JSON.stringify(this.brokenTick(state, kind)), kind, [], 1);
+    }
+  }
+}
