@@ -1,0 +1,174 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import type { EnvironmentSettings } from "../config/settings";
+import type { Namer } from "../naming/physical-name";
+import { iteratorAgeAlarm } from "./alarms";
+import { AnalyticsApi } from "./analytics-api";
+import { allow, writeArchiveStatement } from "./iam";
+import type { FunctionService } from "./runtime";
+import { StreamConsumerFunction } from "./stream-consumer-function";
+
+/**
+ * What the processor's code calls on the table: one consistent BatchGetItem round for the touched
+ * bars, a GetItem re-read after a lost conditional write, and one conditional PutItem per bar.
+ */
+export const PROCESSOR_TABLE_ACTIONS = [
+  "dynamodb:BatchGetItem",
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+] as const;
+
+/** Freshness is the desk's requirement: ticks visible within a second, so the processor's lag alarm is at 1,000 ms. */
+export const PROCESSOR_ITERATOR_AGE_THRESHOLD_MS = 1000;
+
+/**
+ * The archiver batches for up to 5 s, so seconds of lag are normal; five minutes of it means it is
+ * falling behind, with time to act before records reach the one-hour age limit and go to its DLQ.
+ */
+export const ARCHIVER_ITERATOR_AGE_THRESHOLD_MS = 300_000;
+
+/** Bigger objects, fewer PUTs: the archive is not latency-sensitive. */
+export const ARCHIVER_BATCHING_WINDOW_SECONDS = 5;
+
+export interface MarketFunctionsArgs {
+  readonly settings: EnvironmentSettings;
+  /** Builds this deployment's physical names (`namerFor({ environment, region, suffix })`). */
+  readonly namer: Namer;
+  /** The market-data stream both consumers read. */
+  readonly streamArn: pulumi.Input<string>;
+  /** The bars table: the processor writes it, the API reads it. */
+  readonly tableArn: pulumi.Input<string>;
+  readonly tableName: pulumi.Input<string>;
+  /** The raw archive; the archiver writes under `raw/` only. */
+  readonly bucketArn: pulumi.Input<string>;
+  readonly bucketName: pulumi.Input<string>;
+  /** The processor's dead-letter queue (`market-processor-dlq`). */
+  readonly processorDeadLetterQueueArn: pulumi.Input<string>;
+  /** The archiver's dead-letter queue (`market-archiver-dlq`). */
+  readonly archiverDeadLetterQueueArn: pulumi.Input<string>;
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** The functions' security group. */
+  readonly securityGroupId: pulumi.Input<string>;
+  readonly alarmTopicArn: pulumi.Input<string>;
+  /** Tags besides the standard ones, which they cannot override. @default - the standard tags only */
+  readonly additionalTags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The platform's three functions: market-processor (stream -> bars, enhanced fan-out),
+ * market-archiver (stream -> raw archive, shared throughput) and analytics-api (Function URL).
+ */
+export class MarketFunctions extends pulumi.ComponentResource {
+  public readonly functionNames: Readonly<Record<FunctionService, pulumi.Output<string>>>;
+  public readonly functionArns: Readonly<Record<FunctionService, pulumi.Output<string>>>;
+  public readonly roleArns: Readonly<Record<FunctionService, pulumi.Output<string>>>;
+  public readonly logGroupNames: Readonly<Record<FunctionService, pulumi.Output<string>>>;
+  /** What each consumer's mapping reads: the processor's enhanced fan-out consumer, the archiver's stream. */
+  public readonly eventSourceArns: Readonly<
+    Record<"market-processor" | "market-archiver", pulumi.Output<string>>
+  >;
+  /** The analytics API's Function URL (IAM auth). */
+  public readonly analyticsApiUrl: pulumi.Output<string>;
+  public readonly alarmNames: pulumi.Output<string>[];
+
+  constructor(name: string, args: MarketFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("trading:compute:MarketFunctions", name, {}, opts);
+    const { settings, namer } = args;
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const shared = {
+      settings,
+      namer,
+      accountId,
+      privateSubnetIds: args.privateSubnetIds,
+      securityGroupId: args.securityGroupId,
+      alarmTopicArn: args.alarmTopicArn,
+      additionalTags: args.additionalTags,
+    };
+
+    const processor = new StreamConsumerFunction(
+      `${name}-market-processor`,
+      {
+        ...shared,
+        service: "market-processor",
+        description: "Merges ticks from the market-data stream into 1-minute bars in DynamoDB",
+        environmentVariables: {
+          TABLE_NAME: args.tableName,
+          BAR_TTL_DAYS: String(settings.table.barRetentionDays),
+        },
+        streamArn: args.streamArn,
+        deadLetterQueueArn: args.processorDeadLetterQueueArn,
+        readMode: "enhanced-fan-out",
+        maximumBatchingWindowSeconds: 0,
+        sinkAccess: [allow("ReadAndWriteBars", PROCESSOR_TABLE_ACTIONS, args.tableArn)],
+        iteratorAgeAlarm: iteratorAgeAlarm(
+          PROCESSOR_ITERATOR_AGE_THRESHOLD_MS,
+          "The processor has been more than 1,000 ms behind the stream for 3 minutes: bars are stale for the desk. Check its Errors, Throttles and Duration, the table's throttling, and the stream's incoming bytes against shard capacity.",
+        ),
+      },
+      { parent: this },
+    );
+
+    const archiver = new StreamConsumerFunction(
+      `${name}-market-archiver`,
+      {
+        ...shared,
+        service: "market-archiver",
+        description: "Writes raw records from the market-data stream to the S3 archive",
+        environmentVariables: { BUCKET_NAME: args.bucketName },
+        streamArn: args.streamArn,
+        deadLetterQueueArn: args.archiverDeadLetterQueueArn,
+        readMode: "shared-throughput",
+        maximumBatchingWindowSeconds: ARCHIVER_BATCHING_WINDOW_SECONDS,
+        sinkAccess: [writeArchiveStatement(args.bucketArn)],
+        iteratorAgeAlarm: iteratorAgeAlarm(
+          ARCHIVER_ITERATOR_AGE_THRESHOLD_MS,
+          "The archiver has been more than 5 minutes behind the stream for 3 minutes; records older than 1 hour go to its dead-letter queue instead of the archive. Check its Errors, Throttles and Duration, and S3 errors in its log group.",
+        ),
+      },
+      { parent: this },
+    );
+
+    const api = new AnalyticsApi(
+      `${name}-analytics-api`,
+      { ...shared, tableArn: args.tableArn, tableName: args.tableName },
+      { parent: this },
+    );
+
+    this.functionNames = {
+      "market-processor": processor.functionName,
+      "market-archiver": archiver.functionName,
+      "analytics-api": api.functionName,
+    };
+    this.functionArns = {
+      "market-processor": processor.functionArn,
+      "market-archiver": archiver.functionArn,
+      "analytics-api": api.functionArn,
+    };
+    this.roleArns = {
+      "market-processor": processor.roleArn,
+      "market-archiver": archiver.roleArn,
+      "analytics-api": api.roleArn,
+    };
+    this.logGroupNames = {
+      "market-processor": processor.logGroupName,
+      "market-archiver": archiver.logGroupName,
+      "analytics-api": api.logGroupName,
+    };
+    this.eventSourceArns = {
+      "market-processor": processor.eventSourceArn,
+      "market-archiver": archiver.eventSourceArn,
+    };
+    this.analyticsApiUrl = api.url;
+    this.alarmNames = [...processor.alarmNames, ...archiver.alarmNames, ...api.alarmNames];
+    this.registerOutputs({
+      functionNames: this.functionNames,
+      functionArns: this.functionArns,
+      roleArns: this.roleArns,
+      logGroupNames: this.logGroupNames,
+      eventSourceArns: this.eventSourceArns,
+      analyticsApiUrl: this.analyticsApiUrl,
+      alarmNames: this.alarmNames,
+    });
+  }
+}

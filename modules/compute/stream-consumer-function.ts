@@ -1,0 +1,170 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import type { EnvironmentSettings } from "../config/settings";
+import { standardTags } from "../naming/tags";
+import type { FunctionAlarmDefinition } from "./alarms";
+import {
+  readConsumerStatement,
+  readStreamStatement,
+  sendToDeadLetterQueueStatement,
+  type PolicyStatement,
+} from "./iam";
+import { MarketFunction, type MarketFunctionArgs } from "./market-function";
+import type { FunctionService } from "./runtime";
+
+/**
+ * How the mapping reads the stream. `enhanced-fan-out` registers a consumer with its own 2 MB/s per
+ * shard, pushed over HTTP/2 (about 70 ms); `shared-throughput` polls with GetRecords, sharing each
+ * shard's 2 MB/s and 5 reads per second with every other polling reader.
+ */
+export type StreamReadMode = "enhanced-fan-out" | "shared-throughput";
+
+/** Retries of a failing batch (bisected on each error) before its pointer goes to the DLQ. */
+export const MAXIMUM_RETRY_ATTEMPTS = 10;
+
+/**
+ * Records older than this go to the DLQ instead of being retried: an hour to fix a poison batch,
+ * well inside the stream's 24 hours of retention, so a record is parked before it can expire unseen.
+ */
+export const MAXIMUM_RECORD_AGE_SECONDS = 3600;
+
+/**
+ * A stream consumer's reserved concurrency must cover one invocation per shard and parallel batch;
+ * below that, Lambda throttles its own event source mapping and the iterator age only grows.
+ */
+export function assertStreamConsumerConcurrency(
+  service: FunctionService,
+  settings: EnvironmentSettings,
+): void {
+  const { shardCount } = settings.stream;
+  const { parallelizationFactor, streamConsumerReservedConcurrency } = settings.lambda;
+  const needed = shardCount * parallelizationFactor;
+  if (streamConsumerReservedConcurrency < needed) {
+    throw new Error(
+      `${service} in ${settings.name}: reserved concurrency ${streamConsumerReservedConcurrency} is below shards x parallelization factor (${shardCount} x ${parallelizationFactor} = ${needed}), so the stream would be throttled by its own limit. Raise lambda.streamConsumerReservedConcurrency to at least ${needed}, or lower stream.shardCount or lambda.parallelizationFactor, in the ${settings.name} settings.`,
+    );
+  }
+}
+
+export interface StreamConsumerFunctionArgs extends Omit<
+  MarketFunctionArgs,
+  "timeoutSeconds" | "reservedConcurrency" | "dataAccess" | "additionalAlarms"
+> {
+  readonly streamArn: pulumi.Input<string>;
+  /** The consumer's own dead-letter queue: the mapping's on-failure destination. */
+  readonly deadLetterQueueArn: pulumi.Input<string>;
+  readonly readMode: StreamReadMode;
+  /** How long the mapping gathers records before invoking: 0 for freshness, more for bigger batches. */
+  readonly maximumBatchingWindowSeconds: number;
+  /** Where the function writes (exact actions on exact resources); stream and DLQ access are added here. */
+  readonly sinkAccess: readonly PolicyStatement[];
+  /** The iterator-age alarm, whose threshold is the lag this consumer tolerates. */
+  readonly iteratorAgeAlarm: FunctionAlarmDefinition;
+}
+
+/**
+ * A Lambda function fed by the Kinesis stream through an event source mapping: partial batch
+ * failures, bisect on error, bounded retries and record age, failed batches to its DLQ.
+ */
+export class StreamConsumerFunction extends pulumi.ComponentResource {
+  public readonly functionName: pulumi.Output<string>;
+  public readonly functionArn: pulumi.Output<string>;
+  public readonly roleArn: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+  public readonly alarmNames: pulumi.Output<string>[];
+  public readonly eventSourceMappingUuid: pulumi.Output<string>;
+  /** What the mapping reads: the registered consumer for `enhanced-fan-out`, else the stream. */
+  public readonly eventSourceArn: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    args: StreamConsumerFunctionArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super("trading:compute:StreamConsumerFunction", name, {}, opts);
+    const { service, settings } = args;
+    assertStreamConsumerConcurrency(service, settings);
+    const tags = { ...args.additionalTags, ...standardTags(settings.name, service) };
+
+    const consumer =
+      args.readMode === "enhanced-fan-out"
+        ? new aws.kinesis.StreamConsumer(
+            `${name}-consumer`,
+            {
+              // Kinesis applies the stream-name rules (1-128 of A-Z a-z 0-9 _ . -) to consumer names.
+              name: args.namer("kinesis-stream", service),
+              streamArn: args.streamArn,
+              tags,
+            },
+            { parent: this },
+          )
+        : undefined;
+
+    const fn = new MarketFunction(
+      name,
+      {
+        service,
+        description: args.description,
+        settings,
+        namer: args.namer,
+        accountId: args.accountId,
+        timeoutSeconds: settings.lambda.streamConsumerTimeoutSeconds,
+        reservedConcurrency: settings.lambda.streamConsumerReservedConcurrency,
+        environmentVariables: args.environmentVariables,
+        dataAccess: [
+          readStreamStatement(args.streamArn),
+          ...(consumer === undefined ? [] : [readConsumerStatement(consumer.arn)]),
+          ...args.sinkAccess,
+          sendToDeadLetterQueueStatement(args.deadLetterQueueArn),
+        ],
+        privateSubnetIds: args.privateSubnetIds,
+        securityGroupId: args.securityGroupId,
+        alarmTopicArn: args.alarmTopicArn,
+        additionalAlarms: [args.iteratorAgeAlarm],
+        additionalTags: args.additionalTags,
+      },
+      { parent: this },
+    );
+
+    const mappingSource = pulumi.output(consumer === undefined ? args.streamArn : consumer.arn);
+    // TRIM_HORIZON: on the first deploy the mapping starts at the oldest retained record, so no tick
+    // written before it existed is lost.
+    const mapping = new aws.lambda.EventSourceMapping(
+      `${name}-mapping`,
+      {
+        eventSourceArn: mappingSource,
+        functionName: fn.functionArn,
+        startingPosition: "TRIM_HORIZON",
+        batchSize: settings.lambda.batchSize,
+        maximumBatchingWindowInSeconds: args.maximumBatchingWindowSeconds,
+        parallelizationFactor: settings.lambda.parallelizationFactor,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: MAXIMUM_RETRY_ATTEMPTS,
+        maximumRecordAgeInSeconds: MAXIMUM_RECORD_AGE_SECONDS,
+        destinationConfig: { onFailure: { destinationArn: args.deadLetterQueueArn } },
+        tags,
+      },
+      // Lambda validates the role's access to the stream (and DLQ) when the mapping is created.
+      { parent: this, dependsOn: [fn.policy] },
+    );
+
+    this.functionName = fn.functionName;
+    this.functionArn = fn.functionArn;
+    this.roleArn = fn.roleArn;
+    this.logGroupName = fn.logGroupName;
+    this.alarmNames = fn.alarmNames;
+    this.eventSourceMappingUuid = mapping.uuid;
+    this.eventSourceArn = mappingSource;
+    this.registerOutputs({
+      functionName: this.functionName,
+      functionArn: this.functionArn,
+      roleArn: this.roleArn,
+      logGroupName: this.logGroupName,
+      alarmNames: this.alarmNames,
+      eventSourceMappingUuid: this.eventSourceMappingUuid,
+      eventSourceArn: this.eventSourceArn,
+    });
+  }
+}
