@@ -128,7 +128,12 @@ export const ENVIRONMENT_SETTINGS: Readonly<Record<EnvironmentName, EnvironmentS
       pointInTimeRecovery: false,
       barRetentionDays: 7,
     },
-    archive: { versioning: false, transitions: STANDARD_TRANSITIONS, expireAfterDays: 60 },
+    // Dev deletes raw data after 60 days, so only the transition that happens before then applies.
+    archive: {
+      versioning: false,
+      transitions: [{ afterDays: 30, storageClass: "STANDARD_IA" }],
+      expireAfterDays: 60,
+    },
     stream: { shardCount: 1, retentionHours: 24 },
     queues: { dlqRetentionSeconds: FOURTEEN_DAYS_SECONDS },
     alarmsNotify: false,

@@ -13,7 +13,8 @@ export type ResourceKind =
   | "cloudwatch-alarm"
   | "log-group"
   | "security-group"
-  | "kms-alias";
+  | "kms-alias"
+  | "scaling-policy";
 
 interface NameRule {
   readonly label: string;
@@ -108,6 +109,13 @@ export const NAME_RULES: Readonly<Record<ResourceKind, NameRule>> = {
     maxLength: 256,
     allowedCharacter: /[A-Za-z0-9/_-]/,
     allowedDescription: "letters, digits and / _ -",
+  },
+  "scaling-policy": {
+    label: "Application Auto Scaling policy",
+    minLength: 1,
+    maxLength: 256,
+    allowedCharacter: /[\x20-\x7E]/,
+    allowedDescription: "printable ASCII characters",
   },
 };
 

@@ -1,0 +1,3 @@
+import { deployEnvironment } from "../../modules/stack";
+
+export = deployEnvironment("staging");

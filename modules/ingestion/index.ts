@@ -1,0 +1,3 @@
+export * from "./dead-letter-queue";
+export * from "./market-data-stream";
+export * from "./stream-consumers";

@@ -1,0 +1,89 @@
+import * as pulumi from "@pulumi/pulumi";
+
+import { createMetricAlarm, type AlarmRouting, type MetricAlarmSpec } from "./metric-alarm";
+
+/** A dead-letter queue to watch. */
+export interface WatchedQueue {
+  /** The queue's service name, e.g. `market-processor-dlq`. */
+  readonly service: string;
+  readonly queueName: pulumi.Input<string>;
+  /** Physical name of its depth alarm. */
+  readonly alarmName: string;
+}
+
+export interface DataPathAlarmsArgs {
+  readonly routing: AlarmRouting;
+  readonly tableName: pulumi.Input<string>;
+  /** Physical names of the table's throttle alarms. */
+  readonly tableAlarmNames: { readonly readThrottles: string; readonly writeThrottles: string };
+  readonly deadLetterQueues: readonly WatchedQueue[];
+}
+
+/**
+ * Alarms on the data path outside the functions: any throttled read or write on the bars table, and
+ * any message waiting in a dead-letter queue (each one is a batch of ticks that was not processed).
+ */
+export class DataPathAlarms extends pulumi.ComponentResource {
+  /** Alarm ARNs by physical alarm name. */
+  public readonly alarmArns: Readonly<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: DataPathAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("trading:monitoring:DataPathAlarms", name, {}, opts);
+
+    const throttleSpec = (
+      alarmName: string,
+      metricName: "ReadThrottleEvents" | "WriteThrottleEvents",
+      description: string,
+    ): MetricAlarmSpec => ({
+      alarmName,
+      service: "market-analytics",
+      description,
+      namespace: "AWS/DynamoDB",
+      metricName,
+      // Table-level throttle events need only the table; ThrottledRequests would need an Operation too.
+      dimensions: { TableName: args.tableName },
+      statistic: "Sum",
+      threshold: 0,
+    });
+
+    const alarms: [string, MetricAlarmSpec][] = [
+      [
+        `${name}-table-read-throttles`,
+        throttleSpec(
+          args.tableAlarmNames.readThrottles,
+          "ReadThrottleEvents",
+          "Reads on the bars table were throttled: the analytics API is over the table's read capacity.",
+        ),
+      ],
+      [
+        `${name}-table-write-throttles`,
+        throttleSpec(
+          args.tableAlarmNames.writeThrottles,
+          "WriteThrottleEvents",
+          "Writes to the bars table were throttled: the market processor is over the table's write capacity and its batches retry.",
+        ),
+      ],
+      ...args.deadLetterQueues.map((queue): [string, MetricAlarmSpec] => [
+        `${name}-${queue.service}-depth`,
+        {
+          alarmName: queue.alarmName,
+          service: queue.service,
+          description: `A batch failed for good and waits in ${queue.service}: read the message (shard and sequence range) and replay those records.`,
+          namespace: "AWS/SQS",
+          metricName: "ApproximateNumberOfMessagesVisible",
+          dimensions: { QueueName: queue.queueName },
+          statistic: "Maximum",
+          threshold: 0,
+        },
+      ]),
+    ];
+
+    this.alarmArns = Object.fromEntries(
+      alarms.map(([logicalName, spec]) => [
+        spec.alarmName,
+        createMetricAlarm(logicalName, args.routing, spec, { parent: this }).arn,
+      ]),
+    );
+    this.registerOutputs({ alarmArns: this.alarmArns });
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./function-security-group";
+export * from "./private-network";
+export * from "./vpc-flow-logs";

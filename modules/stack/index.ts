@@ -1,0 +1,3 @@
+export * from "./deploy";
+export * from "./platform-names";
+export * from "./trading-stack";

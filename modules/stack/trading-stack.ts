@@ -1,0 +1,185 @@
+import * as pulumi from "@pulumi/pulumi";
+
+import type { DeploymentConfig } from "../config/deployment";
+import type { EnvironmentSettings } from "../config/settings";
+import { DeadLetterQueue } from "../ingestion/dead-letter-queue";
+import { MarketDataStream } from "../ingestion/market-data-stream";
+import {
+  STREAM_CONSUMER_KEYS,
+  STREAM_CONSUMERS,
+  type StreamConsumerKey,
+} from "../ingestion/stream-consumers";
+import { AlarmTopic } from "../monitoring/alarm-topic";
+import { DataPathAlarms } from "../monitoring/data-path-alarms";
+import { PrivateNetwork } from "../network/private-network";
+import { namerFor, type Namer } from "../naming/physical-name";
+import { AnalyticsTable } from "../storage/analytics-table";
+import { ArchiveBucket } from "../storage/archive-bucket";
+import { planPlatformNames, type PlatformNames } from "./platform-names";
+
+export interface TradingStackArgs {
+  /** The validated deployment (`loadDeploymentConfig`): environment, suffix and its settings. */
+  readonly config: DeploymentConfig;
+}
+
+/** The stack outputs: what operators, workflows and smoke tests read after a deployment. */
+export interface TradingStackOutputs {
+  readonly vpcId: pulumi.Output<string>;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+  readonly functionSecurityGroupId: pulumi.Output<string>;
+  readonly tableName: pulumi.Output<string>;
+  readonly tableArn: pulumi.Output<string>;
+  readonly bucketName: pulumi.Output<string>;
+  readonly bucketArn: pulumi.Output<string>;
+  readonly streamName: pulumi.Output<string>;
+  readonly streamArn: pulumi.Output<string>;
+  readonly dlqUrls: Readonly<Record<StreamConsumerKey, pulumi.Output<string>>>;
+  readonly dlqArns: Readonly<Record<StreamConsumerKey, pulumi.Output<string>>>;
+  readonly alarmTopicArn: pulumi.Output<string>;
+}
+
+function perConsumer<T>(build: (key: StreamConsumerKey) => T): Record<StreamConsumerKey, T> {
+  return Object.fromEntries(STREAM_CONSUMER_KEYS.map((key) => [key, build(key)])) as Record<
+    StreamConsumerKey,
+    T
+  >;
+}
+
+/**
+ * One environment of the trading analytics platform: network, storage, ingestion and monitoring,
+ * built from the environment's settings. Every part is a public field, so the compute layer (the
+ * functions) composes with the same outputs the stack exports.
+ */
+export class TradingStack extends pulumi.ComponentResource {
+  public readonly config: DeploymentConfig;
+  public readonly settings: EnvironmentSettings;
+  /** Builds `{env}-{service}-{region}-{suffix}` names for this deployment. */
+  public readonly namer: Namer;
+  /** Every physical name of the stack, validated before anything was registered. */
+  public readonly names: PlatformNames;
+  public readonly network: PrivateNetwork;
+  public readonly table: AnalyticsTable;
+  public readonly archive: ArchiveBucket;
+  public readonly stream: MarketDataStream;
+  public readonly deadLetterQueues: Readonly<Record<StreamConsumerKey, DeadLetterQueue>>;
+  public readonly alarmTopic: AlarmTopic;
+  public readonly dataPathAlarms: DataPathAlarms;
+  public readonly outputs: TradingStackOutputs;
+
+  constructor(name: string, args: TradingStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { environment, environmentSuffix, settings } = args.config;
+    const namer = namerFor({ environment, region: settings.region, suffix: environmentSuffix });
+    // Throws on any name AWS would reject, before the stack itself is registered.
+    const names = planPlatformNames(namer);
+
+    super("trading:stack:TradingStack", name, {}, opts);
+
+    this.config = args.config;
+    this.settings = settings;
+    this.namer = namer;
+    this.names = names;
+    const region = settings.region;
+
+    this.network = new PrivateNetwork(
+      `${name}-network`,
+      {
+        environment,
+        region,
+        network: settings.network,
+        securityGroupName: names.functionSecurityGroup,
+        flowLogs: settings.network.flowLogs
+          ? {
+              logGroupName: names.flowLogs.logGroup,
+              roleName: names.flowLogs.role,
+              rolePolicyName: names.flowLogs.rolePolicy,
+              retentionDays: settings.logRetentionDays,
+            }
+          : undefined,
+      },
+      { parent: this },
+    );
+
+    this.table = new AnalyticsTable(
+      `${name}-market-analytics`,
+      {
+        environment,
+        tableName: names.table,
+        capacity: settings.table.capacity,
+        pointInTimeRecovery: settings.table.pointInTimeRecovery,
+        scalingPolicyNames: names.tableScalingPolicies,
+      },
+      { parent: this },
+    );
+
+    this.archive = new ArchiveBucket(
+      `${name}-market-archive`,
+      { environment, bucketName: names.bucket, archive: settings.archive },
+      { parent: this },
+    );
+
+    this.stream = new MarketDataStream(
+      `${name}-market-data`,
+      {
+        environment,
+        streamName: names.stream,
+        shardCount: settings.stream.shardCount,
+        retentionHours: settings.stream.retentionHours,
+      },
+      { parent: this },
+    );
+
+    this.deadLetterQueues = perConsumer(
+      (key) =>
+        new DeadLetterQueue(
+          `${name}-${STREAM_CONSUMERS[key]}-dlq`,
+          {
+            environment,
+            service: `${STREAM_CONSUMERS[key]}-dlq`,
+            queueName: names.deadLetterQueues[key],
+            retentionSeconds: settings.queues.dlqRetentionSeconds,
+          },
+          { parent: this },
+        ),
+    );
+
+    this.alarmTopic = new AlarmTopic(
+      `${name}-alarms`,
+      { environment, region, topicName: names.alarmTopic, notify: settings.alarmsNotify },
+      { parent: this },
+    );
+
+    this.dataPathAlarms = new DataPathAlarms(
+      `${name}-data-path-alarms`,
+      {
+        routing: this.alarmTopic.routing,
+        tableName: this.table.tableName,
+        tableAlarmNames: {
+          readThrottles: names.alarms.tableReadThrottles,
+          writeThrottles: names.alarms.tableWriteThrottles,
+        },
+        deadLetterQueues: STREAM_CONSUMER_KEYS.map((key) => ({
+          service: `${STREAM_CONSUMERS[key]}-dlq`,
+          queueName: this.deadLetterQueues[key].queueName,
+          alarmName: names.alarms.deadLetterQueueDepth[key],
+        })),
+      },
+      { parent: this },
+    );
+
+    this.outputs = {
+      vpcId: this.network.vpcId,
+      privateSubnetIds: this.network.privateSubnetIds,
+      functionSecurityGroupId: this.network.functionSecurityGroupId,
+      tableName: this.table.tableName,
+      tableArn: this.table.tableArn,
+      bucketName: this.archive.bucketName,
+      bucketArn: this.archive.bucketArn,
+      streamName: this.stream.streamName,
+      streamArn: this.stream.streamArn,
+      dlqUrls: perConsumer((key) => this.deadLetterQueues[key].queueUrl),
+      dlqArns: perConsumer((key) => this.deadLetterQueues[key].queueArn),
+      alarmTopicArn: this.alarmTopic.topicArn,
+    };
+    this.registerOutputs({ ...this.outputs });
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./analytics-table";
+export * from "./archive-bucket";
+export * from "./archive-lifecycle";
