@@ -1,0 +1,251 @@
+import {
+  ENVIRONMENT_NAMES,
+  REGION,
+  environmentSettings,
+  type EnvironmentName,
+} from "../modules/config/settings";
+import { NAME_RULES, type ResourceKind } from "../modules/naming/physical-name";
+
+/**
+ * The one place that knows where each environment's Pulumi state lives, which key encrypts its
+ * secrets and which roles the pipelines assume. The bootstrap creates exactly these names,
+ * `scripts/pulumi-env.ts` derives local settings from them, and the bootstrap prints the GitHub
+ * variables the workflows read, so nobody types a bucket name.
+ *
+ * None of these names starts with `<env>-`: that prefix is what a deploy role may change, and a
+ * pipeline must never be able to change its own state bucket, key or role.
+ */
+export const BOOTSTRAP_PREFIX = "trading-analytics";
+
+/** The GitHub Actions OIDC issuer, as IAM names it in the provider ARN and condition keys. */
+export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+
+/** The audience `aws-actions/configure-aws-credentials` requests; every trust policy checks it. */
+export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
+
+const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+
+/** The Pulumi project of an environment, as `environments/<env>/Pulumi.yaml` names it. */
+export function projectName(environment: EnvironmentName): string {
+  return `${BOOTSTRAP_PREFIX}-${environment}`;
+}
+
+/** The environment's Pulumi project directory, relative to the repository root. */
+export function environmentDirectory(environment: EnvironmentName): string {
+  return `environments/${environment}`;
+}
+
+/** The stack name is the environment name. */
+export function stackName(environment: EnvironmentName): string {
+  return environment;
+}
+
+/** Rejects a 12-digit account id that is not one, saying where the value came from. */
+export function validateAccountId(accountId: string, source: string): string {
+  if (!ACCOUNT_ID_PATTERN.test(accountId)) {
+    throw new Error(
+      `${source} "${accountId}" is not an AWS account id: use the 12 digits that \`aws sts get-caller-identity --query Account --output text\` prints.`,
+    );
+  }
+  return accountId;
+}
+
+function checkedName(kind: ResourceKind, name: string): string {
+  const rule = NAME_RULES[kind];
+  const disallowed = [...new Set([...name].filter((ch) => !rule.allowedCharacter.test(ch)))];
+  if (disallowed.length > 0) {
+    throw new Error(
+      `${rule.label} name "${name}" contains ${disallowed.map((ch) => `"${ch}"`).join(", ")}, which AWS does not allow: use only ${rule.allowedDescription}.`,
+    );
+  }
+  if (name.length < rule.minLength || name.length > rule.maxLength) {
+    throw new Error(
+      `${rule.label} name "${name}" is ${name.length} characters; AWS allows ${rule.minLength}-${rule.maxLength}.`,
+    );
+  }
+  return name;
+}
+
+/** `trading-analytics-state-<env>-<account>`: S3 names are global, so the account makes it unique. */
+export function stateBucketName(environment: EnvironmentName, accountId: string): string {
+  validateAccountId(accountId, "Account id");
+  return checkedName("s3-bucket", `${BOOTSTRAP_PREFIX}-state-${environment}-${accountId}`);
+}
+
+/** The KMS alias of the key that encrypts the environment's Pulumi secrets and state bucket. */
+export function secretsKeyAlias(environment: EnvironmentName): string {
+  return checkedName("kms-alias", `alias/${BOOTSTRAP_PREFIX}-${environment}-pulumi-secrets`);
+}
+
+/** The role `pulumi up`/`destroy` and the smoke check run as, in the environment's GitHub environment. */
+export function deployRoleName(environment: EnvironmentName): string {
+  return checkedName("iam-role", `${BOOTSTRAP_PREFIX}-${environment}-deploy`);
+}
+
+/** The read-only role of previews and drift checks. */
+export function previewRoleName(environment: EnvironmentName): string {
+  return checkedName("iam-role", `${BOOTSTRAP_PREFIX}-${environment}-preview`);
+}
+
+/**
+ * The permissions boundary every role the deploy role creates must carry: it caps what the
+ * platform's own roles (functions, flow logs) can ever do to this environment's resources.
+ */
+export function workloadBoundaryPolicyName(environment: EnvironmentName): string {
+  return checkedName("iam-policy", `${BOOTSTRAP_PREFIX}-${environment}-workload-boundary`);
+}
+
+export function workloadBoundaryPolicyArn(environment: EnvironmentName, accountId: string): string {
+  validateAccountId(accountId, "Account id");
+  return `arn:aws:iam::${accountId}:policy/${workloadBoundaryPolicyName(environment)}`;
+}
+
+/** `s3://<bucket>?region=us-east-1`, what `pulumi login` and `cloud-url` take. */
+export function backendUrl(bucketName: string): string {
+  return `s3://${bucketName}?region=${REGION}`;
+}
+
+/** `awskms://alias/<name>?region=us-east-1`, what `pulumi stack init --secrets-provider` takes. */
+export function secretsProviderUrl(alias: string): string {
+  return `awskms://${alias}?region=${REGION}`;
+}
+
+/** Everything a pipeline or an operator needs to reach one environment's state. */
+export interface EnvironmentBackend {
+  readonly environment: EnvironmentName;
+  readonly accountId: string;
+  readonly region: typeof REGION;
+  readonly projectName: string;
+  readonly stackName: string;
+  readonly workDir: string;
+  readonly stateBucketName: string;
+  readonly stateBucketArn: string;
+  readonly backendUrl: string;
+  readonly secretsKeyAlias: string;
+  readonly secretsProvider: string;
+  readonly deployRoleName: string;
+  readonly deployRoleArn: string;
+  readonly previewRoleName: string;
+  readonly previewRoleArn: string;
+  readonly workloadBoundaryPolicyName: string;
+  readonly workloadBoundaryPolicyArn: string;
+}
+
+/** The backend of one environment in one account; an unknown environment or bad account id throws. */
+export function environmentBackend(environment: string, accountId: string): EnvironmentBackend {
+  const name = environmentSettings(environment).name;
+  validateAccountId(accountId, "Account id");
+  const bucket = stateBucketName(name, accountId);
+  const alias = secretsKeyAlias(name);
+  return {
+    environment: name,
+    accountId,
+    region: REGION,
+    projectName: projectName(name),
+    stackName: stackName(name),
+    workDir: environmentDirectory(name),
+    stateBucketName: bucket,
+    stateBucketArn: `arn:aws:s3:::${bucket}`,
+    backendUrl: backendUrl(bucket),
+    secretsKeyAlias: alias,
+    secretsProvider: secretsProviderUrl(alias),
+    deployRoleName: deployRoleName(name),
+    deployRoleArn: `arn:aws:iam::${accountId}:role/${deployRoleName(name)}`,
+    previewRoleName: previewRoleName(name),
+    previewRoleArn: `arn:aws:iam::${accountId}:role/${previewRoleName(name)}`,
+    workloadBoundaryPolicyName: workloadBoundaryPolicyName(name),
+    workloadBoundaryPolicyArn: workloadBoundaryPolicyArn(name, accountId),
+  };
+}
+
+/**
+ * Variables of each GitHub environment (`dev`, `staging`, `production`), read by the jobs that run
+ * in it: `pulumi up`, the smoke check and `pulumi destroy`.
+ */
+export const ENVIRONMENT_VARIABLES = {
+  deployRoleArn: "AWS_ROLE_ARN",
+  backendUrl: "PULUMI_BACKEND_URL",
+  secretsProvider: "PULUMI_SECRETS_PROVIDER",
+} as const;
+
+/**
+ * Suffixes of the repository variables read by the jobs that must not run in a GitHub environment
+ * (previews and drift checks: a job in an environment gets that environment's OIDC subject, and in
+ * production it would wait for a reviewer). The name is `<ENV>_<suffix>`, e.g. `DEV_AWS_PREVIEW_ROLE_ARN`.
+ */
+export const REPOSITORY_VARIABLE_SUFFIXES = {
+  previewRoleArn: "AWS_PREVIEW_ROLE_ARN",
+  backendUrl: "PULUMI_BACKEND_URL",
+  secretsProvider: "PULUMI_SECRETS_PROVIDER",
+} as const;
+
+/** `DEV`, `STAGING`, `PRODUCTION`: the prefix of an environment's repository variables. */
+export function repositoryVariablePrefix(environment: EnvironmentName): string {
+  return environment.toUpperCase();
+}
+
+/** The GitHub variables of one environment, split by where they are set. */
+export interface GitHubVariables {
+  /** Set in the GitHub environment named after the environment. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Set on the repository. */
+  readonly repository: Readonly<Record<string, string>>;
+}
+
+export function githubVariables(backend: EnvironmentBackend): GitHubVariables {
+  const prefix = repositoryVariablePrefix(backend.environment);
+  return {
+    environment: {
+      [ENVIRONMENT_VARIABLES.deployRoleArn]: backend.deployRoleArn,
+      [ENVIRONMENT_VARIABLES.backendUrl]: backend.backendUrl,
+      [ENVIRONMENT_VARIABLES.secretsProvider]: backend.secretsProvider,
+    },
+    repository: {
+      [`${prefix}_${REPOSITORY_VARIABLE_SUFFIXES.previewRoleArn}`]: backend.previewRoleArn,
+      [`${prefix}_${REPOSITORY_VARIABLE_SUFFIXES.backendUrl}`]: backend.backendUrl,
+      [`${prefix}_${REPOSITORY_VARIABLE_SUFFIXES.secretsProvider}`]: backend.secretsProvider,
+    },
+  };
+}
+
+const REPOSITORY_PATTERN = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
+
+/** Checks `OWNER/REPO` as GitHub spells repository names. */
+export function validateRepository(repository: string, source: string): string {
+  if (!REPOSITORY_PATTERN.test(repository)) {
+    throw new Error(
+      `${source} "${repository}" is not a GitHub repository: use OWNER/REPO, e.g. "acme/trading-analytics".`,
+    );
+  }
+  return repository;
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'"'"'`)}'`;
+}
+
+/**
+ * `gh variable set` commands that set every variable the workflows read, for the given
+ * environments, so the values go from the bootstrap outputs to GitHub without being retyped.
+ */
+export function githubSetupCommands(
+  repository: string,
+  backends: readonly EnvironmentBackend[],
+): string {
+  validateRepository(repository, "GitHub repository");
+  const lines: string[] = [];
+  for (const backend of backends) {
+    const variables = githubVariables(backend);
+    for (const [name, value] of Object.entries(variables.environment)) {
+      lines.push(
+        `gh variable set ${name} --repo ${repository} --env ${backend.environment} --body ${shellQuote(value)}`,
+      );
+    }
+    for (const [name, value] of Object.entries(variables.repository)) {
+      lines.push(`gh variable set ${name} --repo ${repository} --body ${shellQuote(value)}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export { ENVIRONMENT_NAMES, REGION, type EnvironmentName };
