@@ -1,0 +1,337 @@
+import type {
+  EnforcementLevel,
+  Policies,
+  PolicyResource,
+  PolicyResourceOptions,
+  ResourceValidation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+
+import type { StackContext } from "./context";
+import { buildPolicies } from "./policies";
+
+/**
+ * One resource as the mock runtime records it (`scripts/lib/mock-runtime.ts`): the inputs the
+ * program registered, the state the mock returned, and the resource options.
+ */
+export interface RecordedResourceLike {
+  readonly type: string;
+  readonly name: string;
+  readonly urn?: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly state?: Readonly<Record<string, unknown>>;
+  readonly options?: {
+    readonly protect?: boolean;
+    readonly retainOnDelete?: boolean;
+    readonly ignoreChanges?: readonly string[];
+    readonly parent?: string;
+    readonly deleteBeforeReplace?: boolean;
+    readonly aliases?: readonly string[];
+    readonly additionalSecretOutputs?: readonly string[];
+  };
+}
+
+export interface EvaluationOptions {
+  /** The stack the resources belong to; on this platform its name is the environment name. */
+  readonly stack: string;
+  /** The Pulumi project, for URNs of resources recorded without one and project config keys. @default - "trading-analytics" */
+  readonly project?: string;
+  /** Stack configuration, keyed `<namespace>:<key>` (e.g. `trading-analytics-dev:environmentSuffix`). @default - none */
+  readonly config?: Readonly<Record<string, string>>;
+  /** An `ENVIRONMENT_SUFFIX` override, as ephemeral stacks set it. @default - the config value */
+  readonly environmentSuffix?: string;
+  /** The policies to run. @default - the whole pack, `buildPolicies()` */
+  readonly policies?: Policies;
+}
+
+/** One policy violation, as `pulumi preview` would list it. */
+export interface Violation {
+  readonly policyName: string;
+  readonly enforcementLevel: EnforcementLevel;
+  readonly message: string;
+  /** The resource the violation is about; absent for a violation of the stack as a whole. */
+  readonly urn?: string;
+  readonly name?: string;
+  readonly type?: string;
+}
+
+const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
+const DEFAULT_PROJECT = "trading-analytics";
+
+/** What `args.notApplicable()` throws; the engine records the policy as not applicable and moves on. */
+class NotApplicable extends Error {
+  constructor(readonly reason: string | undefined) {
+    super(reason ?? "Policy is not applicable");
+    this.name = "NotApplicable";
+  }
+}
+
+function notApplicable(reason?: string): never {
+  throw new NotApplicable(reason);
+}
+
+function pulumiTypeOf(value: unknown): string | undefined {
+  const type = (value as { __pulumiType?: unknown } | undefined)?.__pulumiType;
+  return typeof type === "string" && type.length > 0 ? type : undefined;
+}
+
+/** The engine's type test: the class's `__pulumiType`, else its `isInstance`. */
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+  const pulumiType = pulumiTypeOf(resourceClass);
+  if (pulumiType !== undefined) {
+    return type === pulumiType;
+  }
+  const isInstance = (resourceClass as { isInstance?: (value: unknown) => unknown } | undefined)
+    ?.isInstance;
+  return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) {
+      deepFreeze(child);
+    }
+  }
+  return value;
+}
+
+function isThenable(value: unknown): boolean {
+  return typeof (value as { then?: unknown } | undefined)?.then === "function";
+}
+
+function enforcementLevelOf(policy: { enforcementLevel?: EnforcementLevel }): EnforcementLevel {
+  const level = policy.enforcementLevel ?? PACK_ENFORCEMENT_LEVEL;
+  return level === "remediate" ? "mandatory" : level;
+}
+
+function isResourcePolicy(policy: Policies[number]): policy is ResourceValidationPolicy {
+  return "validateResource" in policy && policy.validateResource !== undefined;
+}
+
+function isStackPolicy(policy: Policies[number]): policy is StackValidationPolicy {
+  return "validateStack" in policy && typeof policy.validateStack === "function";
+}
+
+interface Prepared {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  /** Inputs: what the engine passes to resource validations. */
+  readonly inputs: Record<string, unknown>;
+  /** Outputs (inputs overlaid with the provider's state): what it passes to stack validations. */
+  readonly outputs: Record<string, unknown>;
+  readonly opts: PolicyResourceOptions & { readonly retainOnDelete?: boolean };
+}
+
+function prepare(
+  resources: readonly RecordedResourceLike[],
+  options: EvaluationOptions,
+): Prepared[] {
+  const project = options.project ?? DEFAULT_PROJECT;
+  const seen = new Set<string>();
+  const prepared = resources.map((resource): Prepared => {
+    const urn =
+      resource.urn ?? `urn:pulumi:${options.stack}::${project}::${resource.type}::${resource.name}`;
+    if (seen.has(urn)) {
+      throw new Error(
+        `Two resources have the URN "${urn}": the engine rejects duplicates, so give each ${resource.type} a unique logical name.`,
+      );
+    }
+    seen.add(urn);
+    const recorded = resource.options ?? {};
+    const opts: Prepared["opts"] = {
+      protect: recorded.protect === true,
+      ignoreChanges: [...(recorded.ignoreChanges ?? [])],
+      aliases: [...(recorded.aliases ?? [])],
+      additionalSecretOutputs: [...(recorded.additionalSecretOutputs ?? [])],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      ...(recorded.deleteBeforeReplace === undefined
+        ? {}
+        : { deleteBeforeReplace: recorded.deleteBeforeReplace }),
+      ...(recorded.parent === undefined ? {} : { parent: recorded.parent }),
+      ...(recorded.retainOnDelete === undefined ? {} : { retainOnDelete: recorded.retainOnDelete }),
+    };
+    const inputs = deepFreeze(structuredClone({ ...resource.inputs }));
+    const outputs = deepFreeze(structuredClone({ ...resource.inputs, ...(resource.state ?? {}) }));
+    return {
+      type: resource.type,
+      name: resource.name,
+      urn,
+      inputs,
+      outputs,
+      opts: deepFreeze(opts),
+    };
+  });
+  return prepared;
+}
+
+function failure(policyName: string, subject: string, error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`Policy "${policyName}" failed on ${subject}: ${message}`, { cause: error });
+}
+
+/** Runs a validation as the engine does: `notApplicable` ends it quietly, a promise is refused. */
+function run(policyName: string, subject: string, call: () => unknown): void {
+  let result: unknown;
+  try {
+    result = call();
+  } catch (error) {
+    if (error instanceof NotApplicable) {
+      return;
+    }
+    throw failure(policyName, subject, error);
+  }
+  if (isThenable(result)) {
+    throw new Error(
+      `Policy "${policyName}" returned a promise on ${subject}: the offline evaluation runs synchronous validations only, so make the validation synchronous.`,
+    );
+  }
+}
+
+function resourceViolations(
+  policies: readonly ResourceValidationPolicy[],
+  resources: readonly Prepared[],
+): Violation[] {
+  const violations: Violation[] = [];
+  for (const resource of resources) {
+    for (const policy of policies) {
+      const enforcementLevel = enforcementLevelOf(policy);
+      const validations: ResourceValidation[] = Array.isArray(policy.validateResource)
+        ? policy.validateResource
+        : policy.validateResource === undefined
+          ? []
+          : [policy.validateResource];
+      const single = validations.length === 1 ? pulumiTypeOf(validations[0]) : undefined;
+      if (single !== undefined && single !== resource.type) {
+        continue;
+      }
+      for (const validation of validations) {
+        const args: ResourceValidationArgs = {
+          type: resource.type,
+          props: resource.inputs,
+          urn: resource.urn,
+          name: resource.name,
+          opts: resource.opts,
+          stackTags: new Map<string, string>(),
+          isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
+          asType: ((resourceClass: unknown) =>
+            isTypeOf(resource.type, resourceClass)
+              ? resource.inputs
+              : undefined) as ResourceValidationArgs["asType"],
+          getConfig: <T extends object>() => ({}) as T,
+          notApplicable,
+        };
+        run(policy.name, resource.urn, () =>
+          validation(args, (message) => {
+            violations.push({
+              policyName: policy.name,
+              enforcementLevel,
+              message,
+              urn: resource.urn,
+              name: resource.name,
+              type: resource.type,
+            });
+          }),
+        );
+      }
+    }
+  }
+  return violations;
+}
+
+function stackResources(resources: readonly Prepared[]): PolicyResource[] {
+  const byUrn = new Map<string, PolicyResource>();
+  const stack = resources.map((resource) => {
+    const policyResource: PolicyResource = {
+      type: resource.type,
+      props: resource.outputs,
+      urn: resource.urn,
+      name: resource.name,
+      opts: resource.opts,
+      dependencies: [],
+      propertyDependencies: {},
+      isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
+      asType: ((resourceClass: unknown) =>
+        isTypeOf(resource.type, resourceClass)
+          ? resource.outputs
+          : undefined) as PolicyResource["asType"],
+    };
+    byUrn.set(resource.urn, policyResource);
+    return policyResource;
+  });
+  for (const [index, resource] of resources.entries()) {
+    const parent = resource.opts.parent === undefined ? undefined : byUrn.get(resource.opts.parent);
+    const target = stack[index];
+    if (parent !== undefined && target !== undefined) {
+      target.parent = parent;
+    }
+  }
+  return stack;
+}
+
+function stackViolations(
+  policies: readonly StackValidationPolicy[],
+  resources: readonly Prepared[],
+): Violation[] {
+  const violations: Violation[] = [];
+  const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+  for (const policy of policies) {
+    const enforcementLevel = enforcementLevelOf(policy);
+    const pulumiType = pulumiTypeOf(policy.validateStack);
+    if (pulumiType !== undefined && !resources.some((resource) => resource.type === pulumiType)) {
+      continue;
+    }
+    const args: StackValidationArgs = {
+      resources: stackResources(resources),
+      stackTags: new Map<string, string>(),
+      getConfig: <T extends object>() => ({}) as T,
+      notApplicable,
+    };
+    run(policy.name, "the stack", () =>
+      policy.validateStack(args, (message, urn) => {
+        const resource = urn === undefined ? undefined : byUrn.get(urn);
+        violations.push({
+          policyName: policy.name,
+          enforcementLevel,
+          message,
+          ...(urn === undefined ? {} : { urn }),
+          ...(resource === undefined ? {} : { name: resource.name, type: resource.type }),
+        });
+      }),
+    );
+  }
+  return violations;
+}
+
+/**
+ * Runs the policy pack over recorded resources the way `pulumi preview --policy-pack` runs it:
+ * every resource validation with the resource's inputs, then every stack validation with all
+ * resources' outputs. Returns the violations of the policies that are not disabled: resource
+ * violations in resource order, then stack violations in policy order. A policy that throws
+ * (other than `notApplicable`) makes the whole evaluation throw, as it fails a preview.
+ */
+export function evaluatePolicies(
+  resources: readonly RecordedResourceLike[],
+  options: EvaluationOptions,
+): Violation[] {
+  const context: StackContext = {
+    stack: options.stack,
+    ...(options.project === undefined ? {} : { project: options.project }),
+    config: { ...(options.config ?? {}) },
+    ...(options.environmentSuffix === undefined
+      ? {}
+      : { environmentSuffixOverride: options.environmentSuffix }),
+  };
+  const policies = (options.policies ?? buildPolicies(() => context)).filter(
+    (policy) => enforcementLevelOf(policy) !== "disabled",
+  );
+  const prepared = prepare(resources, options);
+  return [
+    ...resourceViolations(policies.filter(isResourcePolicy), prepared),
+    ...stackViolations(policies.filter(isStackPolicy), prepared),
+  ];
+}
