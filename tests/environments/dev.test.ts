@@ -1,0 +1,3 @@
+import { describeEnvironment } from "../support/environment-assertions";
+
+describeEnvironment("dev");

@@ -1,0 +1,733 @@
+import type { EnvironmentName } from "../../modules/config/settings";
+import {
+  MOCK_ACCOUNT_ID,
+  runEnvironmentProgram,
+  type ProgramResult,
+  type RecordedResource,
+} from "../../scripts/lib/mock-runtime";
+import { EXPECTED, EXPECTED_TAGGABLE_TYPES } from "./environment-expectations";
+import { acceptsTags, physicalNameInput } from "./provider-schema";
+
+const REGION = "us-east-1";
+const SUFFIX = "a1";
+const ACCOUNT = MOCK_ACCOUNT_ID;
+const FOURTEEN_DAYS_SECONDS = 1_209_600;
+
+/** Prefixes a physical name may carry before `{env}-...`: flow-log and function log groups, KMS aliases. */
+const NAME_PREFIXES = ["/vpc/flow-logs/", "/aws/lambda/", "alias/"];
+
+export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
+  return resources
+    .filter((resource) => resource.type === type)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The one resource of a type; fails when there is not exactly one. */
+export function single(resources: readonly RecordedResource[], type: string): RecordedResource {
+  const found = ofType(resources, type);
+  if (found.length !== 1) {
+    throw new Error(`Expected exactly one ${type}, found ${found.length}`);
+  }
+  return found[0];
+}
+
+/** A resource by type and logical name. */
+export function named(
+  resources: readonly RecordedResource[],
+  type: string,
+  name: string,
+): RecordedResource {
+  const found = resources.filter((resource) => resource.type === type && resource.name === name);
+  if (found.length !== 1) {
+    throw new Error(`Expected exactly one ${type} named ${name}, found ${found.length}`);
+  }
+  return found[0];
+}
+
+/** Parses a JSON policy input. */
+export function json(value: unknown): unknown {
+  if (typeof value !== "string") {
+    throw new Error(`Expected a JSON string, got ${typeof value}`);
+  }
+  return JSON.parse(value) as unknown;
+}
+
+/** Every key/value pair anywhere in a value. */
+function entries(value: unknown): [string, unknown][] {
+  if (Array.isArray(value)) {
+    return value.flatMap(entries);
+  }
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value).flatMap(([key, inner]) => [
+      [key, inner] as [string, unknown],
+      ...entries(inner),
+    ]);
+  }
+  return [];
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/** The pattern every physical name of an environment matches. */
+export function physicalNamePattern(environment: EnvironmentName, suffix = SUFFIX): RegExp {
+  const prefixes = NAME_PREFIXES.map(escape).join("|");
+  return new RegExp(
+    `^(?:${prefixes})?${environment}-[a-z0-9]+(?:-[a-z0-9]+)*-us-east-1-${suffix}$`,
+  );
+}
+
+/** Every physical name of the environment, as it must be deployed. */
+export function expectedPhysicalNames(environment: EnvironmentName): string[] {
+  const name = (service: string) => `${environment}-${service}-${REGION}-${SUFFIX}`;
+  const names = [
+    name("functions"),
+    name("market-analytics"),
+    name("market-archive"),
+    name("market-data"),
+    name("market-processor-dlq"),
+    name("market-archiver-dlq"),
+    name("alarms"),
+    name("market-analytics-read-throttles"),
+    name("market-analytics-write-throttles"),
+    name("market-processor-dlq-depth"),
+    name("market-archiver-dlq-depth"),
+  ];
+  if (environment === "production") {
+    names.push(
+      `/vpc/flow-logs/${name("vpc")}`,
+      name("vpc-flow-logs"),
+      name("vpc-flow-logs"),
+      name("market-analytics-read-scaling"),
+      name("market-analytics-write-scaling"),
+    );
+  }
+  return names.sort();
+}
+
+function standardTags(environment: EnvironmentName, service: string): Record<string, string> {
+  return {
+    Environment: environment,
+    ManagedBy: "pulumi",
+    Project: "trading-analytics",
+    Service: service,
+  };
+}
+
+function denyInsecureTransport(action: string, resource: unknown): unknown {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: action,
+        Resource: resource,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  };
+}
+
+/**
+ * Runs `environments/<env>/index.ts` under the mocks once and asserts every rule of the platform
+ * for that environment with exact values. Call once per test file (one stack per module registry).
+ */
+export function describeEnvironment(environment: EnvironmentName): void {
+  const expected = EXPECTED[environment];
+  const tags = (service: string) => standardTags(environment, service);
+  const name = (service: string) => `${environment}-${service}-${REGION}-${SUFFIX}`;
+
+  describe(`environments/${environment}`, () => {
+    let run: ProgramResult;
+    let resources: RecordedResource[];
+
+    beforeAll(async () => {
+      run = await runEnvironmentProgram(environment);
+      resources = run.resources;
+    });
+
+    describe("inventory", () => {
+      test("registers exactly the expected resources", () => {
+        const counts: Record<string, number> = {};
+        for (const resource of resources) {
+          counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+        }
+        expect(counts).toEqual(expected.resourceCounts);
+      });
+
+      test("every registration got a URN, and URNs are unique", () => {
+        const urns = resources.map((resource) => resource.urn);
+        expect(
+          urns.every(
+            (urn) =>
+              typeof urn === "string" &&
+              urn.startsWith(`urn:pulumi:${environment}::trading-analytics-${environment}::`),
+          ),
+        ).toBe(true);
+        expect(new Set(urns).size).toBe(resources.length);
+      });
+
+      test("every resource but the stack itself has a parent, so the tree is one stack", () => {
+        const stack = single(resources, "trading:stack:TradingStack");
+        expect(stack.name).toBe(environment);
+        expect(stack.options.parent).toBeUndefined();
+        const urns = new Set(resources.map((resource) => resource.urn));
+        for (const resource of resources.filter((r) => r !== stack)) {
+          expect(urns.has(resource.options.parent)).toBe(true);
+        }
+      });
+    });
+
+    describe("outputs", () => {
+      test("are all present and wired to the resources that produce them", () => {
+        const vpc = single(resources, "awsx:ec2:Vpc");
+        const securityGroup = single(resources, "aws:ec2/securityGroup:SecurityGroup");
+        expect(run.outputs).toEqual({
+          vpcId: vpc.state.vpcId,
+          privateSubnetIds: vpc.state.isolatedSubnetIds,
+          functionSecurityGroupId: securityGroup.id,
+          tableName: name("market-analytics"),
+          tableArn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name("market-analytics")}`,
+          bucketName: name("market-archive"),
+          bucketArn: `arn:aws:s3:::${name("market-archive")}`,
+          streamName: name("market-data"),
+          streamArn: `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name("market-data")}`,
+          dlqUrls: {
+            marketProcessor: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name("market-processor-dlq")}`,
+            marketArchiver: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name("market-archiver-dlq")}`,
+          },
+          dlqArns: {
+            marketProcessor: `arn:aws:sqs:${REGION}:${ACCOUNT}:${name("market-processor-dlq")}`,
+            marketArchiver: `arn:aws:sqs:${REGION}:${ACCOUNT}:${name("market-archiver-dlq")}`,
+          },
+          alarmTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:${name("alarms")}`,
+        });
+        expect(run.outputs.vpcId).toMatch(/^vpc-[0-9a-f]{17}$/);
+        expect(run.outputs.privateSubnetIds).toHaveLength(expected.vpc.zones);
+        expect(run.outputs.functionSecurityGroupId).toMatch(/^sg-[0-9a-f]{17}$/);
+      });
+    });
+
+    describe("network", () => {
+      test("the VPC: environment CIDR and zones, isolated subnets only, no NAT, S3 and DynamoDB gateway endpoints", () => {
+        const vpc = single(resources, "awsx:ec2:Vpc");
+        expect(vpc.inputs).toEqual({
+          cidrBlock: expected.vpc.cidrBlock,
+          numberOfAvailabilityZones: expected.vpc.zones,
+          subnetStrategy: "Auto",
+          subnetSpecs: [
+            { type: "Isolated", cidrMask: expected.vpc.subnetCidrMask, tags: tags("vpc") },
+          ],
+          natGateways: { strategy: "None" },
+          enableDnsHostnames: true,
+          enableDnsSupport: true,
+          vpcEndpointStrategy: "Auto",
+          vpcEndpointSpecs: [
+            {
+              serviceName: "com.amazonaws.us-east-1.s3",
+              vpcEndpointType: "Gateway",
+              tags: tags("vpc"),
+            },
+            {
+              serviceName: "com.amazonaws.us-east-1.dynamodb",
+              vpcEndpointType: "Gateway",
+              tags: tags("vpc"),
+            },
+          ],
+          tags: tags("vpc"),
+        });
+        expect(vpc.state.publicSubnetIds).toEqual([]);
+        expect(vpc.state.privateSubnetIds).toEqual([]);
+      });
+
+      test("the functions' security group: in the VPC, no ingress, HTTPS egress to the two prefix lists only", () => {
+        const vpc = single(resources, "awsx:ec2:Vpc");
+        const group = single(resources, "aws:ec2/securityGroup:SecurityGroup");
+        expect(group.inputs).toEqual({
+          name: name("functions"),
+          description:
+            "Trading analytics functions: no ingress, HTTPS egress to S3 and DynamoDB only",
+          vpcId: vpc.state.vpcId,
+          tags: tags("vpc"),
+        });
+        expect(
+          ofType(resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map(
+            (rule) => rule.inputs,
+          ),
+        ).toEqual([
+          {
+            securityGroupId: group.id,
+            description: "HTTPS to dynamodb through its gateway endpoint",
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            prefixListId: "pl-02cd2c6b",
+            tags: tags("vpc"),
+          },
+          {
+            securityGroupId: group.id,
+            description: "HTTPS to s3 through its gateway endpoint",
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            prefixListId: "pl-63a5400a",
+            tags: tags("vpc"),
+          },
+        ]);
+        const ingressTypes = resources.filter((r) => /ingress|securityGroupRule:/i.test(r.type));
+        expect(ingressTypes).toEqual([]);
+      });
+
+      test(
+        expected.flowLogRetentionDays === undefined
+          ? "records no flow logs"
+          : "records all traffic into a log group, delivered by a role only the flow-logs service of this account can assume",
+        () => {
+          const flowLogs = ofType(resources, "aws:ec2/flowLog:FlowLog");
+          if (expected.flowLogRetentionDays === undefined) {
+            expect(flowLogs).toEqual([]);
+            expect(ofType(resources, "aws:cloudwatch/logGroup:LogGroup")).toEqual([]);
+            expect(ofType(resources, "aws:iam/role:Role")).toEqual([]);
+            return;
+          }
+          const vpc = single(resources, "awsx:ec2:Vpc");
+          const logGroup = single(resources, "aws:cloudwatch/logGroup:LogGroup");
+          const role = single(resources, "aws:iam/role:Role");
+          const policy = single(resources, "aws:iam/rolePolicy:RolePolicy");
+          const logGroupName = `/vpc/flow-logs/${name("vpc")}`;
+          const logGroupArn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}`;
+          expect(logGroup.inputs).toEqual({
+            name: logGroupName,
+            retentionInDays: expected.flowLogRetentionDays,
+            tags: tags("vpc"),
+          });
+          expect(role.inputs.name).toBe(name("vpc-flow-logs"));
+          expect(role.inputs.tags).toEqual(tags("vpc"));
+          expect(json(role.inputs.assumeRolePolicy)).toEqual({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "FlowLogsServiceForThisAccount",
+                Effect: "Allow",
+                Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: {
+                  StringEquals: { "aws:SourceAccount": ACCOUNT },
+                  ArnLike: { "aws:SourceArn": `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc-flow-log/*` },
+                },
+              },
+            ],
+          });
+          expect(policy.inputs.name).toBe(name("vpc-flow-logs"));
+          expect(policy.inputs.role).toBe(name("vpc-flow-logs"));
+          expect(json(policy.inputs.policy)).toEqual({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "WriteFlowLogRecords",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: [logGroupArn, `${logGroupArn}:log-stream:*`],
+              },
+            ],
+          });
+          const [flowLog] = flowLogs;
+          expect(flowLogs).toHaveLength(1);
+          expect(flowLog.inputs).toEqual({
+            vpcId: vpc.state.vpcId,
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: logGroupArn,
+            iamRoleArn: `arn:aws:iam::${ACCOUNT}:role/${name("vpc-flow-logs")}`,
+            maxAggregationInterval: 60,
+            tags: tags("vpc"),
+          });
+          expect(flowLog.options.dependsOn).toContain(policy.urn);
+        },
+      );
+    });
+
+    describe("storage", () => {
+      test("the analytics table: pk/sk strings, TTL on expiresAt, encrypted, PITR and capacity per environment", () => {
+        const table = single(resources, "aws:dynamodb/table:Table");
+        const capacity =
+          expected.table.billingMode === "PAY_PER_REQUEST"
+            ? {
+                billingMode: "PAY_PER_REQUEST",
+                onDemandThroughput: {
+                  maxReadRequestUnits: expected.table.maxRead,
+                  maxWriteRequestUnits: expected.table.maxWrite,
+                },
+              }
+            : {
+                billingMode: "PROVISIONED",
+                readCapacity: expected.table.read,
+                writeCapacity: expected.table.write,
+              };
+        expect(table.inputs).toEqual({
+          name: name("market-analytics"),
+          hashKey: "pk",
+          rangeKey: "sk",
+          attributes: [
+            { name: "pk", type: "S" },
+            { name: "sk", type: "S" },
+          ],
+          ttl: { attributeName: "expiresAt", enabled: true },
+          serverSideEncryption: { enabled: true },
+          pointInTimeRecovery: { enabled: expected.pointInTimeRecovery },
+          deletionProtectionEnabled: false,
+          ...capacity,
+          tags: tags("market-analytics"),
+        });
+        expect(table.options.ignoreChanges).toEqual(
+          expected.table.billingMode === "PROVISIONED" ? ["readCapacity", "writeCapacity"] : [],
+        );
+      });
+
+      test(
+        expected.table.billingMode === "PROVISIONED"
+          ? "auto scaling: read and write targets from base to maximum, target tracking at 70%"
+          : "no auto scaling on an on-demand table",
+        () => {
+          const targets = ofType(resources, "aws:appautoscaling/target:Target");
+          const policies = ofType(resources, "aws:appautoscaling/policy:Policy");
+          const capacity = expected.table;
+          if (capacity.billingMode !== "PROVISIONED") {
+            expect(targets).toEqual([]);
+            expect(policies).toEqual([]);
+            return;
+          }
+          const resourceId = `table/${name("market-analytics")}`;
+          expect(targets.map((target) => target.inputs)).toEqual([
+            {
+              serviceNamespace: "dynamodb",
+              resourceId,
+              scalableDimension: "dynamodb:table:ReadCapacityUnits",
+              minCapacity: capacity.read,
+              maxCapacity: capacity.maxRead,
+              tags: tags("market-analytics"),
+            },
+            {
+              serviceNamespace: "dynamodb",
+              resourceId,
+              scalableDimension: "dynamodb:table:WriteCapacityUnits",
+              minCapacity: capacity.write,
+              maxCapacity: capacity.maxWrite,
+              tags: tags("market-analytics"),
+            },
+          ]);
+          expect(policies.map((policy) => policy.inputs)).toEqual(
+            (["Read", "Write"] as const).map((unit) => ({
+              name: name(`market-analytics-${unit.toLowerCase()}-scaling`),
+              policyType: "TargetTrackingScaling",
+              serviceNamespace: "dynamodb",
+              resourceId,
+              scalableDimension: `dynamodb:table:${unit}CapacityUnits`,
+              targetTrackingScalingPolicyConfiguration: {
+                predefinedMetricSpecification: {
+                  predefinedMetricType: `DynamoDB${unit}CapacityUtilization`,
+                },
+                targetValue: capacity.targetPercent,
+              },
+            })),
+          );
+        },
+      );
+
+      test("the archive bucket: named, emptied on destroy, tagged", () => {
+        expect(single(resources, "aws:s3/bucket:Bucket").inputs).toEqual({
+          bucket: name("market-archive"),
+          forceDestroy: true,
+          tags: tags("market-archive"),
+        });
+      });
+
+      test("the archive is private: all four public-access blocks, ACLs off, TLS only", () => {
+        const bucket = name("market-archive");
+        const arn = `arn:aws:s3:::${bucket}`;
+        const publicAccess = single(
+          resources,
+          "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        );
+        expect(publicAccess.inputs).toEqual({
+          bucket,
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        });
+        expect(
+          single(resources, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs,
+        ).toEqual({
+          bucket,
+          rule: { objectOwnership: "BucketOwnerEnforced" },
+        });
+        const policy = single(resources, "aws:s3/bucketPolicy:BucketPolicy");
+        expect(policy.inputs.bucket).toBe(bucket);
+        expect(json(policy.inputs.policy)).toEqual(
+          denyInsecureTransport("s3:*", [arn, `${arn}/*`]),
+        );
+        expect(policy.options.dependsOn).toContain(publicAccess.urn);
+      });
+
+      test("the archive is encrypted by default with SSE-KMS and a bucket key", () => {
+        expect(
+          single(
+            resources,
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+          ).inputs,
+        ).toEqual({
+          bucket: name("market-archive"),
+          rules: [
+            {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" },
+              bucketKeyEnabled: true,
+            },
+          ],
+        });
+      });
+
+      test(expected.versioning ? "versioning is enabled" : "versioning is not configured", () => {
+        const versioning = ofType(resources, "aws:s3/bucketVersioning:BucketVersioning");
+        expect(versioning.map((v) => v.inputs)).toEqual(
+          expected.versioning
+            ? [{ bucket: name("market-archive"), versioningConfiguration: { status: "Enabled" } }]
+            : [],
+        );
+      });
+
+      test("lifecycle rules are exactly the environment's", () => {
+        const lifecycle = single(
+          resources,
+          "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        );
+        expect(lifecycle.inputs).toEqual({
+          bucket: name("market-archive"),
+          rules: expected.lifecycleRules,
+        });
+        const versioning = ofType(resources, "aws:s3/bucketVersioning:BucketVersioning");
+        for (const v of versioning) {
+          expect(lifecycle.options.dependsOn).toContain(v.urn);
+        }
+      });
+    });
+
+    describe("ingestion", () => {
+      test("the market-data stream: provisioned shards per environment, KMS-encrypted, 24 h retention", () => {
+        expect(single(resources, "aws:kinesis/stream:Stream").inputs).toEqual({
+          name: name("market-data"),
+          streamModeDetails: { streamMode: "PROVISIONED" },
+          shardCount: expected.shardCount,
+          retentionPeriod: 24,
+          encryptionType: "KMS",
+          kmsKeyId: "alias/aws/kinesis",
+          shardLevelMetrics: [
+            "IncomingRecords",
+            "IteratorAgeMilliseconds",
+            "ReadProvisionedThroughputExceeded",
+            "WriteProvisionedThroughputExceeded",
+          ],
+          enforceConsumerDeletion: true,
+          tags: tags("market-data"),
+        });
+      });
+
+      test.each(["market-processor", "market-archiver"])(
+        "the %s dead-letter queue: encrypted, 14-day retention, TLS only",
+        (consumer) => {
+          const service = `${consumer}-dlq`;
+          const queue = named(resources, "aws:sqs/queue:Queue", `${environment}-${service}`);
+          expect(queue.inputs).toEqual({
+            name: name(service),
+            messageRetentionSeconds: FOURTEEN_DAYS_SECONDS,
+            sqsManagedSseEnabled: true,
+            tags: tags(service),
+          });
+          const policy = named(
+            resources,
+            "aws:sqs/queuePolicy:QueuePolicy",
+            `${environment}-${service}-policy`,
+          );
+          expect(policy.inputs.queueUrl).toBe(
+            `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name(service)}`,
+          );
+          expect(json(policy.inputs.policy)).toEqual(
+            denyInsecureTransport("sqs:*", `arn:aws:sqs:${REGION}:${ACCOUNT}:${name(service)}`),
+          );
+        },
+      );
+    });
+
+    describe("monitoring", () => {
+      const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:${name("alarms")}`;
+
+      test("the alarm topic accepts publications from this account's CloudWatch alarms only", () => {
+        expect(single(resources, "aws:sns/topic:Topic").inputs).toEqual({
+          name: name("alarms"),
+          tags: tags("alarms"),
+        });
+        const policy = single(resources, "aws:sns/topicPolicy:TopicPolicy");
+        expect(policy.inputs.arn).toBe(topicArn);
+        expect(json(policy.inputs.policy)).toEqual({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "CloudWatchAlarmsOfThisAccount",
+              Effect: "Allow",
+              Principal: { Service: "cloudwatch.amazonaws.com" },
+              Action: "sns:Publish",
+              Resource: topicArn,
+              Condition: {
+                StringEquals: { "aws:SourceAccount": ACCOUNT },
+                ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` },
+              },
+            },
+          ],
+        });
+      });
+
+      test("alarms: table throttles and DLQ depth above zero, to the topic, notifying per environment", () => {
+        const alarm = (
+          service: string,
+          watched: string,
+          namespace: string,
+          metricName: string,
+          dimensions: Record<string, string>,
+          statistic: string,
+        ) => ({
+          name: name(service),
+          alarmDescription: expect.stringMatching(/\S/) as unknown,
+          namespace,
+          metricName,
+          dimensions,
+          statistic,
+          threshold: 0,
+          comparisonOperator: "GreaterThanThreshold",
+          period: 60,
+          evaluationPeriods: 1,
+          datapointsToAlarm: 1,
+          treatMissingData: "notBreaching",
+          actionsEnabled: expected.alarmsNotify,
+          alarmActions: [topicArn],
+          okActions: [topicArn],
+          tags: tags(watched),
+        });
+        const table = name("market-analytics");
+        const byName = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")
+          .map((a) => a.inputs)
+          .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+        expect(byName).toEqual(
+          [
+            alarm(
+              "market-analytics-read-throttles",
+              "market-analytics",
+              "AWS/DynamoDB",
+              "ReadThrottleEvents",
+              { TableName: table },
+              "Sum",
+            ),
+            alarm(
+              "market-analytics-write-throttles",
+              "market-analytics",
+              "AWS/DynamoDB",
+              "WriteThrottleEvents",
+              { TableName: table },
+              "Sum",
+            ),
+            alarm(
+              "market-processor-dlq-depth",
+              "market-processor-dlq",
+              "AWS/SQS",
+              "ApproximateNumberOfMessagesVisible",
+              { QueueName: name("market-processor-dlq") },
+              "Maximum",
+            ),
+            alarm(
+              "market-archiver-dlq-depth",
+              "market-archiver-dlq",
+              "AWS/SQS",
+              "ApproximateNumberOfMessagesVisible",
+              { QueueName: name("market-archiver-dlq") },
+              "Maximum",
+            ),
+          ].sort((a, b) => a.name.localeCompare(b.name)),
+        );
+      });
+    });
+
+    describe("rules for every resource", () => {
+      test("every physical name is {env}-{service}-us-east-1-a1 (log groups behind a path prefix), all unique", () => {
+        const names: string[] = [];
+        for (const resource of resources) {
+          const property = physicalNameInput(resource.type);
+          if (property === undefined) {
+            continue;
+          }
+          const value = resource.inputs[property];
+          expect({ type: resource.type, name: value }).toEqual({
+            type: resource.type,
+            name: expect.stringMatching(physicalNamePattern(environment)) as unknown,
+          });
+          names.push(String(value));
+        }
+        expect(names.sort()).toEqual(expectedPhysicalNames(environment));
+        // A role and its inline policy may share a name; nothing else may.
+        const withoutPolicies = resources
+          .filter(
+            (r) =>
+              physicalNameInput(r.type) !== undefined && r.type !== "aws:iam/rolePolicy:RolePolicy",
+          )
+          .map((r) => r.inputs[physicalNameInput(r.type) ?? ""]);
+        expect(new Set(withoutPolicies).size).toBe(withoutPolicies.length);
+      });
+
+      test("every taggable resource carries Environment, ManagedBy, Project and Service", () => {
+        const taggable = resources.filter((resource) => acceptsTags(resource.type));
+        const types = [...new Set(taggable.map((resource) => resource.type))].sort();
+        expect(types).toEqual(
+          EXPECTED_TAGGABLE_TYPES.filter((type) => (expected.resourceCounts[type] ?? 0) > 0).sort(),
+        );
+        for (const resource of taggable) {
+          expect({ type: resource.type, name: resource.name, tags: resource.inputs.tags }).toEqual({
+            type: resource.type,
+            name: resource.name,
+            tags: {
+              Environment: environment,
+              ManagedBy: "pulumi",
+              Project: "trading-analytics",
+              Service: expect.stringMatching(/^[a-z0-9]+(-[a-z0-9]+)*$/) as unknown,
+            },
+          });
+        }
+      });
+
+      test("nothing is protected, retained on delete or deletion-protected", () => {
+        for (const resource of resources) {
+          expect({ urn: resource.urn, protect: resource.options.protect === true }).toEqual({
+            urn: resource.urn,
+            protect: false,
+          });
+          expect({ urn: resource.urn, retain: resource.options.retainOnDelete === true }).toEqual({
+            urn: resource.urn,
+            retain: false,
+          });
+          const protectedInputs = entries(resource.inputs).filter(
+            ([key, value]) => /deletionProtection/i.test(key) && value !== false,
+          );
+          expect(protectedInputs).toEqual([]);
+        }
+      });
+
+      test("nothing refers to another environment", () => {
+        const others = (["dev", "staging", "production"] as const).filter((e) => e !== environment);
+        const text = JSON.stringify(resources.map((r) => r.inputs));
+        for (const other of others) {
+          expect(text).not.toMatch(new RegExp(`"${other}-|/${other}-|"Environment":"${other}"`));
+        }
+      });
+    });
+  });
+}
