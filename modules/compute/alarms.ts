@@ -1,7 +1,6 @@
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
-import type { Namer } from "../naming/physical-name";
+import type { MetricAlarmSpec } from "../monitoring/metric-alarm";
 import type { FunctionService } from "./runtime";
 
 /** A CloudWatch alarm on one of a function's `AWS/Lambda` metrics. */
@@ -69,8 +68,8 @@ export function iteratorAgeAlarm(
 }
 
 /**
- * p99 of invocation duration above one second in three of five minutes. Minutes with too few
- * requests for a meaningful p99 are ignored, so one slow request on a quiet night does not page.
+ * p99 of invocation duration above one second in three of five minutes: slowness that persists,
+ * not one slow minute.
  */
 export const DURATION_P99_ALARM: FunctionAlarmDefinition = {
   id: "duration-p99",
@@ -84,51 +83,33 @@ export const DURATION_P99_ALARM: FunctionAlarmDefinition = {
     "p99 request duration of the analytics API has been above 1,000 ms in 3 of the last 5 minutes. Look at DynamoDB latency and throttling of the table, and the range sizes clients ask for.",
 };
 
-/** Where an alarm points and whom it tells. */
-export interface FunctionAlarmTarget {
-  readonly service: FunctionService;
-  readonly namer: Namer;
-  /** The function's name, the alarm's `FunctionName` dimension. */
-  readonly functionName: pulumi.Input<string>;
-  readonly alarmTopicArn: pulumi.Input<string>;
-  /** Whether state changes notify the topic; dev alarms change state without paging anyone. */
-  readonly actionsEnabled: boolean;
-  readonly tags: Record<string, string>;
+/** A function alarm with its physical name, planned with the function's other names. */
+export interface PlannedAlarm {
+  readonly alarmName: string;
+  readonly definition: FunctionAlarmDefinition;
 }
 
-/**
- * Creates one alarm on a function metric, notifying the topic both when it fires and when it
- * recovers. Missing data (no invocations) is not breaching.
- */
-export function createFunctionAlarm(
-  logicalName: string,
-  definition: FunctionAlarmDefinition,
-  target: FunctionAlarmTarget,
-  opts: pulumi.CustomResourceOptions,
-): aws.cloudwatch.MetricAlarm {
-  const percentile = definition.statistic === "p99";
-  return new aws.cloudwatch.MetricAlarm(
-    logicalName,
-    {
-      name: target.namer("cloudwatch-alarm", `${target.service}-${definition.id}`),
-      alarmDescription: definition.description,
-      namespace: "AWS/Lambda",
-      metricName: definition.metricName,
-      dimensions: { FunctionName: target.functionName },
-      ...(percentile
-        ? { extendedStatistic: definition.statistic, evaluateLowSampleCountPercentiles: "ignore" }
-        : { statistic: definition.statistic }),
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: definition.threshold,
-      period: definition.periodSeconds,
-      evaluationPeriods: definition.evaluationPeriods,
-      datapointsToAlarm: definition.datapointsToAlarm,
-      treatMissingData: "notBreaching",
-      actionsEnabled: target.actionsEnabled,
-      alarmActions: [target.alarmTopicArn],
-      okActions: [target.alarmTopicArn],
-      tags: target.tags,
-    },
-    opts,
-  );
+/** The monitoring helper's spec for one function alarm (`AWS/Lambda`, dimension `FunctionName`). */
+export function functionAlarmSpec(
+  alarm: PlannedAlarm,
+  service: FunctionService,
+  functionName: pulumi.Input<string>,
+): MetricAlarmSpec {
+  const { definition } = alarm;
+  return {
+    alarmName: alarm.alarmName,
+    service,
+    description: definition.description,
+    namespace: "AWS/Lambda",
+    metricName: definition.metricName,
+    dimensions: { FunctionName: functionName },
+    ...(definition.statistic === "p99"
+      ? { extendedStatistic: definition.statistic }
+      : { statistic: definition.statistic }),
+    threshold: definition.threshold,
+    comparisonOperator: "GreaterThanThreshold",
+    periodSeconds: definition.periodSeconds,
+    evaluationPeriods: definition.evaluationPeriods,
+    datapointsToAlarm: definition.datapointsToAlarm,
+  };
 }

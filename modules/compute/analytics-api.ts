@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { DURATION_P99_ALARM } from "./alarms";
 import { allow } from "./iam";
 import { MarketFunction, type MarketFunctionArgs } from "./market-function";
 
@@ -10,13 +9,7 @@ export const API_TABLE_ACTIONS = ["dynamodb:Query", "dynamodb:GetItem"] as const
 
 export interface AnalyticsApiArgs extends Omit<
   MarketFunctionArgs,
-  | "service"
-  | "description"
-  | "timeoutSeconds"
-  | "reservedConcurrency"
-  | "environmentVariables"
-  | "dataAccess"
-  | "additionalAlarms"
+  "description" | "timeoutSeconds" | "reservedConcurrency" | "environmentVariables" | "dataAccess"
 > {
   /** The bars table, read with {@link API_TABLE_ACTIONS} only. */
   readonly tableArn: pulumi.Input<string>;
@@ -32,7 +25,7 @@ export class AnalyticsApi extends pulumi.ComponentResource {
   public readonly functionArn: pulumi.Output<string>;
   public readonly roleArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
-  public readonly alarmNames: pulumi.Output<string>[];
+  public readonly alarmArns: pulumi.Output<string>[];
   public readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: AnalyticsApiArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -44,13 +37,11 @@ export class AnalyticsApi extends pulumi.ComponentResource {
       name,
       {
         ...common,
-        service: "analytics-api",
         description: "Answers bar queries from the analytics table over a Function URL",
         timeoutSeconds: settings.lambda.apiTimeoutSeconds,
         reservedConcurrency: settings.lambda.apiReservedConcurrency,
         environmentVariables: { TABLE_NAME: tableName },
         dataAccess: [allow("ReadBars", API_TABLE_ACTIONS, tableArn)],
-        additionalAlarms: [DURATION_P99_ALARM],
       },
       { parent: this },
     );
@@ -70,14 +61,14 @@ export class AnalyticsApi extends pulumi.ComponentResource {
     this.functionArn = fn.functionArn;
     this.roleArn = fn.roleArn;
     this.logGroupName = fn.logGroupName;
-    this.alarmNames = fn.alarmNames;
+    this.alarmArns = fn.alarmArns;
     this.url = url.functionUrl;
     this.registerOutputs({
       functionName: this.functionName,
       functionArn: this.functionArn,
       roleArn: this.roleArn,
       logGroupName: this.logGroupName,
-      alarmNames: this.alarmNames,
+      alarmArns: this.alarmArns,
       url: this.url,
     });
   }

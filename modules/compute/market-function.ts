@@ -2,13 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { EnvironmentSettings } from "../config/settings";
+import { createMetricAlarm, type AlarmRouting } from "../monitoring/metric-alarm";
 import type { Namer } from "../naming/physical-name";
 import { standardTags } from "../naming/tags";
 import {
-  createFunctionAlarm,
   ERRORS_ALARM,
+  functionAlarmSpec,
   THROTTLES_ALARM,
   type FunctionAlarmDefinition,
+  type PlannedAlarm,
 } from "./alarms";
 import {
   lambdaTrustPolicy,
@@ -29,6 +31,37 @@ import {
   type FunctionService,
 } from "./runtime";
 
+/** Every physical name of one function and what it owns, built (and so validated) up front. */
+export interface FunctionPlan {
+  readonly service: FunctionService;
+  readonly functionName: string;
+  readonly roleName: string;
+  readonly policyName: string;
+  /** `/aws/lambda/<function name>`, the name Lambda itself would use. */
+  readonly logGroupName: string;
+  /** Errors and throttles for every function, then the function's own alarms. */
+  readonly alarms: readonly PlannedAlarm[];
+}
+
+/** Names one function's resources; throws, naming the culprit, on any name AWS would reject. */
+export function planFunction(
+  namer: Namer,
+  service: FunctionService,
+  additionalAlarms: readonly FunctionAlarmDefinition[] = [],
+): FunctionPlan {
+  return {
+    service,
+    functionName: namer("lambda-function", service),
+    roleName: namer("iam-role", service),
+    policyName: namer("iam-policy", service),
+    logGroupName: namer("log-group", service, { prefix: "/aws/lambda/" }),
+    alarms: [ERRORS_ALARM, THROTTLES_ALARM, ...additionalAlarms].map((definition) => ({
+      alarmName: namer("cloudwatch-alarm", `${service}-${definition.id}`),
+      definition,
+    })),
+  };
+}
+
 /**
  * The variables every function gets. Function-specific variables may not redefine them, so a
  * function can never log or emit metrics under another service's name.
@@ -46,13 +79,11 @@ export function commonEnvironmentVariables(
 }
 
 export interface MarketFunctionArgs {
-  /** Which function; its physical names, tags, bundle (`dist/functions/<service>`) and Powertools service name follow. */
-  readonly service: FunctionService;
+  /** The function's physical names and alarms (`planFunction`); its service picks the bundle and tags. */
+  readonly plan: FunctionPlan;
   /** One line shown in the console. */
   readonly description: string;
   readonly settings: EnvironmentSettings;
-  /** Builds this deployment's physical names. */
-  readonly namer: Namer;
   /** The account on whose behalf Lambda may assume the role (`aws:SourceAccount`). */
   readonly accountId: pulumi.Input<string>;
   readonly timeoutSeconds: number;
@@ -69,31 +100,27 @@ export interface MarketFunctionArgs {
   readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** The functions' security group. */
   readonly securityGroupId: pulumi.Input<string>;
-  readonly alarmTopicArn: pulumi.Input<string>;
-  /** Alarms on this function besides errors and throttles, which every function gets. @default - none */
-  readonly additionalAlarms?: readonly FunctionAlarmDefinition[];
-  /** Tags besides the standard ones, which they cannot override. @default - the standard tags only */
-  readonly additionalTags?: Readonly<Record<string, string>>;
+  /** The environment's alarm topic and whether alarms notify it. */
+  readonly alarmRouting: AlarmRouting;
 }
 
 /**
  * One Lambda function with everything it owns: its execution role and inline policy, its log group
- * with the environment's retention, and its error and throttle alarms.
+ * with the environment's retention, and its alarms.
  */
 export class MarketFunction extends pulumi.ComponentResource {
   public readonly functionName: pulumi.Output<string>;
   public readonly functionArn: pulumi.Output<string>;
   public readonly roleArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
-  public readonly alarmNames: pulumi.Output<string>[];
-  /** The function, for resources that attach to it (event source mappings, the Function URL). */
-  public readonly lambda: aws.lambda.Function;
+  public readonly alarmArns: pulumi.Output<string>[];
   /** The role's policy: an event source mapping must wait for it, as Lambda checks the role's stream access on creation. */
   public readonly policy: aws.iam.RolePolicy;
 
   constructor(name: string, args: MarketFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trading:compute:MarketFunction", name, {}, opts);
-    const { service, settings, namer } = args;
+    const { plan, settings } = args;
+    const { service } = plan;
 
     const common = commonEnvironmentVariables(service, settings);
     const clashes = Object.keys(args.environmentVariables).filter((key) => key in common);
@@ -102,22 +129,18 @@ export class MarketFunction extends pulumi.ComponentResource {
         `Environment variable ${clashes.join(", ")} of ${service} is set for every function by MarketFunction: remove it from environmentVariables.`,
       );
     }
-    const tags = { ...args.additionalTags, ...standardTags(settings.name, service) };
+    const tags = standardTags(settings.name, service);
 
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
-      {
-        name: namer("log-group", service, { prefix: "/aws/lambda/" }),
-        retentionInDays: settings.logRetentionDays,
-        tags,
-      },
+      { name: plan.logGroupName, retentionInDays: settings.logRetentionDays, tags },
       { parent: this },
     );
 
     const role = new aws.iam.Role(
       `${name}-role`,
       {
-        name: namer("iam-role", service),
+        name: plan.roleName,
         description: `Execution role of ${service} in ${settings.name}`,
         assumeRolePolicy: pulumi.jsonStringify(lambdaTrustPolicy(args.accountId)),
         tags,
@@ -128,7 +151,7 @@ export class MarketFunction extends pulumi.ComponentResource {
     const policy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
-        name: namer("iam-policy", service),
+        name: plan.policyName,
         role: role.name,
         policy: pulumi.jsonStringify(
           policyDocument([
@@ -146,7 +169,7 @@ export class MarketFunction extends pulumi.ComponentResource {
     const lambda = new aws.lambda.Function(
       `${name}-function`,
       {
-        name: namer("lambda-function", service),
+        name: plan.functionName,
         description: args.description,
         role: role.arn,
         runtime: LAMBDA_RUNTIME,
@@ -173,32 +196,27 @@ export class MarketFunction extends pulumi.ComponentResource {
       { parent: this, dependsOn: [logGroup, policy] },
     );
 
-    const alarmTarget = {
-      service,
-      namer,
-      functionName: lambda.name,
-      alarmTopicArn: args.alarmTopicArn,
-      actionsEnabled: settings.alarmsNotify,
-      tags,
-    };
-    const alarms = [ERRORS_ALARM, THROTTLES_ALARM, ...(args.additionalAlarms ?? [])].map(
-      (definition) =>
-        createFunctionAlarm(`${name}-${definition.id}`, definition, alarmTarget, { parent: this }),
+    const alarms = plan.alarms.map((alarm) =>
+      createMetricAlarm(
+        `${name}-${alarm.definition.id}`,
+        args.alarmRouting,
+        functionAlarmSpec(alarm, service, lambda.name),
+        { parent: this },
+      ),
     );
 
-    this.lambda = lambda;
     this.policy = policy;
     this.functionName = lambda.name;
     this.functionArn = lambda.arn;
     this.roleArn = role.arn;
     this.logGroupName = logGroup.name;
-    this.alarmNames = alarms.map((alarm) => alarm.name);
+    this.alarmArns = alarms.map((alarm) => alarm.arn);
     this.registerOutputs({
       functionName: this.functionName,
       functionArn: this.functionArn,
       roleArn: this.roleArn,
       logGroupName: this.logGroupName,
-      alarmNames: this.alarmNames,
+      alarmArns: this.alarmArns,
     });
   }
 }

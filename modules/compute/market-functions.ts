@@ -2,12 +2,17 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { EnvironmentSettings } from "../config/settings";
+import type { AlarmRouting } from "../monitoring/metric-alarm";
 import type { Namer } from "../naming/physical-name";
-import { iteratorAgeAlarm } from "./alarms";
+import { DURATION_P99_ALARM, iteratorAgeAlarm } from "./alarms";
 import { AnalyticsApi } from "./analytics-api";
 import { allow, writeArchiveStatement } from "./iam";
+import { planFunction, type FunctionPlan } from "./market-function";
 import type { FunctionService } from "./runtime";
-import { StreamConsumerFunction } from "./stream-consumer-function";
+import {
+  assertStreamConsumerConcurrency,
+  StreamConsumerFunction,
+} from "./stream-consumer-function";
 
 /**
  * What the processor's code calls on the table: one consistent BatchGetItem round for the touched
@@ -31,6 +36,40 @@ export const ARCHIVER_ITERATOR_AGE_THRESHOLD_MS = 300_000;
 /** Bigger objects, fewer PUTs: the archive is not latency-sensitive. */
 export const ARCHIVER_BATCHING_WINDOW_SECONDS = 5;
 
+/** Every physical name of the compute layer. */
+export interface ComputePlan {
+  readonly processor: FunctionPlan;
+  /** The processor's enhanced fan-out consumer, registered on the stream. */
+  readonly processorConsumerName: string;
+  readonly archiver: FunctionPlan;
+  readonly api: FunctionPlan;
+}
+
+/**
+ * Names every resource of the three functions, with each function's alarms: errors and throttles
+ * for all, iterator age for both consumers, p99 duration for the API. A name AWS would reject
+ * throws here, before anything is registered.
+ */
+export function planMarketFunctions(namer: Namer): ComputePlan {
+  return {
+    processor: planFunction(namer, "market-processor", [
+      iteratorAgeAlarm(
+        PROCESSOR_ITERATOR_AGE_THRESHOLD_MS,
+        "The processor has been more than 1,000 ms behind the stream for 3 minutes: bars are stale for the desk. Check its Errors, Throttles and Duration, the table's throttling, and the stream's incoming bytes against shard capacity.",
+      ),
+    ]),
+    // Kinesis applies the stream-name rules (1-128 of A-Z a-z 0-9 _ . -) to consumer names.
+    processorConsumerName: namer("kinesis-stream", "market-processor"),
+    archiver: planFunction(namer, "market-archiver", [
+      iteratorAgeAlarm(
+        ARCHIVER_ITERATOR_AGE_THRESHOLD_MS,
+        "The archiver has been more than 5 minutes behind the stream for 3 minutes; records older than 1 hour go to its dead-letter queue instead of the archive. Check its Errors, Throttles and Duration, and S3 errors in its log group.",
+      ),
+    ]),
+    api: planFunction(namer, "analytics-api", [DURATION_P99_ALARM]),
+  };
+}
+
 export interface MarketFunctionsArgs {
   readonly settings: EnvironmentSettings;
   /** Builds this deployment's physical names (`namerFor({ environment, region, suffix })`). */
@@ -50,9 +89,8 @@ export interface MarketFunctionsArgs {
   readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** The functions' security group. */
   readonly securityGroupId: pulumi.Input<string>;
+  /** The environment's alarm topic; alarms notify it where `settings.alarmsNotify` is on. */
   readonly alarmTopicArn: pulumi.Input<string>;
-  /** Tags besides the standard ones, which they cannot override. @default - the standard tags only */
-  readonly additionalTags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -60,6 +98,8 @@ export interface MarketFunctionsArgs {
  * market-archiver (stream -> raw archive, shared throughput) and analytics-api (Function URL).
  */
 export class MarketFunctions extends pulumi.ComponentResource {
+  /** Every physical name of the compute layer. */
+  public readonly plan: ComputePlan;
   public readonly functionNames: Readonly<Record<FunctionService, pulumi.Output<string>>>;
   public readonly functionArns: Readonly<Record<FunctionService, pulumi.Output<string>>>;
   public readonly roleArns: Readonly<Record<FunctionService, pulumi.Output<string>>>;
@@ -70,27 +110,35 @@ export class MarketFunctions extends pulumi.ComponentResource {
   >;
   /** The analytics API's Function URL (IAM auth). */
   public readonly analyticsApiUrl: pulumi.Output<string>;
-  public readonly alarmNames: pulumi.Output<string>[];
+  public readonly alarmArns: pulumi.Output<string>[];
 
   constructor(name: string, args: MarketFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { settings } = args;
+    // Names and capacity are checked before the component is registered: bad input creates nothing.
+    const plan = planMarketFunctions(args.namer);
+    assertStreamConsumerConcurrency(settings);
+
     super("trading:compute:MarketFunctions", name, {}, opts);
-    const { settings, namer } = args;
-    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    this.plan = plan;
+
+    const alarmRouting: AlarmRouting = {
+      environment: settings.name,
+      topicArn: args.alarmTopicArn,
+      notify: settings.alarmsNotify,
+    };
     const shared = {
       settings,
-      namer,
-      accountId,
+      accountId: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
       privateSubnetIds: args.privateSubnetIds,
       securityGroupId: args.securityGroupId,
-      alarmTopicArn: args.alarmTopicArn,
-      additionalTags: args.additionalTags,
+      alarmRouting,
     };
 
     const processor = new StreamConsumerFunction(
       `${name}-market-processor`,
       {
         ...shared,
-        service: "market-processor",
+        plan: plan.processor,
         description: "Merges ticks from the market-data stream into 1-minute bars in DynamoDB",
         environmentVariables: {
           TABLE_NAME: args.tableName,
@@ -98,13 +146,10 @@ export class MarketFunctions extends pulumi.ComponentResource {
         },
         streamArn: args.streamArn,
         deadLetterQueueArn: args.processorDeadLetterQueueArn,
-        readMode: "enhanced-fan-out",
+        // Dedicated 2 MB/s per shard pushed in ~70 ms, not competing with the archiver's polling.
+        delivery: { mode: "enhanced-fan-out", consumerName: plan.processorConsumerName },
         maximumBatchingWindowSeconds: 0,
         sinkAccess: [allow("ReadAndWriteBars", PROCESSOR_TABLE_ACTIONS, args.tableArn)],
-        iteratorAgeAlarm: iteratorAgeAlarm(
-          PROCESSOR_ITERATOR_AGE_THRESHOLD_MS,
-          "The processor has been more than 1,000 ms behind the stream for 3 minutes: bars are stale for the desk. Check its Errors, Throttles and Duration, the table's throttling, and the stream's incoming bytes against shard capacity.",
-        ),
       },
       { parent: this },
     );
@@ -113,25 +158,21 @@ export class MarketFunctions extends pulumi.ComponentResource {
       `${name}-market-archiver`,
       {
         ...shared,
-        service: "market-archiver",
+        plan: plan.archiver,
         description: "Writes raw records from the market-data stream to the S3 archive",
         environmentVariables: { BUCKET_NAME: args.bucketName },
         streamArn: args.streamArn,
         deadLetterQueueArn: args.archiverDeadLetterQueueArn,
-        readMode: "shared-throughput",
+        delivery: { mode: "shared-throughput" },
         maximumBatchingWindowSeconds: ARCHIVER_BATCHING_WINDOW_SECONDS,
         sinkAccess: [writeArchiveStatement(args.bucketArn)],
-        iteratorAgeAlarm: iteratorAgeAlarm(
-          ARCHIVER_ITERATOR_AGE_THRESHOLD_MS,
-          "The archiver has been more than 5 minutes behind the stream for 3 minutes; records older than 1 hour go to its dead-letter queue instead of the archive. Check its Errors, Throttles and Duration, and S3 errors in its log group.",
-        ),
       },
       { parent: this },
     );
 
     const api = new AnalyticsApi(
       `${name}-analytics-api`,
-      { ...shared, tableArn: args.tableArn, tableName: args.tableName },
+      { ...shared, plan: plan.api, tableArn: args.tableArn, tableName: args.tableName },
       { parent: this },
     );
 
@@ -160,7 +201,7 @@ export class MarketFunctions extends pulumi.ComponentResource {
       "market-archiver": archiver.eventSourceArn,
     };
     this.analyticsApiUrl = api.url;
-    this.alarmNames = [...processor.alarmNames, ...archiver.alarmNames, ...api.alarmNames];
+    this.alarmArns = [...processor.alarmArns, ...archiver.alarmArns, ...api.alarmArns];
     this.registerOutputs({
       functionNames: this.functionNames,
       functionArns: this.functionArns,
@@ -168,7 +209,7 @@ export class MarketFunctions extends pulumi.ComponentResource {
       logGroupNames: this.logGroupNames,
       eventSourceArns: this.eventSourceArns,
       analyticsApiUrl: this.analyticsApiUrl,
-      alarmNames: this.alarmNames,
+      alarmArns: this.alarmArns,
     });
   }
 }

@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { EnvironmentSettings } from "../config/settings";
 import { standardTags } from "../naming/tags";
-import type { FunctionAlarmDefinition } from "./alarms";
 import {
   readConsumerStatement,
   readStreamStatement,
@@ -11,7 +10,6 @@ import {
   type PolicyStatement,
 } from "./iam";
 import { MarketFunction, type MarketFunctionArgs } from "./market-function";
-import type { FunctionService } from "./runtime";
 
 /**
  * How the mapping reads the stream. `enhanced-fan-out` registers a consumer with its own 2 MB/s per
@@ -31,36 +29,36 @@ export const MAXIMUM_RECORD_AGE_SECONDS = 3600;
 
 /**
  * A stream consumer's reserved concurrency must cover one invocation per shard and parallel batch;
- * below that, Lambda throttles its own event source mapping and the iterator age only grows.
+ * below that, Lambda throttles the consumer's own event source mapping and the lag only grows.
  */
-export function assertStreamConsumerConcurrency(
-  service: FunctionService,
-  settings: EnvironmentSettings,
-): void {
+export function assertStreamConsumerConcurrency(settings: EnvironmentSettings): void {
   const { shardCount } = settings.stream;
   const { parallelizationFactor, streamConsumerReservedConcurrency } = settings.lambda;
   const needed = shardCount * parallelizationFactor;
   if (streamConsumerReservedConcurrency < needed) {
     throw new Error(
-      `${service} in ${settings.name}: reserved concurrency ${streamConsumerReservedConcurrency} is below shards x parallelization factor (${shardCount} x ${parallelizationFactor} = ${needed}), so the stream would be throttled by its own limit. Raise lambda.streamConsumerReservedConcurrency to at least ${needed}, or lower stream.shardCount or lambda.parallelizationFactor, in the ${settings.name} settings.`,
+      `Stream consumer reserved concurrency ${streamConsumerReservedConcurrency} in ${settings.name} is below shards x parallelization factor (${shardCount} x ${parallelizationFactor} = ${needed}): the stream would be throttled by its consumers' own limit. Raise lambda.streamConsumerReservedConcurrency to at least ${needed}, or lower stream.shardCount or lambda.parallelizationFactor, in the ${settings.name} settings.`,
     );
   }
 }
 
+/** How the mapping reads the stream; an enhanced fan-out consumer is registered under its own name. */
+export type StreamDelivery =
+  | { readonly mode: "enhanced-fan-out"; readonly consumerName: string }
+  | { readonly mode: "shared-throughput" };
+
 export interface StreamConsumerFunctionArgs extends Omit<
   MarketFunctionArgs,
-  "timeoutSeconds" | "reservedConcurrency" | "dataAccess" | "additionalAlarms"
+  "timeoutSeconds" | "reservedConcurrency" | "dataAccess"
 > {
   readonly streamArn: pulumi.Input<string>;
   /** The consumer's own dead-letter queue: the mapping's on-failure destination. */
   readonly deadLetterQueueArn: pulumi.Input<string>;
-  readonly readMode: StreamReadMode;
+  readonly delivery: StreamDelivery;
   /** How long the mapping gathers records before invoking: 0 for freshness, more for bigger batches. */
   readonly maximumBatchingWindowSeconds: number;
   /** Where the function writes (exact actions on exact resources); stream and DLQ access are added here. */
   readonly sinkAccess: readonly PolicyStatement[];
-  /** The iterator-age alarm, whose threshold is the lag this consumer tolerates. */
-  readonly iteratorAgeAlarm: FunctionAlarmDefinition;
 }
 
 /**
@@ -72,9 +70,9 @@ export class StreamConsumerFunction extends pulumi.ComponentResource {
   public readonly functionArn: pulumi.Output<string>;
   public readonly roleArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
-  public readonly alarmNames: pulumi.Output<string>[];
+  public readonly alarmArns: pulumi.Output<string>[];
   public readonly eventSourceMappingUuid: pulumi.Output<string>;
-  /** What the mapping reads: the registered consumer for `enhanced-fan-out`, else the stream. */
+  /** What the mapping reads: the registered consumer for enhanced fan-out, else the stream. */
   public readonly eventSourceArn: pulumi.Output<string>;
 
   constructor(
@@ -83,17 +81,17 @@ export class StreamConsumerFunction extends pulumi.ComponentResource {
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super("trading:compute:StreamConsumerFunction", name, {}, opts);
-    const { service, settings } = args;
-    assertStreamConsumerConcurrency(service, settings);
-    const tags = { ...args.additionalTags, ...standardTags(settings.name, service) };
+    const { settings, delivery } = args;
+    const { service } = args.plan;
+    assertStreamConsumerConcurrency(settings);
+    const tags = standardTags(settings.name, service);
 
     const consumer =
-      args.readMode === "enhanced-fan-out"
+      delivery.mode === "enhanced-fan-out"
         ? new aws.kinesis.StreamConsumer(
             `${name}-consumer`,
             {
-              // Kinesis applies the stream-name rules (1-128 of A-Z a-z 0-9 _ . -) to consumer names.
-              name: args.namer("kinesis-stream", service),
+              name: delivery.consumerName,
               streamArn: args.streamArn,
               tags,
             },
@@ -104,10 +102,9 @@ export class StreamConsumerFunction extends pulumi.ComponentResource {
     const fn = new MarketFunction(
       name,
       {
-        service,
+        plan: args.plan,
         description: args.description,
         settings,
-        namer: args.namer,
         accountId: args.accountId,
         timeoutSeconds: settings.lambda.streamConsumerTimeoutSeconds,
         reservedConcurrency: settings.lambda.streamConsumerReservedConcurrency,
@@ -120,9 +117,7 @@ export class StreamConsumerFunction extends pulumi.ComponentResource {
         ],
         privateSubnetIds: args.privateSubnetIds,
         securityGroupId: args.securityGroupId,
-        alarmTopicArn: args.alarmTopicArn,
-        additionalAlarms: [args.iteratorAgeAlarm],
-        additionalTags: args.additionalTags,
+        alarmRouting: args.alarmRouting,
       },
       { parent: this },
     );
@@ -154,7 +149,7 @@ export class StreamConsumerFunction extends pulumi.ComponentResource {
     this.functionArn = fn.functionArn;
     this.roleArn = fn.roleArn;
     this.logGroupName = fn.logGroupName;
-    this.alarmNames = fn.alarmNames;
+    this.alarmArns = fn.alarmArns;
     this.eventSourceMappingUuid = mapping.uuid;
     this.eventSourceArn = mappingSource;
     this.registerOutputs({
@@ -162,7 +157,7 @@ export class StreamConsumerFunction extends pulumi.ComponentResource {
       functionArn: this.functionArn,
       roleArn: this.roleArn,
       logGroupName: this.logGroupName,
-      alarmNames: this.alarmNames,
+      alarmArns: this.alarmArns,
       eventSourceMappingUuid: this.eventSourceMappingUuid,
       eventSourceArn: this.eventSourceArn,
     });
