@@ -419,7 +419,21 @@ function setEnvironmentVariables(
  * (carrying what was registered) when the program throws or logs an error.
  */
 export async function runProgram(options: RunProgramOptions): Promise<ProgramResult> {
-  await pulumi.runtime.setMocks(awsMocks, options.project, options.stack, false);
+  // An invoke the mocks cannot answer is reported after the run: a rejected invoke inside the
+  // Pulumi runtime surfaces as an unhandled rejection that would end the process.
+  const unanswered: string[] = [];
+  const mocks: pulumi.runtime.Mocks = {
+    newResource: (args) => mockState(args),
+    call: (args) => {
+      try {
+        return mockCall(args);
+      } catch (error) {
+        unanswered.push(error instanceof Error ? error.message : String(error));
+        return {};
+      }
+    },
+  };
+  await pulumi.runtime.setMocks(mocks, options.project, options.stack, false);
   pulumi.runtime.setAllConfig({ ...options.config });
   const resources: RecordedResource[] = [];
   recordRegistrations(resources);
@@ -430,13 +444,17 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRes
     outputs = await resolveExports(options.program());
   } catch (error) {
     await pulumi.runtime.disconnect();
-    throw new ProgramError(error instanceof Error ? error.message : String(error), resources, {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ProgramError(unanswered.length > 0 ? unanswered.join("\n") : message, resources, {
       cause: error,
     });
   } finally {
     restore();
   }
   await pulumi.runtime.disconnect();
+  if (unanswered.length > 0) {
+    throw new ProgramError(unanswered.join("\n"), resources, { cause: undefined });
+  }
   if (pulumi.log.hasErrors()) {
     throw new ProgramError(
       `The program of stack "${options.stack}" logged errors; see the output above.`,
