@@ -4,8 +4,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { allow } from "./iam";
 import { MarketFunction, type MarketFunctionArgs } from "./market-function";
 
-/** What the API's code calls on the table: a key lookup and a range query per symbol. */
-export const API_TABLE_ACTIONS = ["dynamodb:Query", "dynamodb:GetItem"] as const;
+/**
+ * What the API's code calls on the table: a range query per symbol for `/bars`, and a reverse
+ * query with limit 1 per symbol for `/latest`. Nothing else, so the role cannot write or scan.
+ */
+export const API_TABLE_ACTIONS = ["dynamodb:Query"] as const;
 
 export interface AnalyticsApiArgs extends Omit<
   MarketFunctionArgs,

@@ -296,7 +296,7 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
     });
   });
 
-  test("analytics-api policy: query and get on the table, nothing else", () => {
+  test("analytics-api policy: query on the table, nothing else", () => {
     expect(json(policyOf("analytics-api").policy)).toEqual({
       Version: "2012-10-17",
       Statement: [
@@ -304,7 +304,7 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
         {
           Sid: "ReadBars",
           Effect: "Allow",
-          Action: ["dynamodb:Query", "dynamodb:GetItem"],
+          Action: ["dynamodb:Query"],
           Resource: arns.tableArn,
         },
       ],
