@@ -1,0 +1,185 @@
+import { ENVIRONMENT_SETTINGS } from "../modules/config/settings";
+import { PRICE_TABLE, TRAFFIC, estimateMonthlyCost } from "../scripts/lib/cost-model";
+import {
+  differingSettings,
+  moduleOf,
+  renderPlan,
+  type EnvironmentPlan,
+} from "../scripts/lib/plan-report";
+import { planEnvironment } from "../scripts/lib/plan-worker";
+import { parsePlanArgs } from "../scripts/plan";
+
+describe("plan arguments", () => {
+  it("defaults to every environment as text", () => {
+    expect(parsePlanArgs([])).toEqual({ env: "all", format: "text" });
+  });
+
+  it.each([
+    [["--env", "production", "--format", "markdown"], { env: "production", format: "markdown" }],
+    [["--env=staging", "--out=plan.md"], { env: "staging", format: "text", out: "plan.md" }],
+  ])("parses %j", (argv, expected) => {
+    expect(parsePlanArgs(argv)).toEqual(expected);
+  });
+
+  it("answers --help", () => {
+    expect(parsePlanArgs(["--help"])).toBe("help");
+  });
+
+  it.each([
+    [["--env", "prod"], '--env "prod" is not an environment: use dev, staging, production or all.'],
+    [["--format", "html"], '--format "html" is not supported: use text or markdown.'],
+    [["--env"], "--env needs a value."],
+    [["--env", "--format"], "--env needs a value."],
+    [["--verbose"], 'Unknown argument "--verbose".'],
+  ])("rejects %j", (argv, message) => {
+    expect(() => parsePlanArgs(argv)).toThrow(message);
+  });
+});
+
+describe("moduleOf", () => {
+  it.each([
+    [
+      "urn:pulumi:dev::trading-analytics-dev::trading:stack:TradingStack$trading:storage:ArchiveBucket$aws:s3/bucket:Bucket::b",
+      "storage",
+    ],
+    [
+      "urn:pulumi:dev::p::trading:stack:TradingStack$trading:compute:MarketFunctions$trading:compute:MarketFunction$aws:iam/role:Role::r",
+      "compute",
+    ],
+    ["urn:pulumi:dev::p::trading:stack:TradingStack$aws:sns/topic:Topic::t", "stack"],
+    ["urn:pulumi:dev::p::pulumi:providers:aws::default", "other"],
+  ])("%s belongs to %s", (urn, module) => {
+    expect(moduleOf(urn)).toBe(module);
+  });
+});
+
+describe("settings side by side", () => {
+  it("lists exactly the settings that differ, in environment order", () => {
+    const rows = differingSettings(["dev", "staging", "production"]);
+    const byKey = new Map(rows.map(([key, ...values]) => [key, values]));
+    expect(byKey.get("lambda.memoryMb")).toEqual(["512", "1024", "2048"]);
+    expect(byKey.get("network.cidrBlock")).toEqual([
+      "10.10.0.0/16",
+      "10.20.0.0/16",
+      "10.30.0.0/16",
+    ]);
+    expect(byKey.get("table.capacity.mode")).toEqual(["on-demand", "on-demand", "provisioned"]);
+    expect(byKey.get("archive.versioning")).toEqual(["false", "false", "true"]);
+    expect(byKey.has("region")).toBe(false);
+    expect(byKey.has("stream.retentionHours")).toBe(false);
+  });
+});
+
+describe("cost estimate", () => {
+  it("prices shards, the fan-out consumer and the table from each environment's settings", () => {
+    for (const settings of Object.values(ENVIRONMENT_SETTINGS)) {
+      const estimate = estimateMonthlyCost(settings);
+      const line = (item: string) => estimate.lines.find((l) => l.item === item);
+      expect(line("stream shards")?.monthlyUsd).toBeCloseTo(
+        settings.stream.shardCount * 730 * PRICE_TABLE.kinesisShardHour,
+        2,
+      );
+      expect(line("reads and writes")?.basis).toMatch(
+        settings.table.capacity.mode === "provisioned" ? /^provisioned, auto scaled/ : /^on-demand/,
+      );
+      const sum = estimate.lines.reduce((total, l) => total + l.monthlyUsd, 0);
+      expect(estimate.totalUsd).toBeCloseTo(sum, 2);
+    }
+  });
+
+  it("keeps provisioned capacity between the base and the auto-scaling ceiling", () => {
+    const production = ENVIRONMENT_SETTINGS.production;
+    const idle = estimateMonthlyCost(production, {
+      ...TRAFFIC.production,
+      ticksPerSecond: 0,
+      apiRequestsPerSecond: 0,
+    });
+    const capacity = production.table.capacity;
+    if (capacity.mode !== "provisioned") {
+      throw new Error("production is provisioned");
+    }
+    const base =
+      730 *
+      (capacity.writeCapacityUnits * PRICE_TABLE.dynamodbProvisionedWcuHour +
+        capacity.readCapacityUnits * PRICE_TABLE.dynamodbProvisionedRcuHour);
+    expect(idle.lines.find((l) => l.item === "reads and writes")?.monthlyUsd).toBeCloseTo(base, 2);
+    const flood = estimateMonthlyCost(production, {
+      ...TRAFFIC.production,
+      ticksPerSecond: 1e7,
+      activeSymbols: 1e6,
+    });
+    const ceiling =
+      730 *
+      (capacity.maxWriteCapacityUnits * PRICE_TABLE.dynamodbProvisionedWcuHour +
+        capacity.maxReadCapacityUnits * PRICE_TABLE.dynamodbProvisionedRcuHour);
+    expect(flood.lines.find((l) => l.item === "reads and writes")?.monthlyUsd).toBeCloseTo(
+      ceiling,
+      2,
+    );
+  });
+
+  it("costs production more than staging and staging more than dev", () => {
+    const [dev, staging, production] = (["dev", "staging", "production"] as const).map(
+      (env) => estimateMonthlyCost(ENVIRONMENT_SETTINGS[env]).totalUsd,
+    );
+    expect(dev).toBeLessThan(staging);
+    expect(staging).toBeLessThan(production);
+  });
+});
+
+describe("report", () => {
+  const plan: EnvironmentPlan = {
+    environment: "dev",
+    resources: [
+      { type: "aws:s3/bucket:Bucket", name: "dev-market-archive", module: "storage" },
+      { type: "aws:kinesis/stream:Stream", name: "dev-market-data", module: "ingestion" },
+    ],
+    violations: [
+      { policyName: "required-tags", resource: "dev-market-data", message: "missing Service" },
+    ],
+    cost: estimateMonthlyCost(ENVIRONMENT_SETTINGS.dev),
+  };
+
+  it("renders markdown with resources by module, the verdict, violations and the cost basis", () => {
+    const markdown = renderPlan([plan], "markdown");
+    expect(markdown).toContain("| ingestion | 1 |");
+    expect(markdown).toContain("| storage | 1 |");
+    expect(markdown).toContain("| total | 2 |");
+    expect(markdown).toContain("| dev | FAIL (1) |");
+    expect(markdown).toContain("| dev | required-tags | dev-market-data | missing Service |");
+    expect(markdown).toContain("| lambda.memoryMb | 512 | 1024 | 2048 |");
+    expect(markdown).toContain(`reviewed ${PRICE_TABLE.reviewed}`);
+    expect(markdown).toContain("- dev: 5 ticks/s average");
+  });
+
+  it("renders aligned text", () => {
+    const text = renderPlan([{ ...plan, violations: [] }], "text");
+    expect(text).toMatch(/^dev\s+pass$/m);
+    expect(text).toMatch(/^storage\s+aws:s3\/bucket:Bucket\s+dev-market-archive$/m);
+  });
+});
+
+describe("planning staging offline", () => {
+  it("runs the real program and passes every policy", async () => {
+    const result = await planEnvironment("staging");
+    expect(result.violations).toEqual([]);
+    const modules = new Set(result.resources.map((r) => r.module));
+    expect([...modules].sort()).toEqual([
+      "compute",
+      "ingestion",
+      "monitoring",
+      "network",
+      "storage",
+    ]);
+    expect(
+      result.resources
+        .filter((r) => r.type === "aws:lambda/function:Function")
+        .map((r) => r.name)
+        .sort(),
+    ).toHaveLength(3);
+  });
+
+  it("rejects an unknown environment", async () => {
+    await expect(planEnvironment("qa")).rejects.toThrow('Unknown environment "qa".');
+  });
+});
