@@ -1,0 +1,238 @@
+import { DECIMAL_PLACES, NOTIONAL_DECIMAL_PLACES, divideScaled, scaleDecimal } from "./decimal";
+import { compareSequenceNumbers } from "./sequence";
+import type { Tick } from "./tick";
+import { INTERVAL_MS, bucketStart } from "./time";
+import type { Interval } from "./time";
+
+/**
+ * Where a tick sits in the total order that picks a bar's open and close: trade time first, then
+ * trade id, then the Kinesis sequence number of its record and its index inside the record. Ties on
+ * time are common (many trades per millisecond); the rest makes the choice deterministic, so a bar
+ * is the same whatever order its ticks arrive in.
+ */
+export interface TradeOrder {
+  readonly ts: number;
+  readonly tradeId: string;
+  /** Sequence number of the record that carried the tick (`"0"` outside Kinesis). */
+  readonly seq: string;
+  /** Position of the tick in its record (0 for a record holding one tick). */
+  readonly index: number;
+}
+
+/** A tick with its position in the stream. */
+export interface SequencedTick extends Tick {
+  readonly seq: string;
+  readonly index: number;
+}
+
+/**
+ * An OHLC bar of one symbol over one interval. Prices are numbers (never summed); volume and
+ * notional are exact scaled integers ({@link DECIMAL_PLACES} and {@link NOTIONAL_DECIMAL_PLACES}).
+ */
+export interface Bar {
+  readonly symbol: string;
+  readonly interval: Interval;
+  /** Interval start, UTC epoch milliseconds. */
+  readonly start: number;
+  readonly open: number;
+  readonly openOrder: TradeOrder;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly closeOrder: TradeOrder;
+  /** Sum of sizes x 10^DECIMAL_PLACES. */
+  readonly volume: bigint;
+  /** Sum of price x size x 10^NOTIONAL_DECIMAL_PLACES. */
+  readonly notional: bigint;
+  readonly trades: number;
+  /** Earliest and latest tick time, epoch milliseconds. */
+  readonly firstTradeAt: number;
+  readonly lastTradeAt: number;
+}
+
+const NUMERIC_ID = /^\d+$/;
+
+/**
+ * Trade ids: numeric ids in numeric order (by length, then digits) before all other ids, which
+ * sort by code unit. A total order, so open and close never depend on arrival order.
+ */
+export function compareTradeIds(a: string, b: string): number {
+  if (a === b) {
+    return 0;
+  }
+  const aNumeric = NUMERIC_ID.test(a);
+  const bNumeric = NUMERIC_ID.test(b);
+  if (aNumeric !== bNumeric) {
+    return aNumeric ? -1 : 1;
+  }
+  if (aNumeric && a.length !== b.length) {
+    return a.length - b.length;
+  }
+  return a < b ? -1 : 1;
+}
+
+export function compareTradeOrder(a: TradeOrder, b: TradeOrder): number {
+  return (
+    a.ts - b.ts ||
+    compareTradeIds(a.tradeId, b.tradeId) ||
+    compareSequenceNumbers(a.seq, b.seq) ||
+    a.index - b.index
+  );
+}
+
+/** Open is the first tick by (order, price); identical orders fall back to the lower price. */
+function opensBefore(aOrder: TradeOrder, aPrice: number, bOrder: TradeOrder, bPrice: number) {
+  const byOrder = compareTradeOrder(aOrder, bOrder);
+  return byOrder < 0 || (byOrder === 0 && aPrice <= bPrice);
+}
+
+/** Close is the last tick by (order, price); identical orders fall back to the higher price. */
+function closesAfter(aOrder: TradeOrder, aPrice: number, bOrder: TradeOrder, bPrice: number) {
+  const byOrder = compareTradeOrder(aOrder, bOrder);
+  return byOrder > 0 || (byOrder === 0 && aPrice >= bPrice);
+}
+
+function scaled(value: number, field: string): bigint {
+  const result = scaleDecimal(value);
+  if (result === undefined) {
+    throw new RangeError(`${field} ${value} has more than ${DECIMAL_PLACES} decimal places`);
+  }
+  return result;
+}
+
+function orderOf(tick: SequencedTick): TradeOrder {
+  return { ts: tick.ts, tradeId: tick.tradeId, seq: tick.seq, index: tick.index };
+}
+
+/**
+ * The bar of `ticks`, which must be non-empty and all fall in the same symbol and interval.
+ * Ticks are expected to be validated (see `validateTick`).
+ */
+export function barFromTicks(ticks: readonly SequencedTick[], interval: Interval = "1m"): Bar {
+  if (ticks.length === 0) {
+    throw new RangeError("barFromTicks needs at least one tick");
+  }
+  const first = ticks[0];
+  const start = bucketStart(first.ts, interval);
+  let open = first;
+  let close = first;
+  let high = first.price;
+  let low = first.price;
+  let volume = 0n;
+  let notional = 0n;
+  let firstTradeAt = first.ts;
+  let lastTradeAt = first.ts;
+  for (const tick of ticks) {
+    if (tick.symbol !== first.symbol || bucketStart(tick.ts, interval) !== start) {
+      throw new RangeError(
+        `barFromTicks got ticks of different bars: ${first.symbol}@${first.ts} and ${tick.symbol}@${tick.ts}`,
+      );
+    }
+    const size = scaled(tick.size, "size");
+    volume += size;
+    notional += scaled(tick.price, "price") * size;
+    if (tick.price > high) {
+      high = tick.price;
+    }
+    if (tick.price < low) {
+      low = tick.price;
+    }
+    if (tick.ts < firstTradeAt) {
+      firstTradeAt = tick.ts;
+    }
+    if (tick.ts > lastTradeAt) {
+      lastTradeAt = tick.ts;
+    }
+    if (tick !== first && opensBefore(orderOf(tick), tick.price, orderOf(open), open.price)) {
+      open = tick;
+    }
+    if (tick !== first && closesAfter(orderOf(tick), tick.price, orderOf(close), close.price)) {
+      close = tick;
+    }
+  }
+  return {
+    symbol: first.symbol,
+    interval,
+    start,
+    open: open.price,
+    openOrder: orderOf(open),
+    high,
+    low,
+    close: close.price,
+    closeOrder: orderOf(close),
+    volume,
+    notional,
+    trades: ticks.length,
+    firstTradeAt,
+    lastTradeAt,
+  };
+}
+
+/**
+ * Merges two bars of the same symbol, interval and start. Associative and commutative, so any
+ * grouping and order of partial bars gives the same result.
+ */
+export function mergeBars(a: Bar, b: Bar): Bar {
+  if (a.symbol !== b.symbol || a.interval !== b.interval || a.start !== b.start) {
+    throw new RangeError(
+      `mergeBars needs bars of the same symbol, interval and start: ${describeBar(a)} vs ${describeBar(b)}`,
+    );
+  }
+  const openFromA = opensBefore(a.openOrder, a.open, b.openOrder, b.open);
+  const closeFromA = closesAfter(a.closeOrder, a.close, b.closeOrder, b.close);
+  return {
+    symbol: a.symbol,
+    interval: a.interval,
+    start: a.start,
+    open: openFromA ? a.open : b.open,
+    openOrder: openFromA ? a.openOrder : b.openOrder,
+    high: Math.max(a.high, b.high),
+    low: Math.min(a.low, b.low),
+    close: closeFromA ? a.close : b.close,
+    closeOrder: closeFromA ? a.closeOrder : b.closeOrder,
+    volume: a.volume + b.volume,
+    notional: a.notional + b.notional,
+    trades: a.trades + b.trades,
+    firstTradeAt: Math.min(a.firstTradeAt, b.firstTradeAt),
+    lastTradeAt: Math.max(a.lastTradeAt, b.lastTradeAt),
+  };
+}
+
+function describeBar(bar: Bar): string {
+  return `${bar.symbol} ${bar.interval}@${bar.start}`;
+}
+
+/**
+ * Rolls finer bars up into `interval` bars (e.g. 1m into 1h), one per non-empty interval, sorted
+ * by start. Every input bar must be of one symbol and of an interval that divides `interval`.
+ */
+export function rollupBars(bars: readonly Bar[], interval: Interval): Bar[] {
+  const size = INTERVAL_MS[interval];
+  const buckets = new Map<number, Bar>();
+  for (const bar of bars) {
+    if (size % INTERVAL_MS[bar.interval] !== 0) {
+      throw new RangeError(`cannot roll ${bar.interval} bars up into ${interval} bars`);
+    }
+    const relabelled: Bar = { ...bar, interval, start: bucketStart(bar.start, interval) };
+    const existing = buckets.get(relabelled.start);
+    buckets.set(
+      relabelled.start,
+      existing === undefined ? relabelled : mergeBars(existing, relabelled),
+    );
+  }
+  return [...buckets.values()].sort((a, b) => a.start - b.start);
+}
+
+/** Decimal places of a VWAP. */
+export const VWAP_DECIMAL_PLACES = DECIMAL_PLACES;
+
+/** Volume-weighted average price, exact to {@link VWAP_DECIMAL_PLACES} places (half up). */
+export function vwapScaled(bar: Bar): bigint {
+  return divideScaled(
+    bar.notional,
+    NOTIONAL_DECIMAL_PLACES,
+    bar.volume,
+    DECIMAL_PLACES,
+    VWAP_DECIMAL_PLACES,
+  );
+}

@@ -1,0 +1,7 @@
+export * from "./bar";
+export * from "./decimal";
+export * from "./idempotency";
+export * from "./record";
+export * from "./sequence";
+export * from "./tick";
+export * from "./time";

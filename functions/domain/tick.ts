@@ -1,0 +1,163 @@
+import { z } from "zod";
+import { DECIMAL_PLACES, scaleDecimal } from "./decimal";
+import { checkEpochMs, parseIsoTimestamp, toIso, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "./time";
+import type { TimestampParse } from "./time";
+
+/** One trade, validated and normalised. */
+export interface Tick {
+  /** 1-12 characters of `A-Z 0-9 . -`. */
+  readonly symbol: string;
+  /** Finite, > 0, at most {@link DECIMAL_PLACES} decimal places. */
+  readonly price: number;
+  /** Finite, > 0, at most {@link DECIMAL_PLACES} decimal places. */
+  readonly size: number;
+  /** Trade time, UTC epoch milliseconds (ISO input is converted; sub-millisecond digits dropped). */
+  readonly ts: number;
+  /** Producer's trade id; a numeric id is kept as its decimal text. */
+  readonly tradeId: string;
+}
+
+export const SYMBOL_PATTERN = /^[A-Z0-9.-]{1,12}$/;
+export const MAX_TRADE_ID_LENGTH = 64;
+
+/** Rejection reasons, exactly as logged. */
+export const TICK_REASONS = {
+  notObject: "tick must be a JSON object",
+  symbolRequired: "symbol is required",
+  symbolInvalid: "symbol must be 1-12 characters of A-Z, 0-9, '.' or '-'",
+  priceRequired: "price is required",
+  priceInvalid: "price must be a finite number greater than 0",
+  priceDecimals: `price must have at most ${DECIMAL_PLACES} decimal places`,
+  sizeRequired: "size is required",
+  sizeInvalid: "size must be a finite number greater than 0",
+  sizeDecimals: `size must have at most ${DECIMAL_PLACES} decimal places`,
+  tsRequired: "ts is required",
+  tsFormat:
+    "ts must be an ISO-8601 date-time with a UTC offset (e.g. 2024-05-01T13:45:00.123Z) or integer epoch milliseconds",
+  tsCalendar: "ts must be a valid calendar date and time",
+  tsRange: `ts must be between ${toIso(MIN_TIMESTAMP_MS)} and ${toIso(MAX_TIMESTAMP_MS)} (epoch milliseconds, not seconds)`,
+  tradeIdRequired: "tradeId is required",
+  tradeIdInvalid: `tradeId must be a string of 1-${MAX_TRADE_ID_LENGTH} characters or a non-negative integer`,
+} as const;
+
+const requiredOr = (required: string, invalid: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? required : invalid),
+});
+
+function hasAllowedDecimals(value: number): boolean {
+  return scaleDecimal(value) !== undefined;
+}
+
+function timestampReason(parse: Extract<TimestampParse, { ok: false }>): string {
+  switch (parse.problem) {
+    case "format":
+      return TICK_REASONS.tsFormat;
+    case "calendar":
+      return TICK_REASONS.tsCalendar;
+    case "range":
+      return TICK_REASONS.tsRange;
+  }
+}
+
+const positiveAmount = (required: string, invalid: string, decimals: string) =>
+  z
+    .number(requiredOr(required, invalid))
+    .positive({ error: invalid })
+    .refine(hasAllowedDecimals, { error: decimals });
+
+/**
+ * The tick schema: the single definition of a valid tick. Unknown fields are ignored (producers
+ * may add their own), `ts` becomes epoch milliseconds and `tradeId` a string.
+ */
+export const tickSchema = z.object(
+  {
+    symbol: z
+      .string(requiredOr(TICK_REASONS.symbolRequired, TICK_REASONS.symbolInvalid))
+      .regex(SYMBOL_PATTERN, { error: TICK_REASONS.symbolInvalid }),
+    price: positiveAmount(
+      TICK_REASONS.priceRequired,
+      TICK_REASONS.priceInvalid,
+      TICK_REASONS.priceDecimals,
+    ),
+    size: positiveAmount(
+      TICK_REASONS.sizeRequired,
+      TICK_REASONS.sizeInvalid,
+      TICK_REASONS.sizeDecimals,
+    ),
+    ts: z.unknown().transform((value, ctx): number => {
+      if (value === undefined) {
+        ctx.addIssue({ code: "custom", message: TICK_REASONS.tsRequired });
+        return z.NEVER;
+      }
+      const parsed =
+        typeof value === "number"
+          ? checkEpochMs(value)
+          : typeof value === "string"
+            ? parseIsoTimestamp(value)
+            : ({ ok: false, problem: "format" } as const);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: "custom", message: timestampReason(parsed) });
+        return z.NEVER;
+      }
+      return parsed.ms;
+    }),
+    tradeId: z.union(
+      [
+        z
+          .string()
+          .min(1, { error: TICK_REASONS.tradeIdInvalid })
+          .max(MAX_TRADE_ID_LENGTH, { error: TICK_REASONS.tradeIdInvalid }),
+        z
+          .number()
+          .int({ error: TICK_REASONS.tradeIdInvalid })
+          .nonnegative({ error: TICK_REASONS.tradeIdInvalid })
+          .max(Number.MAX_SAFE_INTEGER, { error: TICK_REASONS.tradeIdInvalid })
+          .transform(String),
+      ],
+      requiredOr(TICK_REASONS.tradeIdRequired, TICK_REASONS.tradeIdInvalid),
+    ),
+  },
+  { error: TICK_REASONS.notObject },
+);
+
+export type TickValidation =
+  { readonly ok: true; readonly tick: Tick } | { readonly ok: false; readonly reason: string };
+
+function isAcceptedAmount(value: unknown): value is number {
+  return typeof value === "number" && value > 0 && value !== Infinity && hasAllowedDecimals(value);
+}
+
+/**
+ * Validates one decoded JSON value as a tick.
+ *
+ * The common shape (numeric `ts`, string `tradeId`, every field valid) is accepted by a direct
+ * check that is a strict subset of {@link tickSchema} and yields the same tick (a property test
+ * holds the two together); everything else goes through the schema, which also words the reasons.
+ * A tick with several problems gets them all, joined by `"; "`.
+ */
+export function validateTick(input: unknown): TickValidation {
+  if (typeof input === "object" && input !== null && !Array.isArray(input)) {
+    const candidate = input as Record<string, unknown>;
+    const { symbol, price, size, ts, tradeId } = candidate;
+    if (
+      typeof symbol === "string" &&
+      typeof ts === "number" &&
+      typeof tradeId === "string" &&
+      tradeId.length >= 1 &&
+      tradeId.length <= MAX_TRADE_ID_LENGTH &&
+      Number.isInteger(ts) &&
+      ts >= MIN_TIMESTAMP_MS &&
+      ts <= MAX_TIMESTAMP_MS &&
+      SYMBOL_PATTERN.test(symbol) &&
+      isAcceptedAmount(price) &&
+      isAcceptedAmount(size)
+    ) {
+      return { ok: true, tick: { symbol, price, size, ts, tradeId } };
+    }
+  }
+  const result = tickSchema.safeParse(input);
+  if (result.success) {
+    return { ok: true, tick: result.data };
+  }
+  return { ok: false, reason: result.error.issues.map((issue) => issue.message).join("; ") };
+}

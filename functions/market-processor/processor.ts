@@ -1,0 +1,309 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import type { AppliedContributions, BarUpdate } from "../domain/idempotency";
+import { applyContributions, planBarUpdates } from "../domain/idempotency";
+import type { MalformedInput } from "../domain/record";
+import { decodeStreamRecords } from "../domain/record";
+import { compareSequenceNumbers } from "../domain/sequence";
+import { toIso } from "../domain/time";
+import type { StoredBar } from "../shared/bar-codec";
+import { createDynamoDbClient } from "../shared/clients";
+import { mapWithConcurrency } from "../shared/concurrency";
+import type { Environment } from "../shared/env";
+import { positiveIntegerEnv, requiredEnv } from "../shared/env";
+import { toStreamRecords } from "../shared/kinesis-event";
+import { createLogger, createMetrics } from "../shared/observability";
+import { BarStore, defaultBackoffMs, sleep } from "./bar-store";
+
+export interface MarketProcessorOptions {
+  readonly dynamodb: DynamoDBClient;
+  /** The analytics table. */
+  readonly tableName: string;
+  /** Bars expire by TTL this many days after their minute. */
+  readonly barTtlDays: number;
+  /** @default - a Powertools logger configured from the environment */
+  readonly logger?: Logger;
+  /** @default - Powertools metrics configured from the environment */
+  readonly metrics?: Metrics;
+  /** Conditional-write attempts per bar before it is reported as failed. @default 6 */
+  readonly maxWriteAttempts?: number;
+  /** Bars written at once. @default 16 */
+  readonly writeConcurrency?: number;
+  /** Wait before retry `attempt` (1-based), in milliseconds. @default - full jitter, 25 ms doubling, capped at 1 s */
+  readonly backoffMs?: (attempt: number) => number;
+}
+
+/** What one batch did. Counts of malformed input cover only records the batch commits. */
+export interface ProcessorSummary {
+  /** The batch's shard, `null` for an empty batch. */
+  readonly shardId: string | null;
+  readonly records: number;
+  /** Valid ticks in the batch: appliedTicks + duplicateTicks + retryTicks. */
+  readonly validTicks: number;
+  /** Ticks newly counted into bars. Summed over invocations this is exactly the ticks in bars. */
+  readonly appliedTicks: number;
+  /** Ticks of records already applied to their bar (redeliveries), skipped. */
+  readonly duplicateTicks: number;
+  /** Ticks of bars that could not be written; Lambda redelivers them from `retryFrom`. */
+  readonly retryTicks: number;
+  /** Records that could not be decoded at all (bad base64, UTF-8 or JSON, or an empty array). */
+  readonly malformedRecords: number;
+  /** Ticks that failed validation inside decodable records. */
+  readonly malformedTicks: number;
+  /** Distinct 1-minute bars the batch touches. */
+  readonly bars: number;
+  readonly barsWritten: number;
+  /** Bars with nothing new to apply (every record already applied): no write. */
+  readonly barsUnchanged: number;
+  readonly barsFailed: number;
+  /** Conditional writes that lost a race and were retried. */
+  readonly writeConflicts: number;
+  /** The sequence number Lambda retries from, `null` when the batch is complete. */
+  readonly retryFrom: string | null;
+}
+
+export interface BarFailure {
+  readonly symbol: string;
+  /** Minute start, ISO-8601. */
+  readonly start: string;
+  readonly earliestSequenceNumber: string;
+  readonly error: Error;
+}
+
+export interface ProcessorResult {
+  /** The `ReportBatchItemFailures` response for Lambda. */
+  readonly response: KinesisStreamBatchResponse;
+  readonly summary: ProcessorSummary;
+  /** Malformed records and ticks the batch commits (logged and counted once). */
+  readonly malformed: readonly MalformedInput[];
+  readonly failures: readonly BarFailure[];
+}
+
+export interface MarketProcessor {
+  /** Decodes, aggregates and writes one batch; reports failures instead of throwing. */
+  readonly processBatch: (event: KinesisStreamEvent) => Promise<ProcessorResult>;
+  /** The Lambda handler: `processBatch`, plus the context in logs and the summary as EMF metrics. */
+  readonly handler: (
+    event: KinesisStreamEvent,
+    context: Context,
+  ) => Promise<KinesisStreamBatchResponse>;
+}
+
+type BarOutcome =
+  | {
+      readonly status: "written" | "unchanged";
+      readonly applied: AppliedContributions;
+      readonly conflicts: number;
+    }
+  | { readonly status: "failed"; readonly error: Error; readonly conflicts: number };
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Builds the market processor (Kinesis -> DynamoDB 1-minute bars).
+ *
+ * Per batch: decode and validate every record (malformed input is logged, counted and skipped);
+ * group valid ticks by bar and record; read the touched bars in one strongly consistent
+ * BatchGetItem round; apply each record above its stream's watermark (see `domain/idempotency`);
+ * write each changed bar once with a conditional PutItem on its version, re-reading and retrying
+ * on conflict. A bar that cannot be written reports its earliest sequence number; Lambda retries
+ * from the lowest one reported, and the watermarks make that retry skip whatever was written.
+ *
+ * Powertools' BatchProcessor is not used here: it runs a handler per record, while the unit of
+ * work is the bar (one read and one write per bar, whatever the number of records touching it).
+ */
+export function createMarketProcessor(options: MarketProcessorOptions): MarketProcessor {
+  const logger = options.logger ?? createLogger();
+  const metrics = options.metrics ?? createMetrics();
+  const maxWriteAttempts = options.maxWriteAttempts ?? 6;
+  const writeConcurrency = options.writeConcurrency ?? 16;
+  const backoffMs = options.backoffMs ?? defaultBackoffMs;
+  const store = new BarStore({
+    client: options.dynamodb,
+    tableName: options.tableName,
+    ttlDays: options.barTtlDays,
+    backoffMs,
+  });
+
+  async function commitBar(
+    update: BarUpdate,
+    initial: StoredBar | null | Error,
+  ): Promise<BarOutcome> {
+    if (initial instanceof Error) {
+      return { status: "failed", error: initial, conflicts: 0 };
+    }
+    let current = initial;
+    let conflicts = 0;
+    for (let attempt = 1; ; attempt += 1) {
+      const applied = applyContributions(current?.state, update.contributions);
+      if (!applied.changed || applied.state === undefined) {
+        return { status: "unchanged", applied, conflicts };
+      }
+      try {
+        const written = await store.write(applied.state, current?.version ?? null);
+        if (written !== "conflict") {
+          return { status: "written", applied, conflicts };
+        }
+        conflicts += 1;
+        if (attempt >= maxWriteAttempts) {
+          return {
+            status: "failed",
+            error: new Error(`conditional write lost ${conflicts} races in a row`),
+            conflicts,
+          };
+        }
+        await sleep(backoffMs(attempt));
+        current = await store.read(update);
+      } catch (error) {
+        return { status: "failed", error: asError(error), conflicts };
+      }
+    }
+  }
+
+  async function processBatch(event: KinesisStreamEvent): Promise<ProcessorResult> {
+    const records = toStreamRecords(event.Records);
+    const shardId = records[0]?.shardId ?? null;
+    const otherShard = records.find((record) => record.shardId !== shardId);
+    if (otherShard !== undefined) {
+      throw new Error(
+        `A Kinesis batch holds records of one shard; got ${shardId} and ${otherShard.shardId}`,
+      );
+    }
+    const decoded = decodeStreamRecords(records);
+    const updates = planBarUpdates(decoded.records);
+    const reads = await store.readMany(updates);
+    const outcomes = await mapWithConcurrency(updates, writeConcurrency, (update) =>
+      commitBar(update, reads.get(update.key) ?? new Error("bar was not read")),
+    );
+
+    let appliedTicks = 0;
+    let duplicateTicks = 0;
+    let retryTicks = 0;
+    let barsWritten = 0;
+    let barsUnchanged = 0;
+    let writeConflicts = 0;
+    let retryFrom: string | null = null;
+    const failures: BarFailure[] = [];
+    outcomes.forEach((outcome, i) => {
+      const update = updates[i];
+      writeConflicts += outcome.conflicts;
+      if (outcome.status === "failed") {
+        retryTicks += update.ticks;
+        failures.push({
+          symbol: update.symbol,
+          start: toIso(update.start),
+          earliestSequenceNumber: update.earliestSequenceNumber,
+          error: outcome.error,
+        });
+        if (
+          retryFrom === null ||
+          compareSequenceNumbers(update.earliestSequenceNumber, retryFrom) < 0
+        ) {
+          retryFrom = update.earliestSequenceNumber;
+        }
+        return;
+      }
+      appliedTicks += outcome.applied.appliedTicks;
+      duplicateTicks += outcome.applied.duplicateTicks;
+      if (outcome.status === "written") {
+        barsWritten += 1;
+      } else {
+        barsUnchanged += 1;
+      }
+    });
+
+    // Records from retryFrom on come back in the retry; their malformed input is counted then.
+    const committedBefore = retryFrom;
+    const malformed =
+      committedBefore === null
+        ? decoded.malformed
+        : decoded.malformed.filter(
+            (entry) => compareSequenceNumbers(entry.sequenceNumber, committedBefore) < 0,
+          );
+    for (const entry of malformed) {
+      logger.warn("Skipped malformed input", { ...entry });
+    }
+    for (const failure of failures) {
+      logger.error("Bar write failed; Lambda retries the batch from its earliest record", {
+        symbol: failure.symbol,
+        start: failure.start,
+        earliestSequenceNumber: failure.earliestSequenceNumber,
+        error: failure.error,
+      });
+    }
+
+    const summary: ProcessorSummary = {
+      shardId,
+      records: records.length,
+      validTicks: decoded.validTicks,
+      appliedTicks,
+      duplicateTicks,
+      retryTicks,
+      malformedRecords: malformed.filter((entry) => entry.tickIndex === null).length,
+      malformedTicks: malformed.filter((entry) => entry.tickIndex !== null).length,
+      bars: updates.length,
+      barsWritten,
+      barsUnchanged,
+      barsFailed: failures.length,
+      writeConflicts,
+      retryFrom,
+    };
+    logger.info("Batch processed", { summary });
+    return {
+      response: { batchItemFailures: retryFrom === null ? [] : [{ itemIdentifier: retryFrom }] },
+      summary,
+      malformed,
+      failures,
+    };
+  }
+
+  function recordMetrics(summary: ProcessorSummary): void {
+    const counts: [string, number][] = [
+      ["Records", summary.records],
+      ["TicksApplied", summary.appliedTicks],
+      ["TicksDuplicate", summary.duplicateTicks],
+      ["TicksRetried", summary.retryTicks],
+      ["MalformedRecords", summary.malformedRecords],
+      ["MalformedTicks", summary.malformedTicks],
+      ["BarsWritten", summary.barsWritten],
+      ["BarWriteConflicts", summary.writeConflicts],
+      ["BarWriteFailures", summary.barsFailed],
+    ];
+    for (const [name, value] of counts) {
+      metrics.addMetric(name, MetricUnit.Count, value);
+    }
+  }
+
+  async function handler(
+    event: KinesisStreamEvent,
+    context: Context,
+  ): Promise<KinesisStreamBatchResponse> {
+    logger.addContext(context);
+    metrics.captureColdStartMetric(context.functionName);
+    try {
+      const result = await processBatch(event);
+      recordMetrics(result.summary);
+      return result.response;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  }
+
+  return { processBatch, handler };
+}
+
+/** Options from the function's environment: `TABLE_NAME`, `BAR_TTL_DAYS` and the Powertools variables. */
+export function processorOptionsFromEnv(env: Environment = process.env): MarketProcessorOptions {
+  return {
+    dynamodb: createDynamoDbClient(),
+    tableName: requiredEnv("TABLE_NAME", env),
+    barTtlDays: positiveIntegerEnv("BAR_TTL_DAYS", env),
+    logger: createLogger(env),
+    metrics: createMetrics(env),
+  };
+}
