@@ -1,0 +1,266 @@
+import { spawnSync } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+import { environmentDirectory, stackName } from "../environments/backends";
+import { environmentSettings, type EnvironmentName } from "../modules/config/settings";
+import {
+  closeIssue,
+  codeFence,
+  createIssue,
+  findOpenIssues,
+  ghCli,
+  resolveRepository,
+  stripAnsi,
+  updateIssueBody,
+  type GhRunner,
+} from "./gitops/github";
+
+/**
+ * The drift check of one environment: `pulumi preview --refresh --expect-no-changes` against the
+ * real cloud, then exactly one open GitHub issue per drifting environment (created, or updated
+ * with the latest diff) and none once the environment is clean again.
+ *
+ *   npx tsx scripts/drift.ts --env production [--run-url <url>] [--repo OWNER/REPO] [--no-issue]
+ *
+ * Exit status: 0 clean, 2 drift (recorded in the issue), 1 the check itself failed.
+ */
+
+export const DRIFT_LABEL = "drift";
+
+export type DriftStatus = "clean" | "drift" | "error";
+
+/** What `pulumi preview --expect-no-changes` prints when the refresh found changes. */
+const NO_CHANGES_EXPECTED = /no changes were expected( for [a-z]+)? but changes were proposed/;
+
+export function classifyPreview(exitCode: number, output: string): DriftStatus {
+  if (exitCode === 0) {
+    return "clean";
+  }
+  return NO_CHANGES_EXPECTED.test(output) ? "drift" : "error";
+}
+
+export function driftIssueTitle(environment: EnvironmentName): string {
+  return `Drift detected in ${environment}`;
+}
+
+/** The arguments of the refresh-preview, run in the repository root. */
+export function previewArguments(environment: EnvironmentName): string[] {
+  return [
+    "preview",
+    "--stack",
+    stackName(environment),
+    "--cwd",
+    environmentDirectory(environment),
+    "--refresh",
+    "--diff",
+    "--expect-no-changes",
+    "--non-interactive",
+    "--color",
+    "never",
+    "--suppress-progress",
+  ];
+}
+
+export function driftIssueBody(
+  environment: EnvironmentName,
+  output: string,
+  runUrl: string | undefined,
+  detectedAt: Date,
+): string {
+  const run = runUrl === undefined ? "" : ` in [this workflow run](${runUrl})`;
+  return [
+    `The \`${environment}\` stack no longer matches its resources: \`pulumi preview --refresh --expect-no-changes\` proposed changes${run} at ${detectedAt.toISOString()}.`,
+    "",
+    "Someone or something changed these resources outside Pulumi. Either make the change in code and deploy it, or run `pulumi refresh` to accept it (see the Deploying chapter of the README). This issue is updated by every drift run and closed by the first one that finds the environment clean.",
+    "",
+    "<details open><summary>Diff</summary>",
+    "",
+    codeFence(stripAnsi(output).trim(), "diff"),
+    "",
+    "</details>",
+    "",
+  ].join("\n");
+}
+
+export type IssueAction =
+  | { readonly action: "created"; readonly number: number; readonly url: string }
+  | { readonly action: "updated"; readonly number: number; readonly url: string }
+  | { readonly action: "closed"; readonly numbers: readonly number[] }
+  | { readonly action: "none" };
+
+/**
+ * Drift: update the open issue (and close any duplicates), or create one. Clean: close the open
+ * ones. An error leaves the issues alone: a failed check says nothing about drift.
+ */
+export function syncDriftIssue(
+  gh: GhRunner,
+  repository: string,
+  environment: EnvironmentName,
+  status: DriftStatus,
+  body: string,
+  runUrl: string | undefined,
+): IssueAction {
+  if (status === "error") {
+    return { action: "none" };
+  }
+  const title = driftIssueTitle(environment);
+  const open = findOpenIssues(gh, repository, title, DRIFT_LABEL).sort(
+    (a, b) => a.number - b.number,
+  );
+  const where = runUrl === undefined ? "" : ` ([run](${runUrl}))`;
+  if (status === "clean") {
+    for (const issue of open) {
+      closeIssue(
+        gh,
+        repository,
+        issue.number,
+        `The drift check found \`${environment}\` clean again${where}; closing.`,
+      );
+    }
+    return open.length === 0
+      ? { action: "none" }
+      : { action: "closed", numbers: open.map((issue) => issue.number) };
+  }
+  const [current, ...duplicates] = open;
+  for (const duplicate of duplicates) {
+    closeIssue(
+      gh,
+      repository,
+      duplicate.number,
+      `Duplicate of #${current.number}, which tracks drift in \`${environment}\`.`,
+    );
+  }
+  if (current !== undefined) {
+    updateIssueBody(gh, repository, current.number, body);
+    return { action: "updated", number: current.number, url: current.html_url };
+  }
+  const created = createIssue(gh, repository, title, body, DRIFT_LABEL);
+  return { action: "created", number: created.number, url: created.html_url };
+}
+
+export interface DriftOptions {
+  readonly environment: EnvironmentName;
+  readonly runUrl: string | undefined;
+  readonly repository: string | undefined;
+  readonly manageIssue: boolean;
+}
+
+export function parseDriftArgs(argv: readonly string[]): DriftOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      env: { type: "string" },
+      "run-url": { type: "string" },
+      repo: { type: "string" },
+      "no-issue": { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.env === undefined) {
+    throw new Error(
+      "--env is required: npx tsx scripts/drift.ts --env <dev|staging|production> [--run-url <url>] [--repo OWNER/REPO] [--no-issue]",
+    );
+  }
+  return {
+    environment: environmentSettings(values.env).name,
+    runUrl: values["run-url"] === "" ? undefined : values["run-url"],
+    repository: values.repo,
+    manageIssue: !values["no-issue"],
+  };
+}
+
+export interface PreviewResult {
+  readonly exitCode: number;
+  readonly output: string;
+}
+
+export type PreviewRunner = (args: readonly string[]) => PreviewResult;
+
+export const pulumiCli: PreviewRunner = (args) => {
+  const result = spawnSync("pulumi", [...args], {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (result.error !== undefined) {
+    return {
+      exitCode: 1,
+      output: `Could not run the Pulumi CLI: ${result.error.message}. Install it (pulumi/actions in CI).`,
+    };
+  }
+  return { exitCode: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
+};
+
+export interface DriftReport {
+  readonly status: DriftStatus;
+  readonly issue: IssueAction;
+  readonly exitCode: 0 | 1 | 2;
+  readonly message: string;
+}
+
+export function runDrift(
+  options: DriftOptions,
+  env: NodeJS.ProcessEnv,
+  preview: PreviewRunner,
+  gh: GhRunner,
+  now: () => Date,
+): DriftReport {
+  const { environment, runUrl } = options;
+  const result = preview(previewArguments(environment));
+  const status = classifyPreview(result.exitCode, result.output);
+  if (status === "error") {
+    return {
+      status,
+      issue: { action: "none" },
+      exitCode: 1,
+      message: `The drift check of ${environment} failed before it could compare (exit ${result.exitCode}); issues were left as they are. Pulumi said:\n${stripAnsi(result.output).trim()}`,
+    };
+  }
+  const issue = options.manageIssue
+    ? syncDriftIssue(
+        gh,
+        resolveRepository(options.repository, env),
+        environment,
+        status,
+        driftIssueBody(environment, result.output, runUrl, now()),
+        runUrl,
+      )
+    : ({ action: "none" } as const);
+  if (status === "clean") {
+    const closed = issue.action === "closed" ? ` Closed #${issue.numbers.join(", #")}.` : "";
+    return { status, issue, exitCode: 0, message: `${environment} has no drift.${closed}` };
+  }
+  const where =
+    issue.action === "created" || issue.action === "updated"
+      ? ` See #${issue.number} (${issue.action}): ${issue.url}`
+      : "";
+  return {
+    status,
+    issue,
+    exitCode: 2,
+    message: `Drift detected in ${environment}: the refresh-preview proposed changes.${where}\n${stripAnsi(result.output).trim()}`,
+  };
+}
+
+if (require.main === module) {
+  try {
+    const report = runDrift(
+      parseDriftArgs(process.argv.slice(2)),
+      process.env,
+      pulumiCli,
+      ghCli,
+      () => new Date(),
+    );
+    const stream = report.exitCode === 0 ? process.stdout : process.stderr;
+    stream.write(`${report.message}\n`);
+    const summary = process.env.GITHUB_STEP_SUMMARY;
+    if (summary !== undefined && summary !== "") {
+      appendFileSync(summary, `### Drift check\n\n${report.message.split("\n")[0]}\n`);
+    }
+    process.exitCode = report.exitCode;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
