@@ -11,13 +11,6 @@ import {
 } from "./iam";
 import { MarketFunction, type MarketFunctionArgs } from "./market-function";
 
-/**
- * How the mapping reads the stream. `enhanced-fan-out` registers a consumer with its own 2 MB/s per
- * shard, pushed over HTTP/2 (about 70 ms); `shared-throughput` polls with GetRecords, sharing each
- * shard's 2 MB/s and 5 reads per second with every other polling reader.
- */
-export type StreamReadMode = "enhanced-fan-out" | "shared-throughput";
-
 /** Retries of a failing batch (bisected on each error) before its pointer goes to the DLQ. */
 export const MAXIMUM_RETRY_ATTEMPTS = 10;
 
@@ -42,7 +35,11 @@ export function assertStreamConsumerConcurrency(settings: EnvironmentSettings): 
   }
 }
 
-/** How the mapping reads the stream; an enhanced fan-out consumer is registered under its own name. */
+/**
+ * How the mapping reads the stream. `enhanced-fan-out` registers a consumer (under its own name)
+ * with a dedicated 2 MB/s per shard, pushed over HTTP/2 in about 70 ms; `shared-throughput` polls
+ * with GetRecords, sharing each shard's 2 MB/s and 5 reads per second with every other poller.
+ */
 export type StreamDelivery =
   | { readonly mode: "enhanced-fan-out"; readonly consumerName: string }
   | { readonly mode: "shared-throughput" };
