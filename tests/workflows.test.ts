@@ -110,6 +110,11 @@ function context(event: {
   };
 }
 
+function concurrencyGroup(job: Job): string {
+  const concurrency = job.concurrency;
+  return typeof concurrency === "string" ? concurrency : (concurrency?.group ?? "");
+}
+
 function runs(job: Job, ctx: Record<string, Value>): boolean {
   return job.if === undefined ? true : truthy(evaluate(job.if, ctx));
 }
@@ -504,7 +509,7 @@ describe("concurrency", () => {
       "cancel-in-progress": false,
     });
     for (const environment of ENVIRONMENTS) {
-      expect(interpolate(deploy.concurrency?.group ?? "", { inputs: { environment } })).toBe(
+      expect(interpolate(concurrencyGroup(deploy), { inputs: { environment } })).toBe(
         `pulumi-${environment}`,
       );
     }
@@ -518,7 +523,7 @@ describe("concurrency", () => {
       "cancel-in-progress": true,
     });
     const group = (drift: boolean, event: Record<string, Value>) =>
-      interpolate(preview.concurrency?.group ?? "", {
+      interpolate(concurrencyGroup(preview), {
         ...event,
         inputs: { drift, environment: "dev" },
       });
