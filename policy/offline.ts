@@ -21,6 +21,8 @@ export interface RecordedResourceLike {
   readonly type: string;
   readonly name: string;
   readonly urn?: string;
+  /** The provider's id; part of the outputs stack validations see. */
+  readonly id?: string;
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly state?: Readonly<Record<string, unknown>>;
   readonly options?: {
@@ -28,6 +30,8 @@ export interface RecordedResourceLike {
     readonly retainOnDelete?: boolean;
     readonly ignoreChanges?: readonly string[];
     readonly parent?: string;
+    /** URNs the resource depends on (explicit `dependsOn` and the sources of its inputs). */
+    readonly dependsOn?: readonly string[];
     readonly deleteBeforeReplace?: boolean;
     readonly aliases?: readonly string[];
     readonly additionalSecretOutputs?: readonly string[];
@@ -125,6 +129,7 @@ interface Prepared {
   /** Outputs (inputs overlaid with the provider's state): what it passes to stack validations. */
   readonly outputs: Record<string, unknown>;
   readonly opts: PolicyResourceOptions & { readonly retainOnDelete?: boolean };
+  readonly dependsOn: readonly string[];
 }
 
 function prepare(
@@ -156,7 +161,13 @@ function prepare(
       ...(recorded.retainOnDelete === undefined ? {} : { retainOnDelete: recorded.retainOnDelete }),
     };
     const inputs = deepFreeze(structuredClone({ ...resource.inputs }));
-    const outputs = deepFreeze(structuredClone({ ...resource.inputs, ...(resource.state ?? {}) }));
+    const outputs = deepFreeze(
+      structuredClone({
+        ...resource.inputs,
+        ...(resource.state ?? {}),
+        ...(resource.id === undefined || resource.id === "" ? {} : { id: resource.id }),
+      }),
+    );
     return {
       type: resource.type,
       name: resource.name,
@@ -164,6 +175,7 @@ function prepare(
       inputs,
       outputs,
       opts: deepFreeze(opts),
+      dependsOn: [...(recorded.dependsOn ?? [])],
     };
   });
   return prepared;
@@ -174,14 +186,17 @@ function failure(policyName: string, subject: string, error: unknown): Error {
   return new Error(`Policy "${policyName}" failed on ${subject}: ${message}`, { cause: error });
 }
 
-/** Runs a validation as the engine does: `notApplicable` ends it quietly, a promise is refused. */
-function run(policyName: string, subject: string, call: () => unknown): void {
+/**
+ * Runs a validation as the engine does: `notApplicable` ends it quietly, a promise is refused.
+ * Returns whether the policy applied (ran without calling `notApplicable`).
+ */
+function run(policyName: string, subject: string, call: () => unknown): boolean {
   let result: unknown;
   try {
     result = call();
   } catch (error) {
     if (error instanceof NotApplicable) {
-      return;
+      return false;
     }
     throw failure(policyName, subject, error);
   }
@@ -190,11 +205,13 @@ function run(policyName: string, subject: string, call: () => unknown): void {
       `Policy "${policyName}" returned a promise on ${subject}: the offline evaluation runs synchronous validations only, so make the validation synchronous.`,
     );
   }
+  return true;
 }
 
 function resourceViolations(
   policies: readonly ResourceValidationPolicy[],
   resources: readonly Prepared[],
+  outcomes: Map<string, PolicyOutcome>,
 ): Violation[] {
   const violations: Violation[] = [];
   for (const resource of resources) {
@@ -209,6 +226,7 @@ function resourceViolations(
       if (single !== undefined && single !== resource.type) {
         continue;
       }
+      let applied = false;
       for (const validation of validations) {
         const args: ResourceValidationArgs = {
           type: resource.type,
@@ -225,7 +243,7 @@ function resourceViolations(
           getConfig: <T extends object>() => ({}) as T,
           notApplicable,
         };
-        run(policy.name, resource.urn, () =>
+        const ran = run(policy.name, resource.urn, () =>
           validation(args, (message) => {
             violations.push({
               policyName: policy.name,
@@ -237,10 +255,21 @@ function resourceViolations(
             });
           }),
         );
+        applied = applied || ran;
+      }
+      if (applied) {
+        countApplication(outcomes, policy.name);
       }
     }
   }
   return violations;
+}
+
+function countApplication(outcomes: Map<string, PolicyOutcome>, policyName: string): void {
+  const outcome = outcomes.get(policyName);
+  if (outcome !== undefined) {
+    outcomes.set(policyName, { ...outcome, appliedTo: outcome.appliedTo + 1 });
+  }
 }
 
 function stackResources(resources: readonly Prepared[]): PolicyResource[] {
@@ -264,11 +293,17 @@ function stackResources(resources: readonly Prepared[]): PolicyResource[] {
     return policyResource;
   });
   for (const [index, resource] of resources.entries()) {
-    const parent = resource.opts.parent === undefined ? undefined : byUrn.get(resource.opts.parent);
     const target = stack[index];
-    if (parent !== undefined && target !== undefined) {
+    if (target === undefined) {
+      continue;
+    }
+    const parent = resource.opts.parent === undefined ? undefined : byUrn.get(resource.opts.parent);
+    if (parent !== undefined) {
       target.parent = parent;
     }
+    target.dependencies = resource.dependsOn
+      .map((urn) => byUrn.get(urn))
+      .filter((dependency): dependency is PolicyResource => dependency !== undefined);
   }
   return stack;
 }
@@ -276,6 +311,7 @@ function stackResources(resources: readonly Prepared[]): PolicyResource[] {
 function stackViolations(
   policies: readonly StackValidationPolicy[],
   resources: readonly Prepared[],
+  outcomes: Map<string, PolicyOutcome>,
 ): Violation[] {
   const violations: Violation[] = [];
   const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
@@ -291,7 +327,7 @@ function stackViolations(
       getConfig: <T extends object>() => ({}) as T,
       notApplicable,
     };
-    run(policy.name, "the stack", () =>
+    const applied = run(policy.name, "the stack", () =>
       policy.validateStack(args, (message, urn) => {
         const resource = urn === undefined ? undefined : byUrn.get(urn);
         violations.push({
@@ -303,21 +339,39 @@ function stackViolations(
         });
       }),
     );
+    if (applied) {
+      countApplication(outcomes, policy.name);
+    }
   }
   return violations;
+}
+
+/** How one policy fared: on how many resources it applied (1 for a stack policy that applied). */
+export interface PolicyOutcome {
+  readonly policyName: string;
+  readonly kind: "resource" | "stack";
+  readonly enforcementLevel: EnforcementLevel;
+  readonly appliedTo: number;
+  readonly violations: number;
+}
+
+export interface PolicyReport {
+  readonly violations: readonly Violation[];
+  /** Every policy that ran (disabled ones are left out), in pack order. */
+  readonly policies: readonly PolicyOutcome[];
 }
 
 /**
  * Runs the policy pack over recorded resources the way `pulumi preview --policy-pack` runs it:
  * every resource validation with the resource's inputs, then every stack validation with all
- * resources' outputs. Returns the violations of the policies that are not disabled: resource
- * violations in resource order, then stack violations in policy order. A policy that throws
- * (other than `notApplicable`) makes the whole evaluation throw, as it fails a preview.
+ * resources' outputs (inputs overlaid with the mock's state). Violations come in resource order,
+ * then stack violations in policy order. A policy that throws (other than through
+ * `notApplicable`) makes the evaluation throw, as it fails a preview.
  */
-export function evaluatePolicies(
+export function evaluatePolicyReport(
   resources: readonly RecordedResourceLike[],
   options: EvaluationOptions,
-): Violation[] {
+): PolicyReport {
   const context: StackContext = {
     stack: options.stack,
     ...(options.project === undefined ? {} : { project: options.project }),
@@ -329,9 +383,36 @@ export function evaluatePolicies(
   const policies = (options.policies ?? buildPolicies(() => context)).filter(
     (policy) => enforcementLevelOf(policy) !== "disabled",
   );
+  const outcomes = new Map<string, PolicyOutcome>(
+    policies.map((policy) => [
+      policy.name,
+      {
+        policyName: policy.name,
+        kind: isStackPolicy(policy) ? "stack" : "resource",
+        enforcementLevel: enforcementLevelOf(policy),
+        appliedTo: 0,
+        violations: 0,
+      },
+    ]),
+  );
   const prepared = prepare(resources, options);
-  return [
-    ...resourceViolations(policies.filter(isResourcePolicy), prepared),
-    ...stackViolations(policies.filter(isStackPolicy), prepared),
+  const violations = [
+    ...resourceViolations(policies.filter(isResourcePolicy), prepared, outcomes),
+    ...stackViolations(policies.filter(isStackPolicy), prepared, outcomes),
   ];
+  for (const violation of violations) {
+    const outcome = outcomes.get(violation.policyName);
+    if (outcome !== undefined) {
+      outcomes.set(violation.policyName, { ...outcome, violations: outcome.violations + 1 });
+    }
+  }
+  return { violations, policies: [...outcomes.values()] };
+}
+
+/** The violations of {@link evaluatePolicyReport}: what the offline plan and the tests check. */
+export function evaluatePolicies(
+  resources: readonly RecordedResourceLike[],
+  options: EvaluationOptions,
+): Violation[] {
+  return [...evaluatePolicyReport(resources, options).violations];
 }

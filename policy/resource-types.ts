@@ -25,6 +25,8 @@ export const TYPES = {
   iamPolicy: "aws:iam/policy:Policy",
   userPolicy: "aws:iam/userPolicy:UserPolicy",
   groupPolicy: "aws:iam/groupPolicy:GroupPolicy",
+  queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
+  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
   securityGroup: "aws:ec2/securityGroup:SecurityGroup",
   kmsAlias: "aws:kms/alias:Alias",
   awsxVpc: "awsx:ec2:Vpc",
@@ -110,6 +112,8 @@ export const TYPE_LABELS: Readonly<Record<string, string>> = {
   [TYPES.bucketLifecycle]: "Bucket lifecycle configuration",
   [TYPES.userPolicy]: "IAM user policy",
   [TYPES.groupPolicy]: "IAM group policy",
+  [TYPES.queuePolicy]: "SQS queue policy",
+  [TYPES.topicPolicy]: "SNS topic policy",
   [TYPES.awsxVpc]: "VPC",
 };
 

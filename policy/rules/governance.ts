@@ -68,31 +68,33 @@ function labelFor(args: ResourceValidationArgs): string {
   );
 }
 
-/** What is wrong with one set of tags, or an empty list. */
+/** What is wrong with one set of tags, each phrased to follow the resource's label; empty when nothing is. */
 function tagProblems(
   tags: Readonly<Record<string, string>>,
   stack: ReturnType<typeof stackEnvironment>,
 ): string[] {
   const problems: string[] = [];
-  const missing = REQUIRED_TAG_KEYS.filter((key) => tags[key] === undefined || tags[key] === "");
+  const present = (key: string): boolean => tags[key] !== undefined && tags[key] !== "";
+  const missing = REQUIRED_TAG_KEYS.filter((key) => !present(key));
   if (missing.length > 0) {
-    problems.push(`missing ${missing.join(", ")}`);
+    problems.push(`has no ${missing.join(", ")} tag${missing.length === 1 ? "" : "s"}`);
   }
   const environment = tags.Environment;
-  if (environment !== undefined && environment !== "" && taggedEnvironment(tags) === undefined) {
-    problems.push(`Environment "${environment}" is not one of ${ENVIRONMENT_NAMES.join(", ")}`);
-  } else if (environment !== undefined && stack !== undefined && environment !== stack) {
-    problems.push(`Environment "${environment}" in the ${stack} stack`);
+  if (present("Environment") && taggedEnvironment(tags) === undefined) {
+    problems.push(
+      `has Environment "${environment}", which is not one of ${ENVIRONMENT_NAMES.join(", ")}`,
+    );
+  } else if (present("Environment") && stack !== undefined && environment !== stack) {
+    problems.push(`has Environment "${environment}" but is deployed by the ${stack} stack`);
   }
-  if (tags.ManagedBy !== undefined && tags.ManagedBy !== "" && tags.ManagedBy !== "pulumi") {
-    problems.push(`ManagedBy "${tags.ManagedBy}" instead of "pulumi"`);
+  if (present("ManagedBy") && tags.ManagedBy !== "pulumi") {
+    problems.push(`has ManagedBy "${tags.ManagedBy}" instead of "pulumi"`);
   }
-  if (tags.Project !== undefined && tags.Project !== "" && tags.Project !== PROJECT_TAG) {
-    problems.push(`Project "${tags.Project}" instead of "${PROJECT_TAG}"`);
+  if (present("Project") && tags.Project !== PROJECT_TAG) {
+    problems.push(`has Project "${tags.Project}" instead of "${PROJECT_TAG}"`);
   }
-  const service = tags.Service;
-  if (service !== undefined && service !== "" && !SERVICE_PATTERN.test(service)) {
-    problems.push(`Service "${service}" is not lower-case hyphenated words`);
+  if (present("Service") && !SERVICE_PATTERN.test(tags.Service ?? "")) {
+    problems.push(`has Service "${tags.Service}", which is not lower-case hyphenated words`);
   }
   return problems;
 }
@@ -108,7 +110,7 @@ export function governancePolicies(context: ContextSource): ResourceValidationPo
       const fix = "tag it with standardTags(environment, service) from modules/naming";
       const problems = tagProblems(tagsOf(props), stack);
       if (problems.length > 0) {
-        report(`${labelFor(args)} has ${problems.join("; ")}: ${fix}.`);
+        report(`${labelFor(args)} ${problems.join("; ")}: ${fix}.`);
       }
       if (args.type === TYPES.awsxVpc) {
         for (const spec of asArray(props.vpcEndpointSpecs)) {
@@ -116,7 +118,7 @@ export function governancePolicies(context: ContextSource): ResourceValidationPo
           const endpointProblems = tagProblems(tagsOf(endpoint), stack);
           if (endpointProblems.length > 0) {
             report(
-              `${labelFor(args)} creates VPC endpoint "${asString(endpoint.serviceName) ?? "unnamed"}" with ${endpointProblems.join("; ")}: set that vpcEndpointSpecs entry's tags with standardTags(environment, service).`,
+              `${labelFor(args)} creates VPC endpoint "${asString(endpoint.serviceName) ?? "unnamed"}", which ${endpointProblems.join("; ")}: set that vpcEndpointSpecs entry's tags with standardTags(environment, service).`,
             );
           }
         }

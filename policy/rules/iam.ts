@@ -15,7 +15,7 @@ export const IAM_RULES = {
   noWildcardActions: {
     name: "iam-no-wildcard-actions",
     summary:
-      "IAM Allow statements name every action exactly: no wildcard (`*`, `s3:Get*`) and no NotAction.",
+      "Allow statements of IAM policies and of bucket, queue and topic policies name every action exactly: no wildcard (`*`, `s3:Get*`) and no NotAction. (Deny statements may be broad.)",
     ruleIds: ["CKV_AWS_63", "AwsSolutions-IAM5"],
     severity: "critical",
     remediation:
@@ -23,7 +23,7 @@ export const IAM_RULES = {
   },
   noWildcardResources: {
     name: "iam-no-wildcard-resources",
-    summary: `IAM Allow statements name their resources exactly: no NotResource, no ARN that matches every resource of a service or type, and Resource "*" only for the actions AWS offers on nothing else (${[...STAR_RESOURCE_ACTIONS].join(", ")}).`,
+    summary: `Allow statements of IAM policies and of bucket, queue and topic policies name their resources exactly: no NotResource, no ARN that matches every resource of a service or type, and Resource "*" only for the actions AWS offers on nothing else (${[...STAR_RESOURCE_ACTIONS].join(", ")}).`,
     ruleIds: ["CKV_AWS_355", "CKV_AWS_290", "AwsSolutions-IAM5"],
     severity: "critical",
     remediation:
@@ -44,6 +44,9 @@ const DOCUMENT_TYPES: ReadonlySet<string> = new Set([
   TYPES.iamPolicy,
   TYPES.userPolicy,
   TYPES.groupPolicy,
+  TYPES.bucketPolicy,
+  TYPES.queuePolicy,
+  TYPES.topicPolicy,
 ]);
 
 /** The policy documents a resource carries, or undefined when it carries none. */
@@ -75,7 +78,9 @@ function validateDocuments(
 ): void {
   const sources = documentsOf(args);
   if (sources === undefined) {
-    args.notApplicable("Only IAM roles and policies carry policy documents");
+    args.notApplicable(
+      "Only IAM roles and IAM, bucket, queue and topic policies carry policy documents",
+    );
   }
   for (const source of sources) {
     const parsed = parsePolicyDocument(source.value);

@@ -281,7 +281,11 @@ function findFunction(
   const name = functionNameOf(reference);
   return functions.find((fn) => {
     const props = propsOf(fn);
-    return asString(props.name) === name || asString(props.arn) === reference;
+    const arn = asString(props.arn);
+    return (
+      asString(props.name) === name ||
+      (arn !== undefined && (arn === reference || functionNameOf(arn) === name))
+    );
   });
 }
 
