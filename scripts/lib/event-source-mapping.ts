@@ -1,0 +1,411 @@
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  type _Record as KinesisRecord,
+  type ShardIteratorType,
+} from "@aws-sdk/client-kinesis";
+import type {
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from "aws-lambda";
+
+/** The event source mapping settings that shape delivery, as on `aws.lambda.EventSourceMapping`. */
+export interface EventSourceMappingSettings {
+  /** Records per invocation at most. */
+  readonly batchSize: number;
+  /** Retries of a failing batch before it goes to the on-failure destination. */
+  readonly maximumRetryAttempts: number;
+  /** Split a batch in two when the function errors, to isolate a poison record. */
+  readonly bisectBatchOnFunctionError: boolean;
+  /** Wait before polling a shard again after it returned nothing, in ms. */
+  readonly idlePollMs: number;
+  /** Wait before retrying a failed batch, in ms. */
+  readonly retryBackoffMs: number;
+}
+
+export const DEFAULT_MAPPING_SETTINGS: Omit<EventSourceMappingSettings, "batchSize"> = {
+  maximumRetryAttempts: 10,
+  bisectBatchOnFunctionError: true,
+  idlePollMs: 100,
+  retryBackoffMs: 50,
+};
+
+/** The shard a poller reads and the identity Lambda would put into each event. */
+export interface ShardSource {
+  readonly streamName: string;
+  readonly streamArn: string;
+  readonly shardId: string;
+  readonly region: string;
+  /** The function the mapping invokes. */
+  readonly functionName: string;
+  /** The function's execution role, reported in each record as Lambda does. */
+  readonly invokeIdentityArn: string;
+}
+
+/** Invokes the function with one batch: resolves with its response, rejects on a function error. */
+export type BatchInvoker = (
+  event: KinesisStreamEvent,
+) => Promise<KinesisStreamBatchResponse | void | null | undefined>;
+
+/** What Lambda sends to the on-failure destination when a batch has used up its retries. */
+export interface DeadLetteredBatch {
+  readonly functionName: string;
+  readonly shardId: string;
+  readonly startSequenceNumber: string;
+  readonly endSequenceNumber: string;
+  readonly batchSize: number;
+  readonly condition: "RetryAttemptsExhausted";
+  readonly lastError: string;
+}
+
+export interface ShardPollerObserver {
+  /** Records whose processing is final: the function succeeded on them and they are checkpointed. */
+  readonly onCommitted?: (shardId: string, records: readonly KinesisRecord[]) => void;
+  readonly onDeadLettered?: (batch: DeadLetteredBatch, records: readonly KinesisRecord[]) => void;
+}
+
+export interface ShardPollerStats {
+  getRecordsCalls: number;
+  invocations: number;
+  functionErrors: number;
+  partialFailures: number;
+  bisections: number;
+  recordsCommitted: number;
+  recordsDeadLettered: number;
+  /** Age of the last record of the last batch when the function finished with it, in ms (0 when idle). */
+  iteratorAgeMs: number;
+}
+
+type Position =
+  | { readonly type: "TRIM_HORIZON" }
+  | { readonly type: "AFTER_SEQUENCE_NUMBER"; readonly sequenceNumber: string }
+  | { readonly type: "AT_SEQUENCE_NUMBER"; readonly sequenceNumber: string };
+
+type Outcome =
+  | { readonly kind: "success" }
+  | { readonly kind: "partial"; readonly failedIndex: number; readonly detail: string }
+  | { readonly kind: "error"; readonly detail: string };
+
+function sequenceOf(record: KinesisRecord): string {
+  if (!record.SequenceNumber) {
+    throw new Error("Kinesis returned a record without a sequence number.");
+  }
+  return record.SequenceNumber;
+}
+
+/** Builds the event Lambda delivers for a batch of one shard's records. */
+export function kinesisEvent(
+  records: readonly KinesisRecord[],
+  source: ShardSource,
+): KinesisStreamEvent {
+  return {
+    Records: records.map((record): KinesisStreamRecord => ({
+      kinesis: {
+        kinesisSchemaVersion: "1.0",
+        partitionKey: record.PartitionKey ?? "",
+        sequenceNumber: sequenceOf(record),
+        data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"),
+        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? 0) / 1000,
+      },
+      eventSource: "aws:kinesis",
+      eventVersion: "1.0",
+      eventID: `${source.shardId}:${sequenceOf(record)}`,
+      eventName: "aws:kinesis:record",
+      invokeIdentityArn: source.invokeIdentityArn,
+      awsRegion: source.region,
+      eventSourceARN: source.streamArn,
+    })),
+  };
+}
+
+/**
+ * Reads the batch response as Lambda does: no failures is success; otherwise processing resumes
+ * at the lowest reported sequence number, and an identifier that is empty or not in the batch
+ * fails the whole batch.
+ */
+export function interpretBatchResponse(
+  records: readonly KinesisRecord[],
+  response: KinesisStreamBatchResponse | void | null | undefined,
+): Outcome {
+  const failures = response?.batchItemFailures ?? [];
+  if (failures.length === 0) {
+    return { kind: "success" };
+  }
+  const indexBySequence = new Map(records.map((record, index) => [sequenceOf(record), index]));
+  let failedIndex = records.length;
+  for (const failure of failures) {
+    const index =
+      typeof failure.itemIdentifier === "string"
+        ? indexBySequence.get(failure.itemIdentifier)
+        : undefined;
+    if (index === undefined) {
+      return {
+        kind: "partial",
+        failedIndex: 0,
+        detail: `the function reported itemIdentifier ${JSON.stringify(failure.itemIdentifier)}, which is not in the batch`,
+      };
+    }
+    failedIndex = Math.min(failedIndex, index);
+  }
+  return {
+    kind: "partial",
+    failedIndex,
+    detail: `the function reported ${failures.length} batch item failure(s)`,
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One shard's poller, behaving like Lambda's Kinesis event source mapping: reads from
+ * TRIM_HORIZON in batches, invokes the function synchronously, checkpoints after success,
+ * resumes AT the lowest reported failure, bisects on function errors, and hands a batch to the
+ * on-failure destination once its retries are used up.
+ */
+export class ShardPoller {
+  readonly stats: ShardPollerStats = {
+    getRecordsCalls: 0,
+    invocations: 0,
+    functionErrors: 0,
+    partialFailures: 0,
+    bisections: 0,
+    recordsCommitted: 0,
+    recordsDeadLettered: 0,
+    iteratorAgeMs: 0,
+  };
+  private position: Position = { type: "TRIM_HORIZON" };
+  private iterator: string | undefined;
+  private checkpoint: bigint | undefined;
+  private retry: { sequenceNumber: bigint; attempts: number } | undefined;
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+  private readonly checkpointWaiters: Array<{ target: bigint; resolve: () => void }> = [];
+
+  constructor(
+    private readonly kinesis: KinesisClient,
+    readonly source: ShardSource,
+    private readonly settings: EventSourceMappingSettings,
+    private readonly invoke: BatchInvoker,
+    private readonly observer: ShardPollerObserver = {},
+  ) {}
+
+  /** The last sequence number whose processing is final, if any. */
+  get checkpointSequenceNumber(): string | undefined {
+    return this.checkpoint?.toString();
+  }
+
+  start(): void {
+    if (!this.running) {
+      this.running = this.loop();
+    }
+  }
+
+  /** Resolves once every record up to `sequenceNumber` is committed or dead-lettered. */
+  waitForCheckpoint(sequenceNumber: string): Promise<void> {
+    const target = BigInt(sequenceNumber);
+    if (this.checkpoint !== undefined && this.checkpoint >= target) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.checkpointWaiters.push({ target, resolve }));
+  }
+
+  /** Finishes the batch in flight, then stops polling. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      const records = await this.poll();
+      if (records === undefined) {
+        continue;
+      }
+      if (records.length === 0) {
+        this.stats.iteratorAgeMs = 0;
+        await this.sleep(this.settings.idlePollMs);
+        continue;
+      }
+      await this.process(records);
+    }
+  }
+
+  private async poll(): Promise<KinesisRecord[] | undefined> {
+    try {
+      if (this.iterator === undefined) {
+        this.iterator = await this.shardIterator(this.position);
+      }
+      this.stats.getRecordsCalls += 1;
+      const response = await this.kinesis.send(
+        new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.settings.batchSize }),
+      );
+      this.iterator = response.NextShardIterator;
+      if (this.iterator === undefined) {
+        // The shard is closed and fully read.
+        this.stopping = true;
+      }
+      return response.Records ?? [];
+    } catch {
+      // Expired iterators, throttling and dropped connections all resolve by starting again
+      // from the checkpoint, as the event source mapping does.
+      this.iterator = undefined;
+      await this.sleep(this.settings.retryBackoffMs * 4);
+      return undefined;
+    }
+  }
+
+  private async shardIterator(position: Position): Promise<string> {
+    const response = await this.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: this.source.streamName,
+        ShardId: this.source.shardId,
+        ShardIteratorType: position.type satisfies ShardIteratorType,
+        ...(position.type === "TRIM_HORIZON"
+          ? {}
+          : { StartingSequenceNumber: position.sequenceNumber }),
+      }),
+    );
+    if (!response.ShardIterator) {
+      throw new Error(`No shard iterator for ${this.source.shardId}.`);
+    }
+    return response.ShardIterator;
+  }
+
+  private async process(records: KinesisRecord[]): Promise<void> {
+    const segments: KinesisRecord[][] = [records];
+    while (segments.length > 0) {
+      const segment = segments.shift() as KinesisRecord[];
+      const outcome = await this.invokeOnce(segment);
+      if (outcome.kind === "success") {
+        this.commit(segment);
+        continue;
+      }
+      const failedIndex = outcome.kind === "partial" ? outcome.failedIndex : 0;
+      const failed = segment.slice(failedIndex);
+      this.commit(segment.slice(0, failedIndex));
+      if (this.noteAttempt(failed[0]) > this.settings.maximumRetryAttempts) {
+        this.deadLetter(failed, outcome.detail);
+        continue;
+      }
+      if (outcome.kind === "partial") {
+        // Lambda re-reads the shard from the failed record; later segments come back with it.
+        this.stats.partialFailures += 1;
+        this.position = {
+          type: "AT_SEQUENCE_NUMBER",
+          sequenceNumber: sequenceOf(failed[0]),
+        };
+        this.iterator = undefined;
+        await this.sleep(this.settings.retryBackoffMs);
+        return;
+      }
+      this.stats.functionErrors += 1;
+      if (this.settings.bisectBatchOnFunctionError && failed.length > 1) {
+        this.stats.bisections += 1;
+        const middle = Math.ceil(failed.length / 2);
+        segments.unshift(failed.slice(0, middle), failed.slice(middle));
+      } else {
+        segments.unshift(failed);
+      }
+      await this.sleep(this.settings.retryBackoffMs);
+    }
+  }
+
+  private async invokeOnce(segment: readonly KinesisRecord[]): Promise<Outcome> {
+    this.stats.invocations += 1;
+    let outcome: Outcome;
+    try {
+      const response = await this.invoke(kinesisEvent(segment, this.source));
+      outcome = interpretBatchResponse(segment, response);
+    } catch (error) {
+      outcome = { kind: "error", detail: errorText(error) };
+    }
+    const last = segment[segment.length - 1];
+    const arrival = last?.ApproximateArrivalTimestamp?.getTime();
+    this.stats.iteratorAgeMs = arrival === undefined ? 0 : Math.max(0, Date.now() - arrival);
+    return outcome;
+  }
+
+  /** Counts attempts at the record processing is stuck on; progress past it starts a new count. */
+  private noteAttempt(record: KinesisRecord): number {
+    const sequenceNumber = BigInt(sequenceOf(record));
+    if (this.retry?.sequenceNumber === sequenceNumber) {
+      this.retry.attempts += 1;
+    } else {
+      this.retry = { sequenceNumber, attempts: 1 };
+    }
+    return this.retry.attempts;
+  }
+
+  private commit(records: readonly KinesisRecord[]): void {
+    const last = records[records.length - 1];
+    if (!last) {
+      return;
+    }
+    this.stats.recordsCommitted += records.length;
+    this.observer.onCommitted?.(this.source.shardId, records);
+    this.advance(sequenceOf(last));
+  }
+
+  private deadLetter(records: readonly KinesisRecord[], lastError: string): void {
+    const first = records[0];
+    const last = records[records.length - 1];
+    if (!first || !last) {
+      return;
+    }
+    this.stats.recordsDeadLettered += records.length;
+    this.observer.onDeadLettered?.(
+      {
+        functionName: this.source.functionName,
+        shardId: this.source.shardId,
+        startSequenceNumber: sequenceOf(first),
+        endSequenceNumber: sequenceOf(last),
+        batchSize: records.length,
+        condition: "RetryAttemptsExhausted",
+        lastError,
+      },
+      records,
+    );
+    this.advance(sequenceOf(last));
+    // The shard is re-read after the skipped records, as after any checkpoint jump.
+    this.iterator = undefined;
+  }
+
+  private advance(sequenceNumber: string): void {
+    const value = BigInt(sequenceNumber);
+    this.checkpoint = value;
+    this.position = { type: "AFTER_SEQUENCE_NUMBER", sequenceNumber };
+    if (this.retry && value >= this.retry.sequenceNumber) {
+      this.retry = undefined;
+    }
+    for (let i = this.checkpointWaiters.length - 1; i >= 0; i -= 1) {
+      const waiter = this.checkpointWaiters[i];
+      if (value >= waiter.target) {
+        this.checkpointWaiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,536 @@
+import path from "node:path";
+import type { _Record as KinesisRecord } from "@aws-sdk/client-kinesis";
+import type {
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  LambdaFunctionURLEvent,
+  LambdaFunctionURLResult,
+} from "aws-lambda";
+import {
+  APPLICATION_LOG_LEVEL,
+  METRICS_NAMESPACE,
+  REPOSITORY_ROOT,
+  type FunctionService,
+} from "../../modules/compute/runtime";
+import { environmentSettings, REGION } from "../../modules/config/settings";
+import { AnalyticsClient, type ApiBar } from "./analytics-client";
+import { auditArchive, type SentRecordView } from "./archive-audit";
+import {
+  DEFAULT_MAPPING_SETTINGS,
+  ShardPoller,
+  type DeadLetteredBatch,
+  type EventSourceMappingSettings,
+} from "./event-source-mapping";
+import { FreshnessProbe } from "./freshness-probe";
+import { FunctionOutput, MalformedInputLedger } from "./function-output";
+import { KinesisProducer } from "./kinesis-producer";
+import { createLocalClients } from "./local-clients";
+import { LocalFunction } from "./local-lambda";
+import type { LocalRunOptions } from "./local-run-options";
+import { createLocalResources, localNames, roleArn, type LocalNames } from "./local-resources";
+import { ProgressLine, type ProgressOutput, type ProgressSnapshot } from "./progress-line";
+import {
+  reconcile,
+  sessionOf,
+  type Reconciliation,
+  type RunFigures,
+  type SessionRow,
+} from "./run-report";
+import { SyntheticMarket, type MarketRecord, type Tick } from "./synthetic-market";
+
+/** Local AWS services, running until stopped. */
+export interface LocalServices {
+  stop(): Promise<void>;
+}
+
+export interface PipelineIo {
+  /** Starts kinesalite, dynalite and s3rver and points `AWS_ENDPOINT_URL_*` at them. */
+  readonly startServices: () => Promise<LocalServices>;
+  /** Where the once-a-second progress goes. @default - no progress output */
+  readonly progress?: ProgressOutput;
+  /** Status messages between the phases. @default - none */
+  readonly status?: (message: string) => void;
+  /** Directory for the functions' log files. @default - no log files */
+  readonly logDirectory?: string;
+  /** Aborting stops the producers early; the run then drains and reports as usual. */
+  readonly signal?: AbortSignal;
+}
+
+export interface LocalRunResult {
+  readonly names: LocalNames;
+  readonly sessions: readonly SessionRow[];
+  /** Symbols of the market that had no bar. */
+  readonly symbolsWithoutTrades: readonly string[];
+  readonly figures: RunFigures;
+  readonly reconciliation: Reconciliation;
+  /** Log lines per function and level, e.g. `market-processor` -> `WARN` -> 12. */
+  readonly logLevels: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  readonly ttlEnabled: boolean;
+}
+
+/** Records a single PutRecords carries at most; the producer batches up to this many. */
+const PRODUCER_BATCH_RECORDS = 500;
+/** PutRecords requests in flight at once. */
+const PRODUCER_IN_FLIGHT = 4;
+/** How long the pipeline may take to catch up after the producers stop, in ms. */
+const DRAIN_TIMEOUT_MS = 180_000;
+
+const HANDLERS: Readonly<Record<FunctionService, string>> = {
+  "market-processor": path.join(REPOSITORY_ROOT, "functions", "market-processor", "handler.ts"),
+  "market-archiver": path.join(REPOSITORY_ROOT, "functions", "market-archiver", "handler.ts"),
+  "analytics-api": path.join(REPOSITORY_ROOT, "functions", "analytics-api", "handler.ts"),
+};
+
+/** The variables every deployed function gets (see modules/compute), for one environment. */
+function commonVariables(service: FunctionService, env: string): Record<string, string> {
+  return {
+    ENVIRONMENT: env,
+    POWERTOOLS_SERVICE_NAME: service,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: APPLICATION_LOG_LEVEL,
+  };
+}
+
+function tickTimeMs(tick: Tick): number {
+  return typeof tick.ts === "number" ? tick.ts : Date.parse(tick.ts);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface SentRecord extends SentRecordView {
+  readonly ticks: number;
+}
+
+/** Runs `cleanups` in reverse order of registration, all of them, even when one fails. */
+class Cleanup {
+  private readonly steps: Array<() => Promise<void> | void> = [];
+
+  add(step: () => Promise<void> | void): void {
+    this.steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    let failure: Error | undefined;
+    for (const step of this.steps.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        failure ??= error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    if (failure !== undefined) {
+      throw failure;
+    }
+  }
+}
+
+/**
+ * The whole data path of one environment on this machine: local services, the environment's
+ * stream, table and bucket, a seeded market put onto the stream, event source mapping pollers
+ * invoking the real processor and archiver handlers, freshness measured through the real API
+ * handler, then every bar read back through the API and every archived record read back from S3.
+ */
+export async function runLocalPipeline(
+  options: LocalRunOptions,
+  io: PipelineIo,
+): Promise<LocalRunResult> {
+  const settings = environmentSettings(options.env);
+  const names = localNames(options.env);
+  const status = io.status ?? (() => undefined);
+  const cleanup = new Cleanup();
+  try {
+    status(`Starting kinesalite, dynalite and s3rver on 127.0.0.1 for ${options.env}...`);
+    const services = await io.startServices();
+    cleanup.add(() => services.stop());
+    const clients = createLocalClients();
+    cleanup.add(() => clients.destroy());
+    const resources = await createLocalResources(clients, settings);
+    const { stream } = resources;
+    status(
+      `Created stream ${stream.streamName} (${stream.shardIds.length} shard${stream.shardIds.length === 1 ? "" : "s"}), table ${resources.tableName}, bucket ${resources.bucketName}.`,
+    );
+
+    const ledger = new MalformedInputLedger();
+    const outputs = new Map<FunctionService, FunctionOutput>();
+    const logFile = (service: FunctionService): string | undefined =>
+      io.logDirectory ? path.join(io.logDirectory, `${service}.log`) : undefined;
+    const outputOf = (service: FunctionService): FunctionOutput => {
+      const output = new FunctionOutput(
+        service,
+        logFile(service),
+        service === "market-processor" ? ledger.observe : undefined,
+      );
+      outputs.set(service, output);
+      return output;
+    };
+    const processorOutput = outputOf("market-processor");
+    const archiverOutput = outputOf("market-archiver");
+    const apiOutput = outputOf("analytics-api");
+    cleanup.add(async () => {
+      await Promise.all([...outputs.values()].map((output) => output.close()));
+    });
+
+    const consumerConcurrency = Math.max(
+      stream.shardIds.length,
+      settings.lambda.streamConsumerReservedConcurrency,
+    );
+    const processor = new LocalFunction({
+      functionName: names.functions.processor,
+      handlerPath: HANDLERS["market-processor"],
+      environment: {
+        ...commonVariables("market-processor", options.env),
+        TABLE_NAME: resources.tableName,
+        BAR_TTL_DAYS: String(settings.table.barRetentionDays),
+      },
+      memoryMb: settings.lambda.memoryMb,
+      timeoutSeconds: settings.lambda.streamConsumerTimeoutSeconds,
+      maxConcurrency: consumerConcurrency,
+      region: REGION,
+      onOutput: processorOutput.write,
+    });
+    const archiver = new LocalFunction({
+      functionName: names.functions.archiver,
+      handlerPath: HANDLERS["market-archiver"],
+      environment: {
+        ...commonVariables("market-archiver", options.env),
+        BUCKET_NAME: resources.bucketName,
+      },
+      memoryMb: settings.lambda.memoryMb,
+      timeoutSeconds: settings.lambda.streamConsumerTimeoutSeconds,
+      maxConcurrency: consumerConcurrency,
+      region: REGION,
+      onOutput: archiverOutput.write,
+    });
+    const api = new LocalFunction({
+      functionName: names.functions.api,
+      handlerPath: HANDLERS["analytics-api"],
+      environment: {
+        ...commonVariables("analytics-api", options.env),
+        TABLE_NAME: resources.tableName,
+      },
+      memoryMb: settings.lambda.memoryMb,
+      timeoutSeconds: settings.lambda.apiTimeoutSeconds,
+      maxConcurrency: 2,
+      region: REGION,
+      onOutput: apiOutput.write,
+    });
+    let functionsClosed = false;
+    const closeFunctions = async (): Promise<void> => {
+      if (!functionsClosed) {
+        functionsClosed = true;
+        await Promise.all([processor.close(), archiver.close(), api.close()]);
+      }
+    };
+    cleanup.add(closeFunctions);
+    status("Starting the function sandboxes (market-processor, market-archiver, analytics-api)...");
+    await Promise.all([
+      processor.warm(stream.shardIds.length),
+      archiver.warm(stream.shardIds.length),
+      api.warm(1),
+    ]);
+
+    const sent = new Map<string, SentRecord>();
+    const lastSequenceByShard = new Map<string, bigint>();
+    const counters = {
+      ticksSent: 0,
+      recordsSent: 0,
+      malformedTicksGenerated: 0,
+      ticksProcessed: 0,
+      recordsArchived: 0,
+    };
+    // A poller can commit a record before its PutRecords response has been handled here.
+    const committedBeforeSent = new Set<string>();
+    const deadLettered: DeadLetteredBatch[] = [];
+
+    const mapping: EventSourceMappingSettings = {
+      ...DEFAULT_MAPPING_SETTINGS,
+      batchSize: settings.lambda.batchSize,
+    };
+    const pollers: ShardPoller[] = [];
+    for (const shardId of stream.shardIds) {
+      const source = {
+        streamName: stream.streamName,
+        streamArn: stream.streamArn,
+        shardId,
+        region: REGION,
+      };
+      pollers.push(
+        new ShardPoller(
+          clients.kinesis,
+          {
+            ...source,
+            functionName: names.functions.processor,
+            invokeIdentityArn: roleArn(names.roles.processor),
+          },
+          mapping,
+          (event: KinesisStreamEvent) => processor.invoke<KinesisStreamBatchResponse>(event),
+          {
+            onCommitted: (committedShard: string, records: readonly KinesisRecord[]) => {
+              for (const record of records) {
+                const id = `${committedShard}:${record.SequenceNumber ?? ""}`;
+                const original = sent.get(id);
+                if (original) {
+                  counters.ticksProcessed += original.ticks;
+                } else {
+                  committedBeforeSent.add(id);
+                }
+              }
+            },
+            onDeadLettered: (batch) => deadLettered.push(batch),
+          },
+        ),
+      );
+      pollers.push(
+        new ShardPoller(
+          clients.kinesis,
+          {
+            ...source,
+            functionName: names.functions.archiver,
+            invokeIdentityArn: roleArn(names.roles.archiver),
+          },
+          mapping,
+          (event: KinesisStreamEvent) => archiver.invoke<KinesisStreamBatchResponse>(event),
+          {
+            onCommitted: (_shard: string, records: readonly KinesisRecord[]) => {
+              counters.recordsArchived += records.length;
+            },
+            onDeadLettered: (batch) => deadLettered.push(batch),
+          },
+        ),
+      );
+    }
+    let pollersStopped = false;
+    const stopPollers = async (): Promise<void> => {
+      if (!pollersStopped) {
+        pollersStopped = true;
+        await Promise.all(pollers.map((poller) => poller.stop()));
+      }
+    };
+    cleanup.add(stopPollers);
+    for (const poller of pollers) {
+      poller.start();
+    }
+
+    const analytics = new AnalyticsClient((event: LambdaFunctionURLEvent) =>
+      api.invoke<LambdaFunctionURLResult>(event),
+    );
+    const freshness = new FreshnessProbe((symbols) => analytics.latestViews(symbols));
+    cleanup.add(async () => {
+      await freshness.stop();
+    });
+
+    const startedAt = performance.now();
+    let phase: ProgressSnapshot["phase"] = "sending";
+    const progress = io.progress ? new ProgressLine(io.progress) : undefined;
+    const snapshot = (): ProgressSnapshot => ({
+      phase,
+      elapsedSeconds: (performance.now() - startedAt) / 1000,
+      ticksSent: counters.ticksSent,
+      ticksProcessed: counters.ticksProcessed,
+      recordsSent: counters.recordsSent,
+      recordsArchived: counters.recordsArchived,
+      malformedTicks: ledger.malformedTicks,
+      lagMs: Math.max(0, ...pollers.map((poller) => poller.stats.iteratorAgeMs)),
+    });
+    const ticker = progress ? setInterval(() => progress.update(snapshot()), 1000) : undefined;
+    cleanup.add(() => {
+      clearInterval(ticker);
+      progress?.finish();
+    });
+
+    const producer = new KinesisProducer(clients.kinesis, stream.streamName);
+    const market = new SyntheticMarket({
+      seed: options.seed,
+      symbolCount: options.symbols,
+      faultFraction: options.faults,
+      startMs: Date.now(),
+      ticksPerSecond: options.ratePerSecond,
+    });
+    const marketStart = performance.now();
+    const totalTicks = Math.max(1, Math.round(options.ratePerSecond * options.durationSeconds));
+    let firstTickMs = Number.POSITIVE_INFINITY;
+    let lastTickMs = Number.NEGATIVE_INFINITY;
+
+    const send = async (batch: readonly MarketRecord[]): Promise<void> => {
+      const sentAt = performance.now();
+      const placements = await producer.put(batch);
+      placements.forEach((placement, index) => {
+        const record = batch[index];
+        const id = `${placement.shardId}:${placement.sequenceNumber}`;
+        const ticks = record.validTicks.length + record.malformedTicks;
+        sent.set(id, { partitionKey: record.partitionKey, data: record.data, ticks });
+        counters.ticksSent += ticks;
+        counters.recordsSent += 1;
+        counters.malformedTicksGenerated += record.malformedTicks;
+        if (committedBeforeSent.delete(id)) {
+          counters.ticksProcessed += ticks;
+        }
+        const sequence = BigInt(placement.sequenceNumber);
+        if (sequence > (lastSequenceByShard.get(placement.shardId) ?? -1n)) {
+          lastSequenceByShard.set(placement.shardId, sequence);
+        }
+        for (const tick of record.validTicks) {
+          const ms = tickTimeMs(tick);
+          firstTickMs = Math.min(firstTickMs, ms);
+          lastTickMs = Math.max(lastTickMs, ms);
+        }
+        if (record.probe) {
+          freshness.offer(record.probe.symbol, tickTimeMs(record.probe), sentAt);
+        }
+      });
+    };
+
+    status(
+      `Sending ${options.ratePerSecond} ticks/s over ${options.symbols} symbols for ${options.durationSeconds} s (seed ${options.seed}, ${(options.faults * 100).toFixed(1)}% malformed records)...`,
+    );
+    const inFlight = new Set<Promise<void>>();
+    let sendFailure: Error | undefined;
+    while (market.ticksGenerated < totalTicks && !io.signal?.aborted && sendFailure === undefined) {
+      const elapsedMs = performance.now() - marketStart;
+      const due = Math.min(totalTicks, Math.floor((elapsedMs / 1000) * options.ratePerSecond));
+      const batch: MarketRecord[] = [];
+      while (market.ticksGenerated < due && batch.length < PRODUCER_BATCH_RECORDS) {
+        batch.push(market.next());
+      }
+      if (batch.length === 0) {
+        const nextDueMs = ((market.ticksGenerated + 1) / options.ratePerSecond) * 1000;
+        await sleep(Math.min(50, Math.max(1, nextDueMs - elapsedMs)));
+        continue;
+      }
+      while (inFlight.size >= PRODUCER_IN_FLIGHT) {
+        await Promise.race(inFlight);
+      }
+      const request: Promise<void> = send(batch)
+        .catch((error: unknown) => {
+          sendFailure ??= error instanceof Error ? error : new Error(String(error));
+        })
+        .finally(() => inFlight.delete(request));
+      inFlight.add(request);
+    }
+    await Promise.all(inFlight);
+    if (sendFailure !== undefined) {
+      throw sendFailure;
+    }
+    const sendSeconds = (performance.now() - marketStart) / 1000;
+
+    phase = "draining";
+    status(`Sent ${counters.ticksSent} ticks; waiting for the consumers to catch up...`);
+    const drained = Promise.all(
+      pollers.map((poller) => {
+        const last = lastSequenceByShard.get(poller.source.shardId);
+        return last === undefined ? Promise.resolve() : poller.waitForCheckpoint(last.toString());
+      }),
+    );
+    let drainTimer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      drainTimer = setTimeout(() => resolve("timeout"), DRAIN_TIMEOUT_MS);
+    });
+    const drainOutcome = await Promise.race([drained.then(() => "drained" as const), timedOut]);
+    clearTimeout(drainTimer);
+    if (drainOutcome === "timeout") {
+      const behind = pollers
+        .map(
+          (poller) =>
+            `${poller.source.functionName} ${poller.source.shardId} at ${poller.checkpointSequenceNumber ?? "TRIM_HORIZON"}`,
+        )
+        .join("; ");
+      throw new Error(
+        `The consumers did not catch up within ${DRAIN_TIMEOUT_MS / 1000} s of the producers stopping (${behind}). See the function logs${io.logDirectory ? ` in ${io.logDirectory}` : ""}.`,
+      );
+    }
+    await stopPollers();
+    const freshnessSummary = await freshness.stop();
+    clearInterval(ticker);
+    progress?.update(snapshot());
+    progress?.finish();
+
+    status("Reading every bar back through GET /bars and the archive back from S3...");
+    const fromMs = Math.floor(firstTickMs / 60_000) * 60_000;
+    const toMs = Math.floor(lastTickMs / 60_000) * 60_000 + 60_000;
+    const sessions: SessionRow[] = [];
+    const symbolsWithoutTrades: string[] = [];
+    let ticksInBars = 0;
+    const symbols = market.symbols.map((profile) => profile.symbol);
+    const barsBySymbol = new Map<string, ApiBar[]>();
+    let nextSymbol = 0;
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (nextSymbol < symbols.length) {
+          const symbol = symbols[nextSymbol];
+          nextSymbol += 1;
+          barsBySymbol.set(
+            symbol,
+            Number.isFinite(fromMs) ? await analytics.allBars(symbol, fromMs, toMs) : [],
+          );
+        }
+      }),
+    );
+    for (const symbol of symbols) {
+      const bars = barsBySymbol.get(symbol) ?? [];
+      const session = sessionOf(symbol, bars);
+      if (session) {
+        sessions.push(session);
+        ticksInBars += session.trades;
+      } else {
+        symbolsWithoutTrades.push(symbol);
+      }
+    }
+    const archive = await auditArchive(clients.s3, resources.bucketName, sent);
+
+    // The processor's last log lines arrive when its sandboxes shut down.
+    await closeFunctions();
+
+    const pollerTotals = pollers.reduce(
+      (totals, poller) => ({
+        functionErrors: totals.functionErrors + poller.stats.functionErrors,
+        partialFailures: totals.partialFailures + poller.stats.partialFailures,
+      }),
+      { functionErrors: 0, partialFailures: 0 },
+    );
+    const lastErrors = new Map<string, string>();
+    const functionNames: Readonly<Record<FunctionService, string>> = {
+      "market-processor": names.functions.processor,
+      "market-archiver": names.functions.archiver,
+      "analytics-api": names.functions.api,
+    };
+    for (const [service, output] of outputs) {
+      if (output.lastError !== undefined) {
+        lastErrors.set(functionNames[service], output.lastError);
+      }
+    }
+    const figures: RunFigures = {
+      env: options.env,
+      shards: stream.shardIds.length,
+      sendSeconds,
+      ticksSent: counters.ticksSent,
+      recordsSent: counters.recordsSent,
+      malformedTicksGenerated: counters.malformedTicksGenerated,
+      ticksInBars,
+      malformedTicks: ledger.malformedTicks,
+      malformedRecords: ledger.malformedRecords,
+      archive,
+      freshness: freshnessSummary,
+      deadLettered,
+      lastErrors,
+      processorInvocations: processor.stats.invocations,
+      archiverInvocations: archiver.stats.invocations,
+      functionErrors: pollerTotals.functionErrors,
+      partialFailures: pollerTotals.partialFailures,
+    };
+    const logLevels = new Map<string, ReadonlyMap<string, number>>();
+    for (const [service, output] of outputs) {
+      logLevels.set(service, output.levels);
+    }
+    return {
+      names,
+      sessions,
+      symbolsWithoutTrades,
+      figures,
+      reconciliation: reconcile(figures),
+      logLevels,
+      ttlEnabled: resources.ttlEnabled,
+    };
+  } finally {
+    await cleanup.run();
+  }
+}

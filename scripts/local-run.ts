@@ -1,0 +1,85 @@
+import path from "node:path";
+import { REPOSITORY_ROOT } from "../modules/compute/runtime";
+import { startLocalAws } from "./lib/local-aws";
+import { runLocalPipeline } from "./lib/local-pipeline";
+import { LOCAL_RUN_USAGE, parseLocalRunArgs, UsageError } from "./lib/local-run-options";
+import { renderSessionTable, renderSummary } from "./lib/run-report";
+import { formatInteger } from "./lib/text-table";
+
+// The SDK warns once per process that it will need Node.js 22 from 2027; Lambda runs nodejs24.x.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+async function main(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseLocalRunArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\nRun "npm start -- --help" for the options.\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (parsed.kind === "help") {
+    process.stdout.write(`${LOCAL_RUN_USAGE}\n`);
+    return 0;
+  }
+  const { options } = parsed;
+  const logDirectory = path.join(REPOSITORY_ROOT, "dist", "local-run", options.env);
+
+  // The first Ctrl-C stops the producers; the run still drains, reconciles and cleans up.
+  const abort = new AbortController();
+  const onInterrupt = (): void => {
+    if (abort.signal.aborted) {
+      process.stderr.write("\nInterrupted twice: exiting without cleaning up.\n");
+      process.exit(130);
+    }
+    process.stderr.write("\nStopping the producers; draining (Ctrl-C again to quit at once)...\n");
+    abort.abort();
+  };
+  process.on("SIGINT", onInterrupt);
+  try {
+    const result = await runLocalPipeline(options, {
+      startServices: () => startLocalAws(),
+      progress: process.stdout,
+      status: (message) => process.stdout.write(`${message}\n`),
+      logDirectory,
+      signal: abort.signal,
+    });
+    const out: string[] = [""];
+    out.push(`Bars per symbol (1-minute bars read back through GET /bars, rolled up per session):`);
+    out.push(renderSessionTable(result.sessions));
+    if (result.symbolsWithoutTrades.length > 0) {
+      out.push(
+        `(${formatInteger(result.symbolsWithoutTrades.length)} symbols had no trades: ${result.symbolsWithoutTrades.slice(0, 10).join(", ")}${result.symbolsWithoutTrades.length > 10 ? ", ..." : ""})`,
+      );
+    }
+    out.push("");
+    out.push(renderSummary(result.figures, result.reconciliation));
+    out.push("");
+    out.push(
+      `Function logs: ${path.relative(process.cwd(), logDirectory) || "."}/{market-processor,market-archiver,analytics-api}.log`,
+    );
+    if (!result.ttlEnabled) {
+      out.push(
+        "Note: dynalite does not implement UpdateTimeToLive, so TTL on expiresAt is set in AWS only; bars still carry expiresAt.",
+      );
+    }
+    process.stdout.write(`${out.join("\n")}\n`);
+    return result.reconciliation.ok ? 0 : 1;
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `\nLocal run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
