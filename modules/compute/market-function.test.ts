@@ -19,8 +19,8 @@ test("planFunction: errors and throttles for every function, then its own alarms
   expect(planFunction(namer, "analytics-api")).toEqual({
     service: "analytics-api",
     functionName: "staging-analytics-api-us-east-1-b2",
-    roleName: "staging-analytics-api-us-east-1-b2",
-    policyName: "staging-analytics-api-us-east-1-b2",
+    roleName: "staging-analytics-api-role-us-east-1-b2",
+    policyName: "staging-analytics-api-role-us-east-1-b2",
     logGroupName: "/aws/lambda/staging-analytics-api-us-east-1-b2",
     alarms: [
       { alarmName: "staging-analytics-api-errors-us-east-1-b2", definition: ERRORS_ALARM },

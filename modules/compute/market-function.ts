@@ -31,7 +31,10 @@ import {
   type FunctionService,
 } from "./runtime";
 
-/** Every physical name of one function and what it owns, built (and so validated) up front. */
+/**
+ * Every physical name of one function and what it owns, built (and so validated) up front. Names
+ * are unique within the environment: the role is `<service>-role`, not the function's own name.
+ */
 export interface FunctionPlan {
   readonly service: FunctionService;
   readonly functionName: string;
@@ -52,8 +55,9 @@ export function planFunction(
   return {
     service,
     functionName: namer("lambda-function", service),
-    roleName: namer("iam-role", service),
-    policyName: namer("iam-policy", service),
+    roleName: namer("iam-role", `${service}-role`),
+    // The inline policy is named after its role; IAM scopes inline policy names to the role.
+    policyName: namer("iam-policy", `${service}-role`),
     logGroupName: namer("log-group", service, { prefix: "/aws/lambda/" }),
     alarms: [ERRORS_ALARM, THROTTLES_ALARM, ...additionalAlarms].map((definition) => ({
       alarmName: namer("cloudwatch-alarm", `${service}-${definition.id}`),

@@ -181,7 +181,7 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
 
   test.each(SERVICES)("%s: one role, trusted by Lambda for this account only", (service) => {
     expect(input("aws:iam/role:Role", `${env}-${service}-role`)).toEqual({
-      name: physical(env, service),
+      name: physical(env, `${service}-role`),
       description: `Execution role of ${service} in ${env}`,
       assumeRolePolicy: expect.any(String),
       tags: tagsOf(env, service),
@@ -241,12 +241,25 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
   const policyOf = (service: Service) =>
     input("aws:iam/rolePolicy:RolePolicy", `${env}-${service}-policy`);
 
-  test("market-processor policy: stream, its fan-out consumer, bars, its DLQ", () => {
-    expect(policyOf("market-processor")).toEqual({
-      name: physical(env, "market-processor"),
-      role: physical(env, "market-processor"),
+  test.each(SERVICES)("%s: one inline policy, named after its role", (service) => {
+    expect(policyOf(service)).toEqual({
+      name: physical(env, `${service}-role`),
+      role: physical(env, `${service}-role`),
       policy: expect.any(String),
     });
+  });
+
+  test("physical names are unique in the environment (an inline policy shares its role's)", () => {
+    const nameOf = (r: RecordedResource) => r.inputs.name;
+    const named = ownResources().filter(
+      (r) => r.custom && r.type !== "aws:iam/rolePolicy:RolePolicy" && nameOf(r) !== undefined,
+    );
+    const names = named.map(nameOf);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.length).toBe(19);
+  });
+
+  test("market-processor policy: stream, its fan-out consumer, bars, its DLQ", () => {
     expect(json(policyOf("market-processor").policy)).toEqual({
       Version: "2012-10-17",
       Statement: [
@@ -256,7 +269,7 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
           Sid: "ReadThroughEnhancedFanOut",
           Effect: "Allow",
           Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
-          Resource: `${arns.streamArn}/consumer/${physical(env, "market-processor")}:1764201600`,
+          Resource: `${arns.streamArn}/consumer/${physical(env, "market-processor-consumer")}:1764201600`,
         },
         {
           Sid: "ReadAndWriteBars",
@@ -342,7 +355,7 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
 
   const commonFunction = (service: Service) => ({
     name: physical(env, service),
-    role: `arn:aws:iam::123456789012:role/${physical(env, service)}`,
+    role: `arn:aws:iam::123456789012:role/${physical(env, `${service}-role`)}`,
     runtime: "nodejs24.x",
     architectures: ["arm64"],
     handler: "index.handler",
@@ -436,7 +449,7 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
     expect(
       input("aws:kinesis/streamConsumer:StreamConsumer", `${env}-market-processor-consumer`),
     ).toEqual({
-      name: physical(env, "market-processor"),
+      name: physical(env, "market-processor-consumer"),
       streamArn: arns.streamArn,
       tags: tagsOf(env, "market-processor"),
     });
@@ -456,7 +469,7 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
       input("aws:lambda/eventSourceMapping:EventSourceMapping", `${env}-market-processor-mapping`),
     ).toEqual({
       ...mappingCommon,
-      eventSourceArn: `${arns.streamArn}/consumer/${physical(env, "market-processor")}:1764201600`,
+      eventSourceArn: `${arns.streamArn}/consumer/${physical(env, "market-processor-consumer")}:1764201600`,
       functionName: `arn:aws:lambda:us-east-1:123456789012:function:${physical(env, "market-processor")}`,
       maximumBatchingWindowInSeconds: 0,
       parallelizationFactor: expected.parallelizationFactor,
@@ -617,9 +630,9 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
       "analytics-api": `arn:aws:lambda:us-east-1:123456789012:function:${physical(env, "analytics-api")}`,
     });
     expect(await values(component.roleArns)).toEqual({
-      "market-processor": `arn:aws:iam::123456789012:role/${physical(env, "market-processor")}`,
-      "market-archiver": `arn:aws:iam::123456789012:role/${physical(env, "market-archiver")}`,
-      "analytics-api": `arn:aws:iam::123456789012:role/${physical(env, "analytics-api")}`,
+      "market-processor": `arn:aws:iam::123456789012:role/${physical(env, "market-processor-role")}`,
+      "market-archiver": `arn:aws:iam::123456789012:role/${physical(env, "market-archiver-role")}`,
+      "analytics-api": `arn:aws:iam::123456789012:role/${physical(env, "analytics-api-role")}`,
     });
     expect(await values(component.logGroupNames)).toEqual({
       "market-processor": `/aws/lambda/${physical(env, "market-processor")}`,
@@ -627,7 +640,7 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
       "analytics-api": `/aws/lambda/${physical(env, "analytics-api")}`,
     });
     expect(await values(component.eventSourceArns)).toEqual({
-      "market-processor": `${arns.streamArn}/consumer/${physical(env, "market-processor")}:1764201600`,
+      "market-processor": `${arns.streamArn}/consumer/${physical(env, "market-processor-consumer")}:1764201600`,
       "market-archiver": arns.streamArn,
     });
     expect(await valueOf(component.analyticsApiUrl)).toBe(

@@ -59,7 +59,7 @@ export function planMarketFunctions(namer: Namer): ComputePlan {
       ),
     ]),
     // Kinesis applies the stream-name rules (1-128 of A-Z a-z 0-9 _ . -) to consumer names.
-    processorConsumerName: namer("kinesis-stream", "market-processor"),
+    processorConsumerName: namer("kinesis-stream", "market-processor-consumer"),
     archiver: planFunction(namer, "market-archiver", [
       iteratorAgeAlarm(
         ARCHIVER_ITERATOR_AGE_THRESHOLD_MS,
