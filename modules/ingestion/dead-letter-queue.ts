@@ -5,6 +5,7 @@ import type { EnvironmentName } from "../config/settings";
 import { standardTags } from "../naming/tags";
 
 export interface DeadLetterQueueArgs {
+  /** The environment the resources belong to, as their `Environment` tag says. */
   readonly environment: EnvironmentName;
   /** The service name of the queue, e.g. `market-processor-dlq`; used for its tags. */
   readonly service: string;

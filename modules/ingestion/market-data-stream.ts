@@ -19,6 +19,7 @@ export const SHARD_LEVEL_METRICS = [
 export const KINESIS_MANAGED_KEY = "alias/aws/kinesis";
 
 export interface MarketDataStreamArgs {
+  /** The environment the resources belong to, as their `Environment` tag says. */
   readonly environment: EnvironmentName;
   /** Physical name of the stream. */
   readonly streamName: string;

@@ -6,7 +6,9 @@ import { standardTags } from "../naming/tags";
 import type { AlarmRouting } from "./metric-alarm";
 
 export interface AlarmTopicArgs {
+  /** The environment the resources belong to, as their `Environment` tag says. */
   readonly environment: EnvironmentName;
+  /** The deployment region, e.g. `us-east-1`: service and prefix-list names and ARNs depend on it. */
   readonly region: string;
   /** Physical name of the topic. */
   readonly topicName: string;

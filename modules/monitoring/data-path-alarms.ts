@@ -6,16 +6,20 @@ import { createMetricAlarm, type AlarmRouting, type MetricAlarmSpec } from "./me
 export interface WatchedQueue {
   /** The queue's service name, e.g. `market-processor-dlq`. */
   readonly service: string;
+  /** The alarm's `QueueName` dimension. */
   readonly queueName: pulumi.Input<string>;
   /** Physical name of its depth alarm. */
   readonly alarmName: string;
 }
 
 export interface DataPathAlarmsArgs {
+  /** The environment's alarm topic and whether it notifies. */
   readonly routing: AlarmRouting;
+  /** The bars table, the throttle alarms' `TableName` dimension. */
   readonly tableName: pulumi.Input<string>;
   /** Physical names of the table's throttle alarms. */
   readonly tableAlarmNames: { readonly readThrottles: string; readonly writeThrottles: string };
+  /** One depth alarm each. */
   readonly deadLetterQueues: readonly WatchedQueue[];
 }
 

@@ -29,12 +29,15 @@ export interface MetricAlarmSpec {
   readonly service: string;
   /** What it means when this fires, and what to look at first. */
   readonly description: string;
+  /** CloudWatch namespace of the metric, e.g. `AWS/SQS`. */
   readonly namespace: string;
   readonly metricName: string;
+  /** Which resource's metric, e.g. `{ QueueName }`. */
   readonly dimensions: Record<string, pulumi.Input<string>>;
   /** One of statistic or extendedStatistic (e.g. `p99`). @default - Sum when neither is set */
   readonly statistic?: AlarmStatistic;
   readonly extendedStatistic?: string;
+  /** Compared with the statistic per period, in the metric's unit. */
   readonly threshold: number;
   /** @default "GreaterThanThreshold" */
   readonly comparisonOperator?: AlarmComparison;

@@ -15,7 +15,9 @@ export function gatewayServiceName(region: string, service: GatewayEndpointServi
 }
 
 export interface FunctionSecurityGroupArgs {
+  /** The environment the resources belong to, as their `Environment` tag says. */
   readonly environment: EnvironmentName;
+  /** The deployment region, e.g. `us-east-1`: service and prefix-list names and ARNs depend on it. */
   readonly region: string;
   /** The VPC the functions run in. */
   readonly vpcId: pulumi.Input<string>;

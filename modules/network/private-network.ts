@@ -19,7 +19,9 @@ export interface FlowLogOptions {
 }
 
 export interface PrivateNetworkArgs {
+  /** The environment the resources belong to, as their `Environment` tag says. */
   readonly environment: EnvironmentName;
+  /** The deployment region, e.g. `us-east-1`: service and prefix-list names and ARNs depend on it. */
   readonly region: string;
   /** CIDR, availability zones and subnet size of this environment's VPC. */
   readonly network: EnvironmentSettings["network"];

@@ -12,7 +12,9 @@ export const FLOW_LOG_DELIVERY_ACTIONS = [
 ] as const;
 
 export interface VpcFlowLogsArgs {
+  /** The environment the resources belong to, as their `Environment` tag says. */
   readonly environment: EnvironmentName;
+  /** The deployment region, e.g. `us-east-1`: service and prefix-list names and ARNs depend on it. */
   readonly region: string;
   /** The VPC whose traffic is recorded. */
   readonly vpcId: pulumi.Input<string>;

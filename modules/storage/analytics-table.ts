@@ -17,11 +17,13 @@ const SCALED_DIMENSIONS = [
 ] as const;
 
 export interface AnalyticsTableArgs {
+  /** The environment the resources belong to, as their `Environment` tag says. */
   readonly environment: EnvironmentName;
   /** Physical name of the table. */
   readonly tableName: string;
   /** On-demand with throughput caps, or provisioned with auto scaling. */
   readonly capacity: TableCapacity;
+  /** Continuous backups for restoring to any second of the last 35 days. */
   readonly pointInTimeRecovery: boolean;
   /** Physical names of the read and write target-tracking policies (provisioned mode only). */
   readonly scalingPolicyNames: { readonly read: string; readonly write: string };

@@ -6,6 +6,7 @@ import { standardTags } from "../naming/tags";
 import { archiveLifecycleRules } from "./archive-lifecycle";
 
 export interface ArchiveBucketArgs {
+  /** The environment the resources belong to, as their `Environment` tag says. */
   readonly environment: EnvironmentName;
   /** Physical name of the bucket. */
   readonly bucketName: string;
