@@ -659,7 +659,7 @@ export function describeEnvironment(environment: EnvironmentName): void {
     });
 
     describe("rules for every resource", () => {
-      test("every physical name is {env}-{service}-us-east-1-a1 (log groups behind a path prefix), all unique", () => {
+      test("every physical name is {env}-{service}-us-east-1-a1 (log groups behind a path prefix), unique per kind", () => {
         const names: string[] = [];
         for (const resource of resources) {
           const property = physicalNameInput(resource.type);
@@ -674,14 +674,11 @@ export function describeEnvironment(environment: EnvironmentName): void {
           names.push(String(value));
         }
         expect(names.sort()).toEqual(expectedPhysicalNames(environment));
-        // A role and its inline policy may share a name; nothing else may.
-        const withoutPolicies = resources
-          .filter(
-            (r) =>
-              physicalNameInput(r.type) !== undefined && r.type !== "aws:iam/rolePolicy:RolePolicy",
-          )
-          .map((r) => r.inputs[physicalNameInput(r.type) ?? ""]);
-        expect(new Set(withoutPolicies).size).toBe(withoutPolicies.length);
+        // AWS names are unique per kind of resource (a function and its role may share a name).
+        const typedNames = resources
+          .filter((r) => physicalNameInput(r.type) !== undefined)
+          .map((r) => `${r.type} ${String(r.inputs[physicalNameInput(r.type) ?? ""])}`);
+        expect(new Set(typedNames).size).toBe(typedNames.length);
       });
 
       test("every taggable resource carries Environment, ManagedBy, Project and Service", () => {
