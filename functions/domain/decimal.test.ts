@@ -1,0 +1,115 @@
+import fc from "fast-check";
+import {
+  DECIMAL_PLACES,
+  divideScaled,
+  formatScaled,
+  parseScaled,
+  scaleDecimal,
+  scaleDecimalText,
+  scaledToNumber,
+} from "./decimal";
+
+describe("scaleDecimal", () => {
+  it.each([
+    [1, 10_000_000_000n],
+    [0.1, 1_000_000_000n],
+    [101.23, 1_012_300_000_000n],
+    [0.0000000001, 1n],
+    [199_999.9999999999, 1_999_999_999_999_999n],
+    [200_000.5, 2_000_005_000_000_000n],
+    [123_456_789.0123, 1_234_567_890_123_000_000n],
+    [1e21, 10_000_000_000_000_000_000_000_000_000_000n],
+    [1.5e-7, 1_500n],
+  ])("scales %p to %p", (value, expected) => {
+    expect(scaleDecimal(value)).toBe(expected);
+  });
+
+  it.each([[1e-11], [0.30000000000000004], [0.123456789012], [1 / 3], [2e5 + 1e-10 / 3]])(
+    "rejects %p, which has more than 10 decimal places",
+    (value) => {
+      expect(scaleDecimal(value)).toBeUndefined();
+    },
+  );
+
+  it("agrees with exact scaling of String(x) for every positive double", () => {
+    fc.assert(
+      fc.property(fc.double({ min: Number.MIN_VALUE, max: 1e300, noNaN: true }), (value) => {
+        expect(scaleDecimal(value)).toBe(scaleDecimalText(String(value)));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("recovers every decimal of up to 15 significant digits and 10 places from its double", () => {
+    // A double holds any decimal of 15 significant digits exactly enough to round-trip.
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: 10n ** 15n - 1n }), fc.nat(12), (digits, shift) => {
+        const scaled = digits * 10n ** BigInt(shift);
+        const value = Number(formatScaled(scaled, DECIMAL_PLACES));
+        expect(scaleDecimal(value)).toBe(scaled);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
+describe("formatScaled and parseScaled", () => {
+  it.each([
+    [0n, 10, "0"],
+    [1n, 10, "0.0000000001"],
+    [12_345_000_000_000n, 10, "1234.5"],
+    [10_000_000_000n, 10, "1"],
+    [123n, 0, "123"],
+    [5n, 20, "0.00000000000000000005"],
+  ])("formats %p with %p places as %p", (value, places, text) => {
+    expect(formatScaled(value, places)).toBe(text);
+    expect(parseScaled(text, places)).toBe(value);
+  });
+
+  it("rejects a negative value", () => {
+    expect(() => formatScaled(-1n, 10)).toThrow(
+      "formatScaled expects a non-negative value, got -1",
+    );
+  });
+
+  it.each([
+    ["1e5", 10, '"1e5" is not a plain non-negative decimal number'],
+    ["-1", 10, '"-1" is not a plain non-negative decimal number'],
+    ["1.", 10, '"1." is not a plain non-negative decimal number'],
+    ["0.123", 2, '"0.123" has more than 2 decimal places'],
+  ])("parseScaled(%p, %p) throws %p", (text, places, message) => {
+    expect(() => parseScaled(text, places)).toThrow(message);
+  });
+
+  it("round-trips every non-negative scaled integer", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 40n }), fc.nat(24), (value, places) => {
+        expect(parseScaled(formatScaled(value, places), places)).toBe(value);
+      }),
+    );
+  });
+
+  it("converts to the nearest number", () => {
+    expect(scaledToNumber(1_012_300_000_000n, 10)).toBe(101.23);
+    expect(scaledToNumber(3n, 20)).toBe(3e-20);
+  });
+});
+
+describe("divideScaled", () => {
+  it.each([
+    // notional 1012.3 (20 places) / volume 10 (10 places) = 101.23
+    [101_230_000_000_000_000_000_000n, 20, 100_000_000_000n, 10, 10, 1_012_300_000_000n],
+    // 1 / 3 rounds down, 2 / 3 rounds up (half up)
+    [1n, 0, 3n, 0, 4, 3_333n],
+    [2n, 0, 3n, 0, 4, 6_667n],
+    [5n, 1, 1n, 0, 0, 1n],
+  ])("%p@%p / %p@%p to %p places is %p", (n, np, d, dp, places, expected) => {
+    expect(divideScaled(n, np, d, dp, places)).toBe(expected);
+  });
+
+  it("rejects a zero denominator", () => {
+    expect(() => divideScaled(1n, 0, 0n, 0, 2)).toThrow(
+      "divideScaled expects a positive denominator",
+    );
+  });
+});
