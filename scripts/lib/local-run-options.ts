@@ -25,6 +25,12 @@ export const DEFAULT_LOCAL_RUN_OPTIONS: LocalRunOptions = {
   faults: 0.01,
 };
 
+/**
+ * Ticks one run may send: the local services keep everything in memory, and the run keeps every
+ * record it sent to check the archive against.
+ */
+export const MAX_TICKS_PER_RUN = 2_000_000;
+
 export type ParsedLocalRunArgs =
   { readonly kind: "help" } | { readonly kind: "run"; readonly options: LocalRunOptions };
 
@@ -178,15 +184,20 @@ export function parseLocalRunArgs(argv: readonly string[]): ParsedLocalRunArgs {
     throw new UsageError(problems.join("\n"));
   }
   const values = parsed.data;
-  return {
-    kind: "run",
-    options: {
-      env: values.env ?? DEFAULT_LOCAL_RUN_OPTIONS.env,
-      symbols: values.symbols ?? DEFAULT_LOCAL_RUN_OPTIONS.symbols,
-      ratePerSecond: values.rate ?? DEFAULT_LOCAL_RUN_OPTIONS.ratePerSecond,
-      durationSeconds: values.duration ?? DEFAULT_LOCAL_RUN_OPTIONS.durationSeconds,
-      seed: values.seed ?? DEFAULT_LOCAL_RUN_OPTIONS.seed,
-      faults: values.faults ?? DEFAULT_LOCAL_RUN_OPTIONS.faults,
-    },
+  const options: LocalRunOptions = {
+    env: values.env ?? DEFAULT_LOCAL_RUN_OPTIONS.env,
+    symbols: values.symbols ?? DEFAULT_LOCAL_RUN_OPTIONS.symbols,
+    ratePerSecond: values.rate ?? DEFAULT_LOCAL_RUN_OPTIONS.ratePerSecond,
+    durationSeconds: values.duration ?? DEFAULT_LOCAL_RUN_OPTIONS.durationSeconds,
+    seed: values.seed ?? DEFAULT_LOCAL_RUN_OPTIONS.seed,
+    faults: values.faults ?? DEFAULT_LOCAL_RUN_OPTIONS.faults,
   };
+  const ticks = options.ratePerSecond * options.durationSeconds;
+  if (ticks > MAX_TICKS_PER_RUN) {
+    const format = (value: number): string => value.toLocaleString("en-US");
+    throw new UsageError(
+      `--rate ${options.ratePerSecond} x --duration ${options.durationSeconds} is ${format(ticks)} ticks; a local run holds at most ${format(MAX_TICKS_PER_RUN)} (lower --rate or --duration).`,
+    );
+  }
+  return { kind: "run", options };
 }
