@@ -1,5 +1,11 @@
 import { findings } from "../testing/check";
-import { compliantStack, withOptions, withResource, without } from "../testing/compliant-stack";
+import {
+  compliantStack,
+  omit,
+  withOptions,
+  withResource,
+  without,
+} from "../testing/compliant-stack";
 
 const FIX_TAGS = "tag it with standardTags(environment, service) from modules/naming";
 
@@ -119,10 +125,9 @@ describe("physical-name-pattern", () => {
   });
 
   it("reports a resource left to Pulumi's auto-naming", () => {
-    const resources = withResource(compliantStack("dev"), "archive", (inputs) => {
-      const { bucket: _bucket, ...rest } = inputs;
-      return rest;
-    });
+    const resources = withResource(compliantStack("dev"), "archive", (inputs) =>
+      omit(inputs, "bucket"),
+    );
     const bucketFindings = findings("dev", resources).filter(
       ([policy]) => policy === "physical-name-pattern",
     );

@@ -1,5 +1,5 @@
 import { findings } from "../testing/check";
-import { compliantStack, withResource } from "../testing/compliant-stack";
+import { compliantStack, omit, withResource } from "../testing/compliant-stack";
 import { functionNameOf, isStreamMapping, kinesisStreamNameOf } from "./lambda";
 
 const PROCESSOR = (environment: string) =>
@@ -15,10 +15,7 @@ function withProcessor(
 describe("lambda-arm64", () => {
   it("reports x86_64, explicit or by default", () => {
     let resources = withProcessor("dev", (inputs) => ({ ...inputs, architectures: ["x86_64"] }));
-    resources = withResource(resources, "analytics-api", (inputs) => {
-      const { architectures: _architectures, ...rest } = inputs;
-      return rest;
-    });
+    resources = withResource(resources, "analytics-api", (inputs) => omit(inputs, "architectures"));
     expect(findings("dev", resources)).toEqual([
       [
         "lambda-arm64",

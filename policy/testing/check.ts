@@ -1,4 +1,3 @@
-import type { EnvironmentName } from "../../modules/config/settings";
 import { evaluatePolicies, type EvaluationOptions, type RecordedResourceLike } from "../offline";
 import { SUFFIX } from "./compliant-stack";
 
@@ -7,7 +6,7 @@ export type Finding = readonly [string, string | undefined, string];
 
 /** Evaluates the whole pack as the engine would on stack `<environment>` with its committed config. */
 export function findings(
-  environment: EnvironmentName | string,
+  environment: string,
   resources: readonly RecordedResourceLike[],
   options: Partial<EvaluationOptions> = {},
 ): Finding[] {

@@ -460,3 +460,8 @@ export function without(
   }
   return resources.filter((candidate) => !names.includes(candidate.name));
 }
+
+/** A copy of `inputs` without `key`, for tests that unset an input. */
+export function omit(inputs: Record<string, unknown>, key: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(inputs).filter(([candidate]) => candidate !== key));
+}
