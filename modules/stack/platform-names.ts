@@ -3,6 +3,7 @@ import {
   STREAM_CONSUMERS,
   type StreamConsumerKey,
 } from "../ingestion/stream-consumers";
+import { planMarketFunctions, type ComputePlan } from "../compute/market-functions";
 import type { Namer } from "../naming/physical-name";
 
 /** Prefix of the VPC flow-log group, e.g. `/vpc/flow-logs/production-vpc-us-east-1-a1`. */
@@ -29,6 +30,8 @@ export interface PlatformNames {
     readonly tableWriteThrottles: string;
     readonly deadLetterQueueDepth: Readonly<Record<StreamConsumerKey, string>>;
   };
+  /** The three functions, their roles, log groups, fan-out consumer and alarms. */
+  readonly functions: ComputePlan;
 }
 
 function perConsumer(build: (service: string) => string): Record<StreamConsumerKey, string> {
@@ -65,5 +68,6 @@ export function planPlatformNames(namer: Namer): PlatformNames {
         namer("cloudwatch-alarm", `${service}-dlq-depth`),
       ),
     },
+    functions: planMarketFunctions(namer),
   };
 }

@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
+import { MarketFunctions } from "../compute/market-functions";
+import type { FunctionService } from "../compute/runtime";
+import { assertStreamConsumerConcurrency } from "../compute/stream-consumer-function";
 import type { DeploymentConfig } from "../config/deployment";
 import type { EnvironmentSettings } from "../config/settings";
 import { DeadLetterQueue } from "../ingestion/dead-letter-queue";
@@ -36,6 +39,9 @@ export interface TradingStackOutputs {
   readonly dlqUrls: Readonly<Record<StreamConsumerKey, pulumi.Output<string>>>;
   readonly dlqArns: Readonly<Record<StreamConsumerKey, pulumi.Output<string>>>;
   readonly alarmTopicArn: pulumi.Output<string>;
+  readonly functionNames: Readonly<Record<FunctionService, pulumi.Output<string>>>;
+  /** The analytics API's Function URL (IAM auth): what the smoke check and clients call. */
+  readonly analyticsApiUrl: pulumi.Output<string>;
 }
 
 function perConsumer<T>(build: (key: StreamConsumerKey) => T): Record<StreamConsumerKey, T> {
@@ -46,9 +52,8 @@ function perConsumer<T>(build: (key: StreamConsumerKey) => T): Record<StreamCons
 }
 
 /**
- * One environment of the trading analytics platform: network, storage, ingestion and monitoring,
- * built from the environment's settings. Every part is a public field, so the compute layer (the
- * functions) composes with the same outputs the stack exports.
+ * One environment of the trading analytics platform: network, storage, ingestion, monitoring and
+ * the three functions, built from the environment's settings. Every part is a public field.
  */
 export class TradingStack extends pulumi.ComponentResource {
   public readonly config: DeploymentConfig;
@@ -64,6 +69,7 @@ export class TradingStack extends pulumi.ComponentResource {
   public readonly deadLetterQueues: Readonly<Record<StreamConsumerKey, DeadLetterQueue>>;
   public readonly alarmTopic: AlarmTopic;
   public readonly dataPathAlarms: DataPathAlarms;
+  public readonly functions: MarketFunctions;
   public readonly outputs: TradingStackOutputs;
 
   constructor(name: string, args: TradingStackArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -71,6 +77,7 @@ export class TradingStack extends pulumi.ComponentResource {
     const namer = namerFor({ environment, region: settings.region, suffix: environmentSuffix });
     // Throws on any name AWS would reject, before the stack itself is registered.
     const names = planPlatformNames(namer);
+    assertStreamConsumerConcurrency(settings);
 
     super("trading:stack:TradingStack", name, {}, opts);
 
@@ -166,6 +173,25 @@ export class TradingStack extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    this.functions = new MarketFunctions(
+      `${name}-functions`,
+      {
+        settings,
+        namer,
+        streamArn: this.stream.streamArn,
+        tableArn: this.table.tableArn,
+        tableName: this.table.tableName,
+        bucketArn: this.archive.bucketArn,
+        bucketName: this.archive.bucketName,
+        processorDeadLetterQueueArn: this.deadLetterQueues.marketProcessor.queueArn,
+        archiverDeadLetterQueueArn: this.deadLetterQueues.marketArchiver.queueArn,
+        privateSubnetIds: this.network.privateSubnetIds,
+        securityGroupId: this.network.functionSecurityGroupId,
+        alarmTopicArn: this.alarmTopic.topicArn,
+      },
+      { parent: this },
+    );
+
     this.outputs = {
       vpcId: this.network.vpcId,
       privateSubnetIds: this.network.privateSubnetIds,
@@ -179,6 +205,8 @@ export class TradingStack extends pulumi.ComponentResource {
       dlqUrls: perConsumer((key) => this.deadLetterQueues[key].queueUrl),
       dlqArns: perConsumer((key) => this.deadLetterQueues[key].queueArn),
       alarmTopicArn: this.alarmTopic.topicArn,
+      functionNames: this.functions.functionNames,
+      analyticsApiUrl: this.functions.analyticsApiUrl,
     };
     this.registerOutputs({ ...this.outputs });
   }
