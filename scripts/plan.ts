@@ -107,7 +107,10 @@ export async function buildPlans(
       environment,
       resources: result.resources,
       violations: result.violations,
-      cost: estimateMonthlyCost(ENVIRONMENT_SETTINGS[environment]),
+      cost: estimateMonthlyCost(
+        ENVIRONMENT_SETTINGS[environment],
+        result.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").length,
+      ),
     };
   });
 }

@@ -73,7 +73,7 @@ describe("settings side by side", () => {
 describe("cost estimate", () => {
   it("prices shards, the fan-out consumer and the table from each environment's settings", () => {
     for (const settings of Object.values(ENVIRONMENT_SETTINGS)) {
-      const estimate = estimateMonthlyCost(settings);
+      const estimate = estimateMonthlyCost(settings, 13);
       const line = (item: string) => estimate.lines.find((l) => l.item === item);
       expect(line("stream shards")?.monthlyUsd).toBeCloseTo(
         settings.stream.shardCount * 730 * PRICE_TABLE.kinesisShardHour,
@@ -89,7 +89,7 @@ describe("cost estimate", () => {
 
   it("keeps provisioned capacity between the base and the auto-scaling ceiling", () => {
     const production = ENVIRONMENT_SETTINGS.production;
-    const idle = estimateMonthlyCost(production, {
+    const idle = estimateMonthlyCost(production, 13, {
       ...TRAFFIC.production,
       ticksPerSecond: 0,
       apiRequestsPerSecond: 0,
@@ -103,7 +103,7 @@ describe("cost estimate", () => {
       (capacity.writeCapacityUnits * PRICE_TABLE.dynamodbProvisionedWcuHour +
         capacity.readCapacityUnits * PRICE_TABLE.dynamodbProvisionedRcuHour);
     expect(idle.lines.find((l) => l.item === "reads and writes")?.monthlyUsd).toBeCloseTo(base, 2);
-    const flood = estimateMonthlyCost(production, {
+    const flood = estimateMonthlyCost(production, 13, {
       ...TRAFFIC.production,
       ticksPerSecond: 1e7,
       activeSymbols: 1e6,
@@ -120,7 +120,7 @@ describe("cost estimate", () => {
 
   it("costs production more than staging and staging more than dev", () => {
     const [dev, staging, production] = (["dev", "staging", "production"] as const).map(
-      (env) => estimateMonthlyCost(ENVIRONMENT_SETTINGS[env]).totalUsd,
+      (env) => estimateMonthlyCost(ENVIRONMENT_SETTINGS[env], 13).totalUsd,
     );
     expect(dev).toBeLessThan(staging);
     expect(staging).toBeLessThan(production);
@@ -137,7 +137,7 @@ describe("report", () => {
     violations: [
       { policyName: "required-tags", resource: "dev-market-data", message: "missing Service" },
     ],
-    cost: estimateMonthlyCost(ENVIRONMENT_SETTINGS.dev),
+    cost: estimateMonthlyCost(ENVIRONMENT_SETTINGS.dev, 13),
   };
 
   it("renders markdown with resources by module, the verdict, violations and the cost basis", () => {
@@ -150,6 +150,7 @@ describe("report", () => {
     expect(markdown).toContain("| lambda.memoryMb | 512 | 1024 | 2048 |");
     expect(markdown).toContain(`reviewed ${PRICE_TABLE.reviewed}`);
     expect(markdown).toContain("- dev: 5 ticks/s average");
+    expect(markdown).toContain("13 alarms");
   });
 
   it("renders aligned text", () => {

@@ -63,8 +63,6 @@ export interface TrafficAssumptions {
   readonly archiverInvocationsPerSecond: number;
   /** Log bytes written per invocation. */
   readonly logBytesPerInvocation: number;
-  /** Alarms in the environment. */
-  readonly alarms: number;
 }
 
 export const TRAFFIC: Readonly<Record<EnvironmentName, TrafficAssumptions>> = {
@@ -80,13 +78,12 @@ export const TRAFFIC: Readonly<Record<EnvironmentName, TrafficAssumptions>> = {
     processorInvocationsPerSecond: 1,
     archiverInvocationsPerSecond: 0.2,
     logBytesPerInvocation: 600,
-    alarms: 12,
   },
   staging: {
-    ticksPerSecond: 250,
+    ticksPerSecond: 100,
     ticksPerRecord: 5,
     recordBytes: 520,
-    activeSymbols: 200,
+    activeSymbols: 100,
     apiRequestsPerSecond: 1,
     processorMs: 60,
     archiverMs: 80,
@@ -94,13 +91,12 @@ export const TRAFFIC: Readonly<Record<EnvironmentName, TrafficAssumptions>> = {
     processorInvocationsPerSecond: 4,
     archiverInvocationsPerSecond: 0.4,
     logBytesPerInvocation: 600,
-    alarms: 12,
   },
   production: {
-    ticksPerSecond: 2000,
+    ticksPerSecond: 600,
     ticksPerRecord: 10,
     recordBytes: 1000,
-    activeSymbols: 2000,
+    activeSymbols: 500,
     apiRequestsPerSecond: 20,
     processorMs: 80,
     archiverMs: 120,
@@ -108,7 +104,6 @@ export const TRAFFIC: Readonly<Record<EnvironmentName, TrafficAssumptions>> = {
     processorInvocationsPerSecond: 8,
     archiverInvocationsPerSecond: 0.8,
     logBytesPerInvocation: 600,
-    alarms: 12,
   },
 };
 
@@ -139,6 +134,8 @@ function provisionedCost(
   prices: typeof PRICE_TABLE,
 ): CostLine {
   const target = capacity.targetUtilizationPercent / 100;
+  const neededWcu = writesPerSecond / target;
+  const neededRcu = readsPerSecond / target;
   const wcu = Math.min(
     capacity.maxWriteCapacityUnits,
     Math.max(capacity.writeCapacityUnits, writesPerSecond / target),
@@ -150,7 +147,10 @@ function provisionedCost(
   return {
     service: "DynamoDB",
     item: "reads and writes",
-    basis: `provisioned, auto scaled to ~${Math.round(wcu)} WCU + ${Math.round(rcu)} RCU`,
+    basis:
+      neededWcu > capacity.maxWriteCapacityUnits || neededRcu > capacity.maxReadCapacityUnits
+        ? `provisioned at the ceiling ${Math.round(wcu)} WCU + ${Math.round(rcu)} RCU: the assumed load needs ${Math.round(neededWcu)} WCU + ${Math.round(neededRcu)} RCU and would be throttled`
+        : `provisioned, auto scaled to ~${Math.round(wcu)} WCU + ${Math.round(rcu)} RCU`,
     monthlyUsd:
       HOURS_PER_MONTH *
       (wcu * prices.dynamodbProvisionedWcuHour + rcu * prices.dynamodbProvisionedRcuHour),
@@ -166,6 +166,8 @@ function sampledTraces(invocationsPerMonth: number): number {
 /** An estimate of one environment's monthly bill from its settings and its traffic assumptions. */
 export function estimateMonthlyCost(
   settings: EnvironmentSettings,
+  /** CloudWatch alarms the environment's program registers. */
+  alarms: number,
   traffic: TrafficAssumptions = TRAFFIC[settings.name],
   prices: typeof PRICE_TABLE = PRICE_TABLE,
 ): CostEstimate {
@@ -265,11 +267,11 @@ export function estimateMonthlyCost(
     {
       service: "CloudWatch",
       item: "logs and alarms",
-      basis: `${logGb.toFixed(1)} GB logs kept ${settings.logRetentionDays} d, ${traffic.alarms} alarms`,
+      basis: `${logGb.toFixed(1)} GB logs kept ${settings.logRetentionDays} d, ${alarms} alarms`,
       monthlyUsd:
         logGb * prices.logsIngestionPerGb +
         logGb * Math.min(1, settings.logRetentionDays / 30) * prices.logsStoragePerGbMonth +
-        traffic.alarms * prices.alarmPerMonth,
+        alarms * prices.alarmPerMonth,
     },
     {
       service: "X-Ray",
