@@ -289,3 +289,21 @@ describe("evaluatePolicies", () => {
     ).toEqual(["physical-name-pattern"]);
   });
 });
+
+describe("property values", () => {
+  it("passes assets and archives through as the engine does, without copying them", async () => {
+    const { asset } = await import("@pulumi/pulumi");
+    const code = new asset.FileArchive("dist/functions/market-processor");
+    const seen: unknown[] = [];
+    const policies: Policies = [
+      {
+        name: "code",
+        description: "d",
+        validateResource: (args) => void seen.push(args.props.code),
+      },
+    ];
+    evaluatePolicies([{ ...queue, inputs: { code } }], { stack: "dev", policies });
+    expect(seen).toEqual([code]);
+    expect(seen[0]).toBe(code);
+  });
+});

@@ -93,14 +93,30 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
   return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) {
-      deepFreeze(child);
-    }
+function isPlainData(value: unknown): value is object {
+  if (Array.isArray(value)) {
+    return true;
   }
-  return value;
+  if (typeof value !== "object" || value === null) {
+    return false;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * A frozen copy of recorded property values: plain objects and arrays are copied (so no policy can
+ * change what the next one sees, as the engine deserializes afresh for each), while assets,
+ * archives and resource references are passed as the same objects, as the engine passes them.
+ */
+function frozenCopy(value: unknown): unknown {
+  if (!isPlainData(value)) {
+    return value;
+  }
+  const copy: unknown = Array.isArray(value)
+    ? value.map(frozenCopy)
+    : Object.fromEntries(Object.entries(value).map(([key, child]) => [key, frozenCopy(child)]));
+  return Object.freeze(copy);
 }
 
 function isThenable(value: unknown): boolean {
@@ -160,21 +176,19 @@ function prepare(
       ...(recorded.parent === undefined ? {} : { parent: recorded.parent }),
       ...(recorded.retainOnDelete === undefined ? {} : { retainOnDelete: recorded.retainOnDelete }),
     };
-    const inputs = deepFreeze(structuredClone({ ...resource.inputs }));
-    const outputs = deepFreeze(
-      structuredClone({
-        ...resource.inputs,
-        ...(resource.state ?? {}),
-        ...(resource.id === undefined || resource.id === "" ? {} : { id: resource.id }),
-      }),
-    );
+    const inputs = frozenCopy({ ...resource.inputs }) as Record<string, unknown>;
+    const outputs = frozenCopy({
+      ...resource.inputs,
+      ...(resource.state ?? {}),
+      ...(resource.id === undefined || resource.id === "" ? {} : { id: resource.id }),
+    }) as Record<string, unknown>;
     return {
       type: resource.type,
       name: resource.name,
       urn,
       inputs,
       outputs,
-      opts: deepFreeze(opts),
+      opts: frozenCopy(opts) as Prepared["opts"],
       dependsOn: [...(recorded.dependsOn ?? [])],
     };
   });

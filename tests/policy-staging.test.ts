@@ -1,0 +1,3 @@
+import { describePolicyEnvironment } from "./support/policy-environment";
+
+describePolicyEnvironment("staging");
