@@ -1,0 +1,142 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+import {
+  environmentBackend,
+  githubSetupCommands,
+  githubVariables,
+  type EnvironmentBackend,
+} from "../environments/backends";
+import { environmentSettings, type EnvironmentName } from "../modules/config/settings";
+import type { BootstrapConfig } from "./config";
+import { GitHubOidcProvider } from "./github-oidc";
+import { PipelineRoles } from "./pipeline-roles";
+import { StateBackend } from "./state-backend";
+
+/** What one environment's pipelines and operators need, as the stack outputs it. */
+export interface EnvironmentOutputs {
+  readonly stateBucket: pulumi.Output<string>;
+  readonly backendUrl: string;
+  readonly secretsProvider: string;
+  readonly secretsKeyArn: pulumi.Output<string>;
+  readonly deployRoleArn: pulumi.Output<string>;
+  readonly previewRoleArn: pulumi.Output<string>;
+  readonly workloadBoundaryArn: pulumi.Output<string>;
+  /** `pulumi stack init` for the environment's stack, with its backend and secrets provider. */
+  readonly stackInitCommand: string;
+}
+
+export interface BootstrapOutputs {
+  readonly accountId: pulumi.Output<string>;
+  readonly oidcProviderArn: pulumi.Output<string>;
+  readonly environments: Readonly<Partial<Record<EnvironmentName, EnvironmentOutputs>>>;
+  /** The variables to set: per GitHub environment, and on the repository. */
+  readonly githubVariables: pulumi.Output<{
+    readonly environments: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    readonly repository: Readonly<Record<string, string>>;
+  }>;
+  /** `gh variable set` lines that set all of them; pipe into a shell. */
+  readonly githubSetupCommands: pulumi.Output<string>;
+}
+
+function stackInitCommand(backend: EnvironmentBackend): string {
+  return `PULUMI_BACKEND_URL='${backend.backendUrl}' pulumi stack init ${backend.stackName} --cwd ${backend.workDir} --secrets-provider '${backend.secretsProvider}'`;
+}
+
+/** Fails the deployment when the real ARN is not the one the GitHub variables will carry. */
+function expectArn(
+  actual: pulumi.Output<string>,
+  expected: string,
+  what: string,
+): pulumi.Output<string> {
+  return actual.apply((arn) => {
+    if (arn !== expected) {
+      throw new Error(`${what} is ${arn}, but environments/backends.ts expects ${expected}.`);
+    }
+    return arn;
+  });
+}
+
+/**
+ * The bootstrap: the GitHub OIDC provider, and per environment the state backend (bucket and key)
+ * and the pipeline roles. Names come from environments/backends.ts, the one place the workflows'
+ * variables are derived from too.
+ */
+export function bootstrapProgram(config: BootstrapConfig): BootstrapOutputs {
+  const accountId = aws.getCallerIdentityOutput().accountId.apply((actual) => {
+    if (actual !== config.accountId) {
+      throw new Error(
+        `These credentials are for account ${actual}, but awsAccountId is ${config.accountId}: sign in to ${config.accountId}, or fix awsAccountId.`,
+      );
+    }
+    return actual;
+  });
+
+  const oidc = new GitHubOidcProvider("github", {
+    accountId: config.accountId,
+    existingProviderArn: config.existingOidcProviderArn,
+  });
+
+  const environments: Partial<Record<EnvironmentName, EnvironmentOutputs>> = {};
+  const verifiedArns: pulumi.Output<string>[] = [];
+  const backends: EnvironmentBackend[] = [];
+  for (const environment of config.environments) {
+    const backend = environmentBackend(environment, config.accountId);
+    backends.push(backend);
+    const state = new StateBackend(`${environment}-state`, {
+      environment,
+      accountId: config.accountId,
+      bucketName: backend.stateBucketName,
+      keyAlias: backend.secretsKeyAlias,
+    });
+    const roles = new PipelineRoles(`${environment}-pipeline`, {
+      backend,
+      settings: environmentSettings(environment),
+      repository: config.repository,
+      defaultBranch: config.defaultBranch,
+      oidcProviderArn: oidc.arn,
+      stateBucketArn: state.bucketArn,
+      secretsKeyArn: state.keyArn,
+      workloadBoundary: config.workloadBoundary,
+    });
+    const deployRoleArn = expectArn(
+      roles.deployRoleArn,
+      backend.deployRoleArn,
+      `The ${environment} deploy role`,
+    );
+    const previewRoleArn = expectArn(
+      roles.previewRoleArn,
+      backend.previewRoleArn,
+      `The ${environment} preview role`,
+    );
+    verifiedArns.push(deployRoleArn, previewRoleArn);
+    environments[environment] = {
+      stateBucket: state.bucketName,
+      backendUrl: backend.backendUrl,
+      secretsProvider: backend.secretsProvider,
+      secretsKeyArn: state.keyArn,
+      deployRoleArn,
+      previewRoleArn,
+      workloadBoundaryArn: roles.workloadBoundaryArn,
+      stackInitCommand: stackInitCommand(backend),
+    };
+  }
+
+  const repository = `${config.repository.owner}/${config.repository.name}`;
+  const ready = pulumi.all([accountId, ...verifiedArns]);
+  return {
+    accountId,
+    oidcProviderArn: oidc.arn,
+    environments,
+    githubVariables: ready.apply(() => ({
+      environments: Object.fromEntries(
+        backends.map((backend) => [backend.environment, githubVariables(backend).environment]),
+      ),
+      repository: Object.assign(
+        {},
+        ...backends.map((backend) => githubVariables(backend).repository),
+      ) as Record<string, string>,
+    })),
+    githubSetupCommands: ready.apply(() => githubSetupCommands(repository, backends)),
+  };
+}
