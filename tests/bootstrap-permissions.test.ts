@@ -6,7 +6,6 @@ import {
   previewPolicies,
   workloadBoundaryPolicy,
   type PermissionScope,
-  type PolicyDocument,
   type RolePolicies,
   type Statement,
 } from "../bootstrap/permissions";
