@@ -19,11 +19,11 @@ export type LatestBarsQuery = (
 ) => Promise<ReadonlyMap<string, LatestBarView>>;
 
 export interface FreshnessProbeSettings {
-  /** Probes watched at once; each is one symbol in the `/latest` query. @default - 8 */
+  /** Probes watched at once; each is one symbol in the `/latest` query. @default - 6 */
   readonly maxOutstanding?: number;
   /** Minimum time between two accepted samples, in ms. @default - 100 */
   readonly sampleEveryMs?: number;
-  /** Pause between two queries, in ms. @default - 10 */
+  /** Pause between two queries, in ms: the resolution of the measurement. @default - 20 */
   readonly pollMs?: number;
   /** A tick not visible after this long counts as not visible, in ms. @default - 60000 */
   readonly timeoutMs?: number;
@@ -74,9 +74,9 @@ export class FreshnessProbe {
     private readonly query: LatestBarsQuery,
     settings: FreshnessProbeSettings = {},
   ) {
-    this.maxOutstanding = settings.maxOutstanding ?? 8;
+    this.maxOutstanding = settings.maxOutstanding ?? 6;
     this.sampleEveryMs = settings.sampleEveryMs ?? 100;
-    this.pollMs = settings.pollMs ?? 10;
+    this.pollMs = settings.pollMs ?? 20;
     this.timeoutMs = settings.timeoutMs ?? 60_000;
     this.now = settings.now ?? (() => performance.now());
   }

@@ -7,7 +7,8 @@ const malformedLogSchema = z.object({
   message: z.literal("Skipped malformed input"),
   shardId: z.string(),
   sequenceNumber: z.string(),
-  tickIndex: z.number().int().nullable(),
+  // The logger leaves out keys whose value is null: a whole-record rejection has no tickIndex.
+  tickIndex: z.number().int().nullable().optional(),
 });
 
 const batchSummaryLogSchema = z.object({

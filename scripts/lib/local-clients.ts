@@ -27,6 +27,8 @@ function endpointOf(variable: string): string {
  * which kinesalite does not speak, so it gets the HTTP/1.1 handler; S3 uses path-style addressing.
  */
 export function createLocalClients(): LocalClients {
+  // The SDK warns that releases from 2027 need Node.js 22; the functions run on nodejs24.x.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const kinesis = new KinesisClient({
     region: REGION,
     endpoint: endpointOf("AWS_ENDPOINT_URL_KINESIS"),

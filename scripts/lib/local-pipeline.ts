@@ -21,7 +21,7 @@ import {
   type DeadLetteredBatch,
   type EventSourceMappingSettings,
 } from "./event-source-mapping";
-import { FreshnessProbe } from "./freshness-probe";
+import { FreshnessProbe, quantile } from "./freshness-probe";
 import { FunctionOutput, MalformedInputLedger } from "./function-output";
 import { KinesisProducer } from "./kinesis-producer";
 import { createLocalClients } from "./local-clients";
@@ -512,6 +512,18 @@ export async function runLocalPipeline(
       freshness: freshnessSummary,
       deadLettered,
       lastErrors,
+      durations: new Map(
+        (
+          [
+            ["market-processor", processor],
+            ["market-archiver", archiver],
+            ["analytics-api", api],
+          ] as const
+        ).map(([service, fn]) => {
+          const sorted = [...fn.stats.durationsMs].sort((a, b) => a - b);
+          return [service, { p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99) }];
+        }),
+      ),
       processorInvocations: processor.stats.invocations,
       archiverInvocations: archiver.stats.invocations,
       functionErrors: pollerTotals.functionErrors,

@@ -102,6 +102,8 @@ export interface RunFigures {
   readonly deadLettered: readonly DeadLetteredBatch[];
   /** The last ERROR each function logged, by function name. */
   readonly lastErrors: ReadonlyMap<string, string>;
+  /** Handler durations (as Lambda reports them) by function service, in ms. */
+  readonly durations: ReadonlyMap<string, { readonly p50Ms?: number; readonly p99Ms?: number }>;
   readonly processorInvocations: number;
   readonly archiverInvocations: number;
   readonly functionErrors: number;
@@ -197,6 +199,12 @@ export function renderSummary(figures: RunFigures, reconciliation: Reconciliatio
       `processor ${formatInteger(figures.processorInvocations)}, archiver ${formatInteger(figures.archiverInvocations)}; function errors ${formatInteger(figures.functionErrors)}, partial batch failures ${formatInteger(figures.partialFailures)}`,
     ],
   ];
+  rows.push([
+    "handler p50/p99",
+    [...figures.durations]
+      .map(([service, { p50Ms, p99Ms }]) => `${service} ${formatMs(p50Ms)} / ${formatMs(p99Ms)}`)
+      .join(", "),
+  ]);
   const width = Math.max(...rows.map(([label]) => label.length));
   const lines = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
   lines.push("");
