@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { BatchGetItemCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type {
   BatchGetItemCommandOutput,
@@ -144,9 +145,15 @@ export class BarStore {
 
   /**
    * Writes the whole item if the stored version is still `expectedVersion` (`null`: no item yet).
-   * Returns the new version, or `"conflict"` when another writer got there first.
+   * Returns the stored bar, or `"conflict"` when the condition failed: another writer got there
+   * first, or this very write landed and its response was lost (the SDK's retry then fails the
+   * condition; the caller tells the two apart by `writeId`).
    */
-  async write(state: BarState, expectedVersion: number | null): Promise<number | "conflict"> {
+  async write(
+    state: BarState,
+    expectedVersion: number | null,
+    writeId: string = randomUUID(),
+  ): Promise<StoredBar | "conflict"> {
     const version = (expectedVersion ?? 0) + 1;
     const condition =
       expectedVersion === null
@@ -160,11 +167,11 @@ export class BarStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: encodeBarItem(state, version, this.ttlDays),
+          Item: encodeBarItem(state, version, writeId, this.ttlDays),
           ...condition,
         }),
       );
-      return version;
+      return { state, version, writeId };
     } catch (error) {
       // By name: an instanceof check fails across copies of the SDK module.
       if (error instanceof Error && error.name === "ConditionalCheckFailedException") {

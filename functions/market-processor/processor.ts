@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -111,7 +112,7 @@ function asError(error: unknown): Error {
  * group valid ticks by bar and record; read the touched bars in one strongly consistent
  * BatchGetItem round; apply each record above its stream's watermark (see `domain/idempotency`);
  * write each changed bar once with a conditional PutItem on its version, re-reading and retrying
- * on conflict. A bar that cannot be written reports its earliest sequence number; Lambda retries
+ * on conflict (a write whose response was lost is recognised by its `writeId`). A bar that cannot be written reports its earliest sequence number; Lambda retries
  * from the lowest one reported, and the watermarks make that retry skip whatever was written.
  *
  * Powertools' BatchProcessor is not used here: it runs a handler per record, while the unit of
@@ -144,23 +145,42 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
       if (!applied.changed || applied.state === undefined) {
         return { status: "unchanged", applied, conflicts };
       }
+      const writeId = randomUUID();
+      let written: Awaited<ReturnType<BarStore["write"]>>;
       try {
-        const written = await store.write(applied.state, current?.version ?? null);
-        if (written !== "conflict") {
-          return { status: "written", applied, conflicts };
+        written = await store.write(applied.state, current?.version ?? null, writeId);
+      } catch (error) {
+        // The write may have landed with only its response lost (after the SDK gave up retrying).
+        const landed = await store.read(update).then(
+          (stored) => stored?.writeId === writeId,
+          () => false,
+        );
+        return landed
+          ? { status: "written", applied, conflicts }
+          : { status: "failed", error: asError(error), conflicts };
+      }
+      if (written !== "conflict") {
+        return { status: "written", applied, conflicts };
+      }
+      try {
+        if (attempt > 1) {
+          await sleep(backoffMs(attempt - 1));
         }
-        conflicts += 1;
-        if (attempt >= maxWriteAttempts) {
-          return {
-            status: "failed",
-            error: new Error(`conditional write lost ${conflicts} races in a row`),
-            conflicts,
-          };
-        }
-        await sleep(backoffMs(attempt));
         current = await store.read(update);
       } catch (error) {
         return { status: "failed", error: asError(error), conflicts };
+      }
+      if (current?.writeId === writeId) {
+        // This write landed; its response was lost and the SDK's retry failed the condition.
+        return { status: "written", applied, conflicts };
+      }
+      conflicts += 1;
+      if (attempt >= maxWriteAttempts) {
+        return {
+          status: "failed",
+          error: new Error(`conditional write lost ${conflicts} races in a row`),
+          conflicts,
+        };
       }
     }
   }
@@ -177,9 +197,10 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
     const decoded = decodeStreamRecords(records);
     const updates = planBarUpdates(decoded.records);
     const reads = await store.readMany(updates);
-    const outcomes = await mapWithConcurrency(updates, writeConcurrency, (update) =>
-      commitBar(update, reads.get(update.key) ?? new Error("bar was not read")),
-    );
+    const outcomes = await mapWithConcurrency(updates, writeConcurrency, (update) => {
+      const read = reads.get(update.key);
+      return commitBar(update, read === undefined ? new Error("bar was not read") : read);
+    });
 
     let appliedTicks = 0;
     let duplicateTicks = 0;

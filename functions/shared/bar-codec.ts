@@ -26,6 +26,8 @@ import { MINUTE_MS, parseIsoTimestamp, toIso } from "../domain/time";
  * - `trades`, `firstTradeAt`, `lastTradeAt` (N, epoch milliseconds);
  * - `watermarks` (M of S): `<shardId>/<partitionKey>` -> highest applied sequence number;
  * - `version` (N): optimistic-concurrency counter, incremented by every write;
+ * - `writeId` (S): random id of the write that produced the item, so a writer whose response was
+ *   lost (the SDK's retry then fails its condition) can tell that its own write landed;
  * - `expiresAt` (N): TTL, epoch seconds: the minute start plus the retention period.
  */
 
@@ -49,6 +51,8 @@ export function barItemKey(symbol: string, startMs: number): Item {
 export interface StoredBar {
   readonly state: BarState;
   readonly version: number;
+  /** Id of the write that stored this version. */
+  readonly writeId: string;
 }
 
 const SECONDS_PER_DAY = 86_400;
@@ -75,8 +79,13 @@ function orderAttributes(prefix: "open" | "close", order: TradeOrder): Item {
   };
 }
 
-/** The full item of a bar state at `version`. */
-export function encodeBarItem(state: BarState, version: number, ttlDays: number): Item {
+/** The full item of a bar state at `version`, written by the write `writeId`. */
+export function encodeBarItem(
+  state: BarState,
+  version: number,
+  writeId: string,
+  ttlDays: number,
+): Item {
   const { bar } = state;
   if (bar.interval !== "1m") {
     throw new RangeError(`only 1m bars are stored, got ${bar.interval}`);
@@ -101,6 +110,7 @@ export function encodeBarItem(state: BarState, version: number, ttlDays: number)
     lastTradeAt: { N: String(bar.lastTradeAt) },
     watermarks: { M: watermarks },
     version: { N: String(version) },
+    writeId: { S: writeId },
     expiresAt: { N: String(barExpiresAt(bar.start, ttlDays)) },
   };
 }
@@ -230,5 +240,9 @@ export function decodeStoredBar(item: Item): StoredBar {
   if (!Number.isSafeInteger(version) || version < 1) {
     throw new BarItemError(item, "attribute version is not a positive integer");
   }
-  return { state: { bar: decodeBar(item), watermarks }, version };
+  return {
+    state: { bar: decodeBar(item), watermarks },
+    version,
+    writeId: stringAttribute(item, "writeId"),
+  };
 }
