@@ -87,7 +87,7 @@ describe("the pack", () => {
       "| `lambda-in-vpc` | Every Lambda function runs in the environment's private subnets with a security group, reaching DynamoDB and S3 through the VPC endpoints. | `CKV_AWS_117` |",
     );
     expect(lines).toContain(
-      "| `log-retention-per-environment` | Every CloudWatch log group keeps logs for its environment's retention in ENVIRONMENT_SETTINGS (dev 7, staging 30, production 90 days). | - (related: CKV_AWS_338 asks for at least one year; this platform keeps the documented per-environment retention instead) |",
+      "| `log-retention-per-environment` | Every CloudWatch log group keeps logs for its environment's retention in ENVIRONMENT_SETTINGS (dev 7 days, staging 30 days, production 90 days). | - (related: CKV_AWS_338 asks for at least one year; this platform keeps the documented per-environment retention instead) |",
     );
   });
 });

@@ -17,12 +17,12 @@ import {
 } from "../define";
 import { asNumber, asRecord, asString, describeResource, tagsOf } from "../props";
 import { TYPES } from "../resource-types";
+import { environmentsWhere } from "../settings-text";
 
 export const DYNAMODB_RULES = {
   billing: {
     name: "dynamodb-billing-per-environment",
-    summary:
-      "DynamoDB tables use the capacity mode of their environment in ENVIRONMENT_SETTINGS: on-demand with the throughput caps in dev and staging; provisioned at the base capacity, with capacity changes left to auto scaling, in production.",
+    summary: `DynamoDB tables use the capacity mode of their environment in ENVIRONMENT_SETTINGS: on-demand with the throughput caps in ${environmentsWhere((settings) => settings.table.capacity.mode === "on-demand")}; provisioned at the base capacity, with capacity changes left to auto scaling, in ${environmentsWhere((settings) => settings.table.capacity.mode === "provisioned")}.`,
     ruleIds: [],
     severity: "medium",
     remediation:
@@ -39,8 +39,7 @@ export const DYNAMODB_RULES = {
   },
   pointInTimeRecovery: {
     name: "dynamodb-point-in-time-recovery",
-    summary:
-      "DynamoDB tables have point-in-time recovery wherever ENVIRONMENT_SETTINGS asks for it (staging and production).",
+    summary: `DynamoDB tables have point-in-time recovery wherever ENVIRONMENT_SETTINGS asks for it (${environmentsWhere((settings) => settings.table.pointInTimeRecovery)}).`,
     ruleIds: ["CKV_AWS_28", "AwsSolutions-DDB3"],
     severity: "high",
     remediation: "Set `pointInTimeRecovery: { enabled: settings.table.pointInTimeRecovery }`.",

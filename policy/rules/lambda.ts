@@ -17,6 +17,7 @@ import {
 } from "../define";
 import { asNumber, asRecord, asString, describeResource, tagsOf, type Props } from "../props";
 import { TYPES } from "../resource-types";
+import { perEnvironment } from "../settings-text";
 
 /** Node.js runtimes AWS supports and the bundles target (built for node20 syntax, run on either). */
 export const SUPPORTED_RUNTIMES: readonly string[] = ["nodejs22.x", "nodejs24.x"];
@@ -32,8 +33,7 @@ export const LAMBDA_RULES = {
   },
   memory: {
     name: "lambda-memory-per-environment",
-    summary:
-      "Every Lambda function has the memory of its environment in ENVIRONMENT_SETTINGS (dev 512 MB, staging 1024 MB, production 2048 MB).",
+    summary: `Every Lambda function has the memory of its environment in ENVIRONMENT_SETTINGS (${perEnvironment((settings) => `${settings.lambda.memoryMb} MB`)}).`,
     ruleIds: [],
     severity: "medium",
     remediation: "Set `memorySize` from `settings.lambda.memoryMb` of the environment.",

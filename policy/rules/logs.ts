@@ -4,6 +4,7 @@ import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/p
 import { resolveEnvironment, settingsFor } from "../context";
 import { resourcePolicy, type ContextSource, type RuleMetadata } from "../define";
 import { describeResource, tagsOf } from "../props";
+import { perEnvironment } from "../settings-text";
 
 export const LOG_RULES = {
   retentionSet: {
@@ -15,8 +16,7 @@ export const LOG_RULES = {
   },
   retentionPerEnvironment: {
     name: "log-retention-per-environment",
-    summary:
-      "Every CloudWatch log group keeps logs for its environment's retention in ENVIRONMENT_SETTINGS (dev 7, staging 30, production 90 days).",
+    summary: `Every CloudWatch log group keeps logs for its environment's retention in ENVIRONMENT_SETTINGS (${perEnvironment((settings) => `${settings.logRetentionDays} days`)}).`,
     ruleIds: [],
     related:
       "CKV_AWS_338 asks for at least one year; this platform keeps the documented per-environment retention instead",

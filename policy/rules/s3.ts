@@ -14,6 +14,7 @@ import {
   type Props,
 } from "../props";
 import { TYPES } from "../resource-types";
+import { environmentsWhere } from "../settings-text";
 
 /** The raw archive's service name (physical names, tags). */
 export const ARCHIVE_SERVICE = "market-archive";
@@ -72,11 +73,10 @@ export const S3_RULES = {
   },
   versioning: {
     name: "s3-archive-versioning-per-environment",
-    summary:
-      "The raw archive bucket is versioned exactly where ENVIRONMENT_SETTINGS says (production only), through an s3.BucketVersioning resource.",
+    summary: `The raw archive bucket is versioned exactly where ENVIRONMENT_SETTINGS says (${environmentsWhere((settings) => settings.archive.versioning)}), through an s3.BucketVersioning resource.`,
     ruleIds: [],
     related:
-      "CKV_AWS_21 asks for versioning on every bucket; this platform versions only production, where the archive is the system of record",
+      "CKV_AWS_21 asks for versioning on every bucket; this platform versions the raw archive only where it is the system of record",
     severity: "high",
     remediation:
       'In production add an s3.BucketVersioning with versioningConfiguration.status "Enabled"; elsewhere leave versioning off.',

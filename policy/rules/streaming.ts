@@ -4,6 +4,7 @@ import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/p
 import { resolveEnvironment, settingsFor } from "../context";
 import { resourcePolicy, type ContextSource, type RuleMetadata } from "../define";
 import { describeResource, tagsOf } from "../props";
+import { perEnvironment } from "../settings-text";
 
 export const STREAMING_RULES = {
   kinesisEncryption: {
@@ -31,8 +32,7 @@ export const STREAMING_RULES = {
   },
   sqsRetention: {
     name: "sqs-dead-letter-retention",
-    summary:
-      "Every SQS queue (all are dead-letter queues of stream consumers) keeps messages for the retention in ENVIRONMENT_SETTINGS (14 days), the longest SQS allows, so failed batches can be replayed.",
+    summary: `Every SQS queue (all are dead-letter queues of stream consumers) keeps messages for the retention in ENVIRONMENT_SETTINGS (${perEnvironment((settings) => `${settings.queues.dlqRetentionSeconds / 86400} days`)}), so failed batches can be replayed.`,
     ruleIds: [],
     severity: "medium",
     remediation: "Set `messageRetentionSeconds` from `settings.queues.dlqRetentionSeconds`.",
