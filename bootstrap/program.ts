@@ -27,7 +27,7 @@ export interface EnvironmentOutputs {
 }
 
 export interface BootstrapOutputs {
-  readonly accountId: pulumi.Output<string>;
+  readonly accountId: string;
   readonly oidcProviderArn: pulumi.Output<string>;
   readonly environments: Readonly<Partial<Record<EnvironmentName, EnvironmentOutputs>>>;
   /** The variables to set: per GitHub environment, and on the repository. */
@@ -58,19 +58,18 @@ function expectArn(
 }
 
 /**
- * The bootstrap: the GitHub OIDC provider, and per environment the state backend (bucket and key)
+ * The bootstrap: after checking the credentials are for the configured account, the GitHub OIDC provider, and per environment the state backend (bucket and key)
  * and the pipeline roles. Names come from environments/backends.ts, the one place the workflows'
  * variables are derived from too.
  */
-export function bootstrapProgram(config: BootstrapConfig): BootstrapOutputs {
-  const accountId = aws.getCallerIdentityOutput().accountId.apply((actual) => {
-    if (actual !== config.accountId) {
-      throw new Error(
-        `These credentials are for account ${actual}, but awsAccountId is ${config.accountId}: sign in to ${config.accountId}, or fix awsAccountId.`,
-      );
-    }
-    return actual;
-  });
+export async function bootstrapProgram(config: BootstrapConfig): Promise<BootstrapOutputs> {
+  // Checked before anything is registered: a run with the wrong credentials creates nothing.
+  const { accountId } = await aws.getCallerIdentity();
+  if (accountId !== config.accountId) {
+    throw new Error(
+      `These credentials are for account ${accountId}, but awsAccountId is ${config.accountId}: sign in to ${config.accountId}, or fix awsAccountId.`,
+    );
+  }
 
   const oidc = new GitHubOidcProvider("github", {
     accountId: config.accountId,
@@ -123,7 +122,7 @@ export function bootstrapProgram(config: BootstrapConfig): BootstrapOutputs {
   }
 
   const repository = `${config.repository.owner}/${config.repository.name}`;
-  const ready = pulumi.all([accountId, ...verifiedArns]);
+  const ready = pulumi.all(verifiedArns);
   return {
     accountId,
     oidcProviderArn: oidc.arn,

@@ -1,0 +1,678 @@
+import * as pulumi from "@pulumi/pulumi";
+
+import { resolveBootstrapConfig, type RawBootstrapConfig } from "../bootstrap/config";
+import {
+  deployRoleContexts,
+  githubSubjects,
+  githubTrustPolicy,
+  previewRoleContexts,
+} from "../bootstrap/github-oidc";
+import { bootstrapProgram } from "../bootstrap/program";
+import {
+  deployPolicies,
+  previewPolicies,
+  workloadBoundaryPolicy,
+  type PermissionScope,
+} from "../bootstrap/permissions";
+import { KEY_ACCOUNT_ACTIONS } from "../bootstrap/state-backend";
+import { environmentSettings, type EnvironmentName } from "../modules/config/settings";
+
+const ACCOUNT = "123456789012";
+const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+
+interface Recorded {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+}
+
+const recorded: Recorded[] = [];
+let callerAccount = ACCOUNT;
+
+function computed(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (type) {
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+      return { arn: PROVIDER_ARN };
+    case "aws:kms/key:Key": {
+      const env = String(inputs.description).split(" ")[6];
+      return { arn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${env}-key-id`, keyId: `${env}-key-id` };
+    }
+    case "aws:s3/bucket:Bucket":
+      return { arn: `arn:aws:s3:::${String(inputs.bucket)}`, bucket: inputs.bucket };
+    case "aws:iam/role:Role":
+      return { arn: `arn:aws:iam::${ACCOUNT}:role/${String(inputs.name)}` };
+    case "aws:iam/policy:Policy":
+      return { arn: `arn:aws:iam::${ACCOUNT}:policy/${String(inputs.name)}` };
+    default:
+      return {};
+  }
+}
+
+void pulumi.runtime.setMocks(
+  {
+    newResource: (args) => {
+      recorded.push({
+        type: args.type,
+        name: args.name,
+        inputs: args.inputs as Record<string, unknown>,
+      });
+      return {
+        id: `${args.name}-id`,
+        state: { ...args.inputs, ...computed(args.type, args.inputs as Record<string, unknown>) },
+      };
+    },
+    call: (args) => {
+      if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") {
+        return {
+          accountId: callerAccount,
+          arn: `arn:aws:iam::${callerAccount}:user/admin`,
+          userId: "AIDA",
+        };
+      }
+      throw new Error(`Unexpected call ${args.token}`);
+    },
+  },
+  "trading-analytics-bootstrap",
+  "bootstrap",
+  false,
+);
+
+function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return (output as unknown as { promise(): Promise<T> }).promise();
+}
+
+async function settle(): Promise<void> {
+  const runtime = pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> };
+  await runtime.waitForRPCs();
+}
+
+const RAW: RawBootstrapConfig = {
+  region: "us-east-1",
+  awsAccountId: ACCOUNT,
+  githubRepository: "acme/trading-analytics",
+  githubOwnerId: "1001",
+  githubRepositoryId: "2002",
+  defaultBranch: undefined,
+  existingOidcProviderArn: undefined,
+  environments: undefined,
+  allowRolesWithoutBoundary: undefined,
+};
+
+async function run(raw: Partial<RawBootstrapConfig> = {}) {
+  recorded.length = 0;
+  const outputs = await bootstrapProgram(resolveBootstrapConfig({ ...RAW, ...raw }));
+  const resolved = {
+    accountId: outputs.accountId,
+    oidcProviderArn: await valueOf(outputs.oidcProviderArn),
+    githubVariables: await valueOf(outputs.githubVariables),
+    githubSetupCommands: await valueOf(outputs.githubSetupCommands),
+    environments: Object.fromEntries(
+      await Promise.all(
+        Object.entries(outputs.environments).map(async ([env, value]) => [
+          env,
+          {
+            stateBucket: await valueOf(value.stateBucket),
+            backendUrl: value.backendUrl,
+            secretsProvider: value.secretsProvider,
+            secretsKeyArn: await valueOf(value.secretsKeyArn),
+            deployRoleArn: await valueOf(value.deployRoleArn),
+            previewRoleArn: await valueOf(value.previewRoleArn),
+            workloadBoundaryArn: await valueOf(value.workloadBoundaryArn),
+            stackInitCommand: value.stackInitCommand,
+          },
+        ]),
+      ),
+    ),
+  };
+  await settle();
+  return { resolved, resources: [...recorded] };
+}
+
+function only(resources: Recorded[], type: string, name: string): Recorded {
+  const found = resources.filter((resource) => resource.type === type && resource.name === name);
+  expect(found.map((resource) => `${resource.type} ${resource.name}`)).toEqual([`${type} ${name}`]);
+  return found[0];
+}
+
+function json(value: unknown): unknown {
+  return JSON.parse(String(value));
+}
+
+function scopeOf(environment: EnvironmentName): PermissionScope {
+  return {
+    environment,
+    settings: environmentSettings(environment),
+    accountId: ACCOUNT,
+    region: "us-east-1",
+    stateBucketArn: `arn:aws:s3:::trading-analytics-state-${environment}-${ACCOUNT}`,
+    secretsKeyArn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${environment}-key-id`,
+    workloadBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/trading-analytics-${environment}-workload-boundary`,
+    enforceWorkloadBoundary: true,
+  };
+}
+
+describe("bootstrap under mocks", () => {
+  let result: Awaited<ReturnType<typeof run>>;
+
+  beforeAll(async () => {
+    result = await run();
+  });
+
+  it("creates the OIDC provider once, and per environment a backend and two roles", () => {
+    const counts: Record<string, number> = {};
+    for (const resource of result.resources) {
+      counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+    }
+    expect(counts).toEqual({
+      "trading:bootstrap:GitHubOidcProvider": 1,
+      "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
+      "trading:bootstrap:StateBackend": 3,
+      "aws:kms/key:Key": 3,
+      "aws:kms/alias:Alias": 3,
+      "aws:s3/bucket:Bucket": 3,
+      "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 3,
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
+      "aws:s3/bucketVersioning:BucketVersioning": 3,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
+      "aws:s3/bucketPolicy:BucketPolicy": 3,
+      "trading:bootstrap:PipelineRoles": 3,
+      "aws:iam/role:Role": 6,
+      // Per environment: the boundary, five deploy and four preview policies.
+      "aws:iam/policy:Policy": 30,
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 27,
+    });
+    const urns = result.resources.map((resource) => `${resource.type}::${resource.name}`);
+    expect(new Set(urns).size).toBe(urns.length);
+  });
+
+  it("trusts GitHub's token service, for STS only", () => {
+    const provider = only(
+      result.resources,
+      "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+      "github",
+    );
+    expect(provider.inputs).toEqual({
+      url: "https://token.actions.githubusercontent.com",
+      clientIdLists: ["sts.amazonaws.com"],
+      tags: { ManagedBy: "pulumi", Project: "trading-analytics", Service: "github-oidc" },
+    });
+  });
+
+  describe.each(["dev", "staging", "production"] as const)("%s", (environment) => {
+    const bucket = `trading-analytics-state-${environment}-${ACCOUNT}`;
+    const tags = {
+      Environment: environment,
+      ManagedBy: "pulumi",
+      Project: "trading-analytics",
+      Service: "pulumi-state",
+    };
+
+    it("keeps state in a versioned, KMS-encrypted, private, TLS-only bucket", () => {
+      const r = result.resources;
+      expect(only(r, "aws:s3/bucket:Bucket", `${environment}-state-bucket`).inputs).toEqual({
+        bucket,
+        forceDestroy: false,
+        tags,
+      });
+      const id = `${environment}-state-bucket-id`;
+      expect(
+        only(r, "aws:s3/bucketVersioning:BucketVersioning", `${environment}-state-versioning`)
+          .inputs,
+      ).toEqual({ bucket: id, versioningConfiguration: { status: "Enabled" } });
+      expect(
+        only(
+          r,
+          "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+          `${environment}-state-encryption`,
+        ).inputs,
+      ).toEqual({
+        bucket: id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: {
+              sseAlgorithm: "aws:kms",
+              kmsMasterKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${environment}-key-id`,
+            },
+            bucketKeyEnabled: true,
+          },
+        ],
+      });
+      expect(
+        only(
+          r,
+          "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+          `${environment}-state-public-access`,
+        ).inputs,
+      ).toEqual({
+        bucket: id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
+      expect(
+        only(
+          r,
+          "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+          `${environment}-state-ownership`,
+        ).inputs,
+      ).toEqual({ bucket: id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+      expect(
+        only(
+          r,
+          "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+          `${environment}-state-lifecycle`,
+        ).inputs,
+      ).toEqual({
+        bucket: id,
+        rules: [
+          {
+            id: "expire-old-state-versions",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: 90 },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      });
+      const policy = only(r, "aws:s3/bucketPolicy:BucketPolicy", `${environment}-state-tls-only`);
+      expect(json(policy.inputs.policy)).toEqual({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
+      });
+    });
+
+    it("encrypts secrets with its own rotating key, administered through IAM", () => {
+      const key = only(result.resources, "aws:kms/key:Key", `${environment}-state-key`);
+      expect({ ...key.inputs, policy: json(key.inputs.policy) }).toEqual({
+        description: `Pulumi secrets and state of the ${environment} environment`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AccountManagesAndUsesKeyThroughIam",
+              Effect: "Allow",
+              Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+              Action: [...KEY_ACCOUNT_ACTIONS],
+              Resource: "*",
+            },
+          ],
+        },
+        tags,
+      });
+      for (const action of KEY_ACCOUNT_ACTIONS) {
+        expect(action).toMatch(/^kms:[A-Za-z]+$/);
+      }
+      expect(KEY_ACCOUNT_ACTIONS).toContain("kms:PutKeyPolicy");
+      expect(
+        only(result.resources, "aws:kms/alias:Alias", `${environment}-state-key-alias`).inputs,
+      ).toEqual({
+        name: `alias/trading-analytics-${environment}-pulumi-secrets`,
+        targetKeyId: `${environment}-key-id`,
+      });
+    });
+
+    it("trusts the deploy role only to jobs in the GitHub environment, in both subject forms", () => {
+      const role = only(result.resources, "aws:iam/role:Role", `${environment}-pipeline-deploy`);
+      expect(role.inputs.name).toBe(`trading-analytics-${environment}-deploy`);
+      expect(role.inputs.maxSessionDuration).toBe(7200);
+      expect(json(role.inputs.assumeRolePolicy)).toEqual({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "GitHubActionsDeploy",
+            Effect: "Allow",
+            Principal: { Federated: PROVIDER_ARN },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+              StringEquals: {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": [
+                  `repo:acme/trading-analytics:environment:${environment}`,
+                  `repo:acme@1001/trading-analytics@2002:environment:${environment}`,
+                ],
+              },
+            },
+          },
+        ],
+      });
+    });
+
+    it("trusts the preview role only to pull requests or releases, and the default branch", () => {
+      const role = only(result.resources, "aws:iam/role:Role", `${environment}-pipeline-preview`);
+      expect(role.inputs.name).toBe(`trading-analytics-${environment}-preview`);
+      expect(role.inputs.maxSessionDuration).toBe(3600);
+      const subjects =
+        environment === "production"
+          ? [
+              "repo:acme/trading-analytics:ref:refs/tags/v*",
+              "repo:acme@1001/trading-analytics@2002:ref:refs/tags/v*",
+              "repo:acme/trading-analytics:ref:refs/heads/main",
+              "repo:acme@1001/trading-analytics@2002:ref:refs/heads/main",
+            ]
+          : [
+              "repo:acme/trading-analytics:pull_request",
+              "repo:acme@1001/trading-analytics@2002:pull_request",
+              "repo:acme/trading-analytics:ref:refs/heads/main",
+              "repo:acme@1001/trading-analytics@2002:ref:refs/heads/main",
+            ];
+      expect(json(role.inputs.assumeRolePolicy)).toEqual({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "GitHubActionsPreview",
+            Effect: "Allow",
+            Principal: { Federated: PROVIDER_ARN },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition:
+              environment === "production"
+                ? {
+                    StringEquals: {
+                      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                    },
+                    StringLike: { "token.actions.githubusercontent.com:sub": subjects },
+                  }
+                : {
+                    StringEquals: {
+                      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                      "token.actions.githubusercontent.com:sub": subjects,
+                    },
+                  },
+          },
+        ],
+      });
+    });
+
+    it("attaches exactly the environment's policies to each role", () => {
+      const scope = scopeOf(environment);
+      const policies = result.resources.filter(
+        (resource) =>
+          resource.type === "aws:iam/policy:Policy" &&
+          resource.name.startsWith(`${environment}-pipeline-`),
+      );
+      const byName = Object.fromEntries(
+        policies.map((policy) => [policy.inputs.name, json(policy.inputs.policy)]),
+      );
+      const prefix = `trading-analytics-${environment}`;
+      expect(byName).toEqual({
+        [`${prefix}-workload-boundary`]: workloadBoundaryPolicy(scope),
+        ...Object.fromEntries(
+          Object.entries(deployPolicies(scope)).map(([group, document]) => [
+            `${prefix}-deploy-${group}`,
+            document,
+          ]),
+        ),
+        ...Object.fromEntries(
+          Object.entries(previewPolicies(scope)).map(([group, document]) => [
+            `${prefix}-preview-${group}`,
+            document,
+          ]),
+        ),
+      });
+      const attachments = result.resources
+        .filter(
+          (resource) =>
+            resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" &&
+            resource.name.startsWith(`${environment}-pipeline-`),
+        )
+        .map(
+          (resource) => `${String(resource.inputs.role)} <- ${String(resource.inputs.policyArn)}`,
+        );
+      const arn = (name: string) => `arn:aws:iam::${ACCOUNT}:policy/${prefix}-${name}`;
+      expect(attachments).toEqual([
+        ...["state", "network", "data", "compute", "read"].map(
+          (group) => `${prefix}-deploy <- ${arn(`deploy-${group}`)}`,
+        ),
+        ...["state", "data", "compute", "read"].map(
+          (group) => `${prefix}-preview <- ${arn(`preview-${group}`)}`,
+        ),
+      ]);
+    });
+
+    it("mentions no other environment in any of its resources", () => {
+      const others = (["dev", "staging", "production"] as const).filter(
+        (other) => other !== environment,
+      );
+      const mine = result.resources.filter((resource) =>
+        resource.name.startsWith(`${environment}-`),
+      );
+      expect(mine.length).toBe(32);
+      const text = JSON.stringify(mine.map((resource) => resource.inputs));
+      for (const other of others) {
+        expect(text).not.toMatch(new RegExp(`(^|[^a-z])${other}(-|"|$| )`));
+      }
+    });
+  });
+
+  it("outputs what each GitHub environment and the repository need, and the commands to set it", () => {
+    const { resolved } = result;
+    expect(resolved.accountId).toBe(ACCOUNT);
+    expect(resolved.oidcProviderArn).toBe(PROVIDER_ARN);
+    expect(resolved.environments.production).toEqual({
+      stateBucket: `trading-analytics-state-production-${ACCOUNT}`,
+      backendUrl: `s3://trading-analytics-state-production-${ACCOUNT}?region=us-east-1`,
+      secretsProvider:
+        "awskms://alias/trading-analytics-production-pulumi-secrets?region=us-east-1",
+      secretsKeyArn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/production-key-id`,
+      deployRoleArn: `arn:aws:iam::${ACCOUNT}:role/trading-analytics-production-deploy`,
+      previewRoleArn: `arn:aws:iam::${ACCOUNT}:role/trading-analytics-production-preview`,
+      workloadBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/trading-analytics-production-workload-boundary`,
+      stackInitCommand: `PULUMI_BACKEND_URL='s3://trading-analytics-state-production-${ACCOUNT}?region=us-east-1' pulumi stack init production --cwd environments/production --secrets-provider 'awskms://alias/trading-analytics-production-pulumi-secrets?region=us-east-1'`,
+    });
+    expect(resolved.githubVariables.environments.dev).toEqual({
+      AWS_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/trading-analytics-dev-deploy`,
+      PULUMI_BACKEND_URL: `s3://trading-analytics-state-dev-${ACCOUNT}?region=us-east-1`,
+      PULUMI_SECRETS_PROVIDER:
+        "awskms://alias/trading-analytics-dev-pulumi-secrets?region=us-east-1",
+    });
+    expect(Object.keys(resolved.githubVariables.repository)).toEqual([
+      "DEV_AWS_PREVIEW_ROLE_ARN",
+      "DEV_PULUMI_BACKEND_URL",
+      "DEV_PULUMI_SECRETS_PROVIDER",
+      "STAGING_AWS_PREVIEW_ROLE_ARN",
+      "STAGING_PULUMI_BACKEND_URL",
+      "STAGING_PULUMI_SECRETS_PROVIDER",
+      "PRODUCTION_AWS_PREVIEW_ROLE_ARN",
+      "PRODUCTION_PULUMI_BACKEND_URL",
+      "PRODUCTION_PULUMI_SECRETS_PROVIDER",
+    ]);
+    const lines = resolved.githubSetupCommands.trimEnd().split("\n");
+    expect(lines).toHaveLength(18);
+    expect(lines[0]).toBe(
+      `gh variable set AWS_ROLE_ARN --repo acme/trading-analytics --env dev --body 'arn:aws:iam::${ACCOUNT}:role/trading-analytics-dev-deploy'`,
+    );
+    expect(lines[17]).toBe(
+      "gh variable set PRODUCTION_PULUMI_SECRETS_PROVIDER --repo acme/trading-analytics --body 'awskms://alias/trading-analytics-production-pulumi-secrets?region=us-east-1'",
+    );
+  });
+});
+
+describe("bootstrap options", () => {
+  it("reuses an existing OIDC provider and bootstraps only the listed environments", async () => {
+    const existing = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+    const { resolved, resources } = await run({
+      existingOidcProviderArn: existing,
+      environments: ["staging"],
+      githubOwnerId: undefined,
+      githubRepositoryId: undefined,
+    });
+    expect(
+      resources.filter((r) => r.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider"),
+    ).toEqual([]);
+    expect(Object.keys(resolved.environments)).toEqual(["staging"]);
+    expect(
+      resources.filter((r) => r.type === "aws:iam/role:Role").map((r) => r.inputs.name),
+    ).toEqual(["trading-analytics-staging-deploy", "trading-analytics-staging-preview"]);
+    const deploy = only(resources, "aws:iam/role:Role", "staging-pipeline-deploy");
+    expect(json(deploy.inputs.assumeRolePolicy)).toEqual(
+      githubTrustPolicy(existing, "GitHubActionsDeploy", [
+        "repo:acme/trading-analytics:environment:staging",
+      ]),
+    );
+  });
+
+  it("records the reason on the deploy role when roles may skip the workload boundary", async () => {
+    const { resources } = await run({
+      environments: ["dev"],
+      allowRolesWithoutBoundary: "Functions module does not set permissionsBoundary yet",
+    });
+    const deploy = only(resources, "aws:iam/role:Role", "dev-pipeline-deploy");
+    expect(deploy.inputs.description).toBe(
+      "Deploys the dev stack from the GitHub environment dev; roles it creates need no permissions boundary because: Functions module does not set permissionsBoundary yet",
+    );
+    const compute = only(resources, "aws:iam/policy:Policy", "dev-pipeline-deploy-compute");
+    const sids = (json(compute.inputs.policy) as { Statement: { Sid: string }[] }).Statement.map(
+      (s) => s.Sid,
+    );
+    expect(sids).not.toContain("RolesWithinWorkloadBoundary");
+  });
+
+  it("refuses to run with credentials for another account, creating nothing", async () => {
+    callerAccount = "999999999999";
+    try {
+      recorded.length = 0;
+      await expect(
+        bootstrapProgram(resolveBootstrapConfig({ ...RAW, environments: ["dev"] })),
+      ).rejects.toThrow(
+        `These credentials are for account 999999999999, but awsAccountId is ${ACCOUNT}: sign in to ${ACCOUNT}, or fix awsAccountId.`,
+      );
+      await settle();
+      expect(recorded).toEqual([]);
+    } finally {
+      callerAccount = ACCOUNT;
+    }
+  });
+});
+
+describe("trust policy building blocks", () => {
+  it("lists both subject forms when ids are known", () => {
+    expect(githubSubjects({ owner: "acme", name: "repo" }, "pull_request")).toEqual([
+      "repo:acme/repo:pull_request",
+    ]);
+    expect(
+      githubSubjects(
+        { owner: "acme", name: "repo", ids: { ownerId: "1", repositoryId: "2" } },
+        "environment:dev",
+      ),
+    ).toEqual(["repo:acme/repo:environment:dev", "repo:acme@1/repo@2:environment:dev"]);
+    expect(deployRoleContexts("staging")).toEqual(["environment:staging"]);
+    expect(previewRoleContexts("dev", "trunk")).toEqual(["pull_request", "ref:refs/heads/trunk"]);
+    expect(previewRoleContexts("production", "main")).toEqual([
+      "ref:refs/tags/v*",
+      "ref:refs/heads/main",
+    ]);
+  });
+
+  it("refuses a trust policy without subjects", () => {
+    expect(() => githubTrustPolicy(PROVIDER_ARN, "Empty", [])).toThrow(
+      "Trust policy Empty has no subjects: name the workflow contexts it trusts.",
+    );
+  });
+});
+
+describe("bootstrap config", () => {
+  it("defaults to all environments, the main branch and an enforced boundary", () => {
+    expect(
+      resolveBootstrapConfig({ ...RAW, githubOwnerId: undefined, githubRepositoryId: undefined }),
+    ).toEqual({
+      accountId: ACCOUNT,
+      repository: { owner: "acme", name: "trading-analytics" },
+      defaultBranch: "main",
+      existingOidcProviderArn: undefined,
+      environments: ["dev", "staging", "production"],
+      workloadBoundary: { enforce: true },
+    });
+  });
+
+  it("orders the environments it is given", () => {
+    expect(
+      resolveBootstrapConfig({ ...RAW, environments: ["production", "dev"] }).environments,
+    ).toEqual(["dev", "production"]);
+  });
+
+  it.each<[string, Partial<RawBootstrapConfig>, string]>([
+    [
+      "a wrong region",
+      { region: "eu-west-1" },
+      'aws:region is "eu-west-1"; the platform and its state live in us-east-1. Set it with `pulumi config set aws:region us-east-1` in bootstrap/.',
+    ],
+    [
+      "no region",
+      { region: undefined },
+      "aws:region is not set; the platform and its state live in us-east-1.",
+    ],
+    [
+      "no account",
+      { awsAccountId: undefined },
+      "awsAccountId is missing: the bootstrap refuses to guess which account it runs in. Set it with `pulumi config set awsAccountId 123456789012` in bootstrap/.",
+    ],
+    ["a bad account", { awsAccountId: "12-34" }, 'awsAccountId "12-34" is not an AWS account id'],
+    [
+      "no repository",
+      { githubRepository: undefined },
+      "githubRepository is missing: the roles trust only this repository's workflows. Set it with `pulumi config set githubRepository acme/trading-analytics` in bootstrap/.",
+    ],
+    [
+      "a bad repository",
+      { githubRepository: "https://github.com/acme/x" },
+      'githubRepository "https://github.com/acme/x" is not a GitHub repository: use OWNER/REPO, e.g. "acme/trading-analytics".',
+    ],
+    [
+      "only one id",
+      { githubRepositoryId: undefined },
+      "Set both githubOwnerId and githubRepositoryId (the numeric ids from `gh api repos/OWNER/REPO --jq '.owner.id, .id'`) to accept the immutable subject form, or neither.",
+    ],
+    [
+      "a non-numeric id",
+      { githubOwnerId: "acme" },
+      'githubOwnerId "acme" is not a numeric GitHub id: use the number `gh api repos/OWNER/REPO` shows.',
+    ],
+    [
+      "a wildcard branch",
+      { defaultBranch: "release/*" },
+      'defaultBranch "release/*" is not a branch name: use letters, digits and . _ / - (no wildcards).',
+    ],
+    [
+      "another provider",
+      { existingOidcProviderArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/accounts.google.com` },
+      `existingOidcProviderArn "arn:aws:iam::${ACCOUNT}:oidc-provider/accounts.google.com" is not GitHub's OIDC provider: use arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com, or unset it to create the provider.`,
+    ],
+    [
+      "a provider in another account",
+      {
+        existingOidcProviderArn:
+          "arn:aws:iam::210987654321:oidc-provider/token.actions.githubusercontent.com",
+      },
+      `existingOidcProviderArn belongs to account 210987654321, not awsAccountId ${ACCOUNT}: a role can only trust a provider in its own account.`,
+    ],
+    [
+      "an unknown environment",
+      { environments: ["dev", "qa"] },
+      'environments lists "qa": use dev, staging, production.',
+    ],
+    [
+      "an empty environment list",
+      { environments: [] },
+      "environments must be a non-empty list of environment names, e.g. `pulumi config set --path 'environments[0]' dev`; got [].",
+    ],
+    [
+      "a boundary exemption without a reason",
+      { allowRolesWithoutBoundary: "because" },
+      "allowRolesWithoutBoundary must say why the pipeline may create roles without the workload boundary (10-500 characters); it lets a pipeline create roles that reach beyond its environment.",
+    ],
+  ])("rejects %s", (_, raw, message) => {
+    expect(() => resolveBootstrapConfig({ ...RAW, ...raw })).toThrow(message);
+  });
+});
