@@ -1,4 +1,5 @@
 import { loadBootstrapConfig } from "./config";
 import { bootstrapProgram } from "./program";
 
-export = bootstrapProgram(loadBootstrapConfig());
+// An async entry point: the program checks the account before it registers anything.
+export = async () => bootstrapProgram(loadBootstrapConfig());
