@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+
 import { acceptsTags, physicalNameInput } from "../tests/support/provider-schema";
 import { evaluatePolicyReport } from "./offline";
 import { buildPolicies, RULES, rulesMarkdownTable } from "./policies";
@@ -89,6 +92,25 @@ describe("the pack", () => {
     expect(lines).toContain(
       "| `log-retention-per-environment` | Every CloudWatch log group keeps logs for its environment's retention in ENVIRONMENT_SETTINGS (dev 7 days, staging 30 days, production 90 days). | - (related: CKV_AWS_338 asks for at least one year; this platform keeps the documented per-environment retention instead) |",
     );
+  });
+});
+
+describe("policy/README.md", () => {
+  it("lists every policy exactly as the pack describes it", () => {
+    const rows = (markdown: string): string[][] =>
+      markdown
+        .split("\n")
+        .filter((line) => line.startsWith("| `"))
+        .map((line) =>
+          line
+            .split(/(?<!\\)\|/)
+            .map((cell) => cell.trim())
+            .filter((cell) => cell !== ""),
+        );
+    const readme = fs.readFileSync(path.join(__dirname, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Policies"), readme.indexOf("\n## Files"));
+    expect(rows(section)).toEqual(rows(rulesMarkdownTable()));
+    expect(rows(section)).toHaveLength(RULES.length);
   });
 });
 
