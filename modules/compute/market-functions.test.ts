@@ -9,7 +9,23 @@ import {
 import { namerFor } from "../naming/physical-name";
 import type { MarketFunctions, MarketFunctionsArgs } from "./market-functions";
 import {
+  EXPECTED_SERVICES,
+  expectedEventSourceMapping,
+  expectedFunction,
+  expectedFunctionAlarm,
+  expectedFunctionUrl,
+  expectedLogGroup,
+  expectedPolicyDocument,
+  expectedRole,
+  expectedRolePolicy,
+  expectedStreamConsumer,
+  expectedTrustPolicy,
+  type ComputeSurroundings,
+  type ExpectedService,
+} from "./testing/expected-compute";
+import {
   MOCK_ACCOUNT_ID,
+  MOCK_CONSUMER_TIMESTAMP,
   ResourceRecorder,
   settle,
   valueOf,
@@ -22,39 +38,8 @@ let MarketFunctionsClass: typeof MarketFunctions;
 
 const SUFFIX = "t1";
 
-/** What the settings table must produce in each environment, written out. */
-const EXPECTED = {
-  dev: {
-    memoryMb: 512,
-    logRetentionDays: 7,
-    consumerConcurrency: 1,
-    apiConcurrency: 5,
-    parallelizationFactor: 1,
-    barTtlDays: "7",
-    notify: false,
-  },
-  staging: {
-    memoryMb: 1024,
-    logRetentionDays: 30,
-    consumerConcurrency: 4,
-    apiConcurrency: 25,
-    parallelizationFactor: 2,
-    barTtlDays: "30",
-    notify: true,
-  },
-  production: {
-    memoryMb: 2048,
-    logRetentionDays: 90,
-    consumerConcurrency: 8,
-    apiConcurrency: 50,
-    parallelizationFactor: 2,
-    barTtlDays: "400",
-    notify: true,
-  },
-} as const;
-
-const SERVICES = ["market-processor", "market-archiver", "analytics-api"] as const;
-type Service = (typeof SERVICES)[number];
+const SERVICES = EXPECTED_SERVICES;
+type Service = ExpectedService;
 
 /** `{env}-{service}-us-east-1-t1`, the contract's physical name. */
 const physical = (env: EnvironmentName, service: string): string =>
@@ -83,12 +68,17 @@ function argsFor(env: EnvironmentName, settings: EnvironmentSettings): MarketFun
   };
 }
 
-const tagsOf = (env: EnvironmentName, service: string) => ({
-  Environment: env,
-  ManagedBy: "pulumi",
-  Project: "trading-analytics",
-  Service: service,
-});
+/** What the component was given, plus the ARN the mocks give its fan-out consumer. */
+function surroundingsOf(env: EnvironmentName): ComputeSurroundings {
+  const inputs = inputsFor(env);
+  return {
+    ...inputs,
+    environment: env,
+    suffix: SUFFIX,
+    accountId: MOCK_ACCOUNT_ID,
+    consumerArn: `${inputs.streamArn}/consumer/${physical(env, "market-processor-consumer")}:${MOCK_CONSUMER_TIMESTAMP}`,
+  };
+}
 
 const input = (type: string, name: string): Record<string, unknown> =>
   recorder.one(type, name).inputs;
@@ -110,8 +100,8 @@ test("every registration has a unique URN", () => {
 });
 
 describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
-  const expected = EXPECTED[env];
   const arns = inputsFor(env);
+  const at = surroundingsOf(env);
   const ownResources = (): RecordedResource[] =>
     recorder.resources.filter((r) => r.name === env || r.name.startsWith(`${env}-`));
 
@@ -180,73 +170,16 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
   });
 
   test.each(SERVICES)("%s: one role, trusted by Lambda for this account only", (service) => {
-    expect(input("aws:iam/role:Role", `${env}-${service}-role`)).toEqual({
-      name: physical(env, `${service}-role`),
-      description: `Execution role of ${service} in ${env}`,
-      assumeRolePolicy: expect.any(String),
-      tags: tagsOf(env, service),
-    });
-    expect(json(input("aws:iam/role:Role", `${env}-${service}-role`).assumeRolePolicy)).toEqual({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "LambdaAssumesRoleForThisAccount",
-          Effect: "Allow",
-          Principal: { Service: "lambda.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
-        },
-      ],
-    });
+    const role = input("aws:iam/role:Role", `${env}-${service}-role`);
+    expect(role).toEqual(expectedRole(at, service));
+    expect(json(role.assumeRolePolicy)).toEqual(expectedTrustPolicy(at));
   });
 
-  const runtimeStatements = (service: Service) => [
-    {
-      Sid: "WriteOwnLogStreams",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: `arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/${physical(env, service)}:*`,
-    },
-    {
-      Sid: "ManageVpcNetworkInterfaces",
-      Effect: "Allow",
-      Action: [
-        "ec2:CreateNetworkInterface",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DeleteNetworkInterface",
-        "ec2:AssignPrivateIpAddresses",
-        "ec2:UnassignPrivateIpAddresses",
-      ],
-      Resource: "*",
-    },
-    {
-      Sid: "WriteTraces",
-      Effect: "Allow",
-      Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-      Resource: "*",
-    },
-  ];
-  const readStream = {
-    Sid: "ReadStream",
-    Effect: "Allow",
-    Action: [
-      "kinesis:DescribeStream",
-      "kinesis:DescribeStreamSummary",
-      "kinesis:GetRecords",
-      "kinesis:GetShardIterator",
-      "kinesis:ListShards",
-    ],
-    Resource: arns.streamArn,
-  };
   const policyOf = (service: Service) =>
     input("aws:iam/rolePolicy:RolePolicy", `${env}-${service}-policy`);
 
   test.each(SERVICES)("%s: one inline policy, named after its role", (service) => {
-    expect(policyOf(service)).toEqual({
-      name: physical(env, `${service}-role`),
-      role: physical(env, `${service}-role`),
-      policy: expect.any(String),
-    });
+    expect(policyOf(service)).toEqual(expectedRolePolicy(at, service));
   });
 
   test("physical names are unique in the environment (an inline policy shares its role's)", () => {
@@ -259,69 +192,12 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
     expect(names.length).toBe(19);
   });
 
-  test("market-processor policy: stream, its fan-out consumer, bars, its DLQ", () => {
-    expect(json(policyOf("market-processor").policy)).toEqual({
-      Version: "2012-10-17",
-      Statement: [
-        ...runtimeStatements("market-processor"),
-        readStream,
-        {
-          Sid: "ReadThroughEnhancedFanOut",
-          Effect: "Allow",
-          Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
-          Resource: `${arns.streamArn}/consumer/${physical(env, "market-processor-consumer")}:1764201600`,
-        },
-        {
-          Sid: "ReadAndWriteBars",
-          Effect: "Allow",
-          Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"],
-          Resource: arns.tableArn,
-        },
-        {
-          Sid: "SendFailedBatchesToDeadLetterQueue",
-          Effect: "Allow",
-          Action: ["sqs:SendMessage"],
-          Resource: arns.processorDeadLetterQueueArn,
-        },
-      ],
-    });
-  });
-
-  test("market-archiver policy: stream, raw/ prefix of the archive, its DLQ", () => {
-    expect(json(policyOf("market-archiver").policy)).toEqual({
-      Version: "2012-10-17",
-      Statement: [
-        ...runtimeStatements("market-archiver"),
-        readStream,
-        {
-          Sid: "WriteRawArchive",
-          Effect: "Allow",
-          Action: ["s3:PutObject"],
-          Resource: `arn:aws:s3:::${physical(env, "market-archive")}/raw/*`,
-        },
-        {
-          Sid: "SendFailedBatchesToDeadLetterQueue",
-          Effect: "Allow",
-          Action: ["sqs:SendMessage"],
-          Resource: arns.archiverDeadLetterQueueArn,
-        },
-      ],
-    });
-  });
-
-  test("analytics-api policy: query on the table, nothing else", () => {
-    expect(json(policyOf("analytics-api").policy)).toEqual({
-      Version: "2012-10-17",
-      Statement: [
-        ...runtimeStatements("analytics-api"),
-        {
-          Sid: "ReadBars",
-          Effect: "Allow",
-          Action: ["dynamodb:Query"],
-          Resource: arns.tableArn,
-        },
-      ],
-    });
+  test.each([
+    ["market-processor", "stream, its fan-out consumer, bars, its DLQ"],
+    ["market-archiver", "stream, raw/ prefix of the archive, its DLQ"],
+    ["analytics-api", "query on the table, nothing else"],
+  ] as const)("%s policy: %s", (service, _summary) => {
+    expect(json(policyOf(service).policy)).toEqual(expectedPolicyDocument(at, service));
   });
 
   test("only the network-interface and X-Ray statements use a wildcard resource, and no action is a wildcard", () => {
@@ -342,89 +218,17 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
   test.each(SERVICES)(
     "%s: log group /aws/lambda/<function name> with the environment's retention",
     (service) => {
-      expect(input("aws:cloudwatch/logGroup:LogGroup", `${env}-${service}-logs`)).toEqual({
-        name: `/aws/lambda/${physical(env, service)}`,
-        retentionInDays: expected.logRetentionDays,
-        tags: tagsOf(env, service),
-      });
+      expect(input("aws:cloudwatch/logGroup:LogGroup", `${env}-${service}-logs`)).toEqual(
+        expectedLogGroup(at, service),
+      );
     },
   );
 
   const functionInputs = (service: Service) =>
     input("aws:lambda/function:Function", `${env}-${service}-function`);
 
-  const commonFunction = (service: Service) => ({
-    name: physical(env, service),
-    role: `arn:aws:iam::123456789012:role/${physical(env, `${service}-role`)}`,
-    runtime: "nodejs24.x",
-    architectures: ["arm64"],
-    handler: "index.handler",
-    code: expect.anything(),
-    memorySize: expected.memoryMb,
-    vpcConfig: {
-      subnetIds: [`subnet-${env}-a`, `subnet-${env}-b`],
-      securityGroupIds: [`sg-${env}-functions`],
-    },
-    tracingConfig: { mode: "Active" },
-    loggingConfig: {
-      logFormat: "JSON",
-      logGroup: `/aws/lambda/${physical(env, service)}`,
-      applicationLogLevel: "INFO",
-      systemLogLevel: "INFO",
-    },
-    tags: tagsOf(env, service),
-  });
-  const powertools = (service: Service) => ({
-    ENVIRONMENT: env,
-    POWERTOOLS_SERVICE_NAME: service,
-    POWERTOOLS_METRICS_NAMESPACE: "TradingAnalytics",
-    POWERTOOLS_LOG_LEVEL: "INFO",
-  });
-
-  test("market-processor function", () => {
-    expect(functionInputs("market-processor")).toEqual({
-      ...commonFunction("market-processor"),
-      description: "Merges ticks from the market-data stream into 1-minute bars in DynamoDB",
-      timeout: 60,
-      reservedConcurrentExecutions: expected.consumerConcurrency,
-      environment: {
-        variables: {
-          ...powertools("market-processor"),
-          TABLE_NAME: physical(env, "market-analytics"),
-          BAR_TTL_DAYS: expected.barTtlDays,
-        },
-      },
-    });
-  });
-
-  test("market-archiver function", () => {
-    expect(functionInputs("market-archiver")).toEqual({
-      ...commonFunction("market-archiver"),
-      description: "Writes raw records from the market-data stream to the S3 archive",
-      timeout: 60,
-      reservedConcurrentExecutions: expected.consumerConcurrency,
-      environment: {
-        variables: {
-          ...powertools("market-archiver"),
-          BUCKET_NAME: physical(env, "market-archive"),
-        },
-      },
-    });
-  });
-
-  test("analytics-api function", () => {
-    expect(functionInputs("analytics-api")).toEqual({
-      ...commonFunction("analytics-api"),
-      description: "Answers bar queries from the analytics table over a Function URL",
-      timeout: 10,
-      reservedConcurrentExecutions: expected.apiConcurrency,
-      environment: {
-        variables: {
-          ...powertools("analytics-api"),
-          TABLE_NAME: physical(env, "market-analytics"),
-        },
-      },
-    });
+  test.each(SERVICES)("%s function", (service) => {
+    expect(functionInputs(service)).toEqual(expectedFunction(at, service));
   });
 
   test.each(SERVICES)(
@@ -448,48 +252,16 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
   test("market-processor reads through its own enhanced fan-out consumer", () => {
     expect(
       input("aws:kinesis/streamConsumer:StreamConsumer", `${env}-market-processor-consumer`),
-    ).toEqual({
-      name: physical(env, "market-processor-consumer"),
-      streamArn: arns.streamArn,
-      tags: tagsOf(env, "market-processor"),
-    });
+    ).toEqual(expectedStreamConsumer(at));
   });
 
-  const mappingCommon = {
-    startingPosition: "TRIM_HORIZON",
-    batchSize: 500,
-    functionResponseTypes: ["ReportBatchItemFailures"],
-    bisectBatchOnFunctionError: true,
-    maximumRetryAttempts: 10,
-    maximumRecordAgeInSeconds: 3600,
-  };
-
-  test("market-processor mapping: fan-out consumer, no batching window, its DLQ", () => {
+  test.each([
+    ["market-processor", "fan-out consumer, no batching window, its DLQ"],
+    ["market-archiver", "polls the stream, 5 s window, its DLQ"],
+  ] as const)("%s mapping: %s", (service, _summary) => {
     expect(
-      input("aws:lambda/eventSourceMapping:EventSourceMapping", `${env}-market-processor-mapping`),
-    ).toEqual({
-      ...mappingCommon,
-      eventSourceArn: `${arns.streamArn}/consumer/${physical(env, "market-processor-consumer")}:1764201600`,
-      functionName: `arn:aws:lambda:us-east-1:123456789012:function:${physical(env, "market-processor")}`,
-      maximumBatchingWindowInSeconds: 0,
-      parallelizationFactor: expected.parallelizationFactor,
-      destinationConfig: { onFailure: { destinationArn: arns.processorDeadLetterQueueArn } },
-      tags: tagsOf(env, "market-processor"),
-    });
-  });
-
-  test("market-archiver mapping: polls the stream, 5 s window, its DLQ", () => {
-    expect(
-      input("aws:lambda/eventSourceMapping:EventSourceMapping", `${env}-market-archiver-mapping`),
-    ).toEqual({
-      ...mappingCommon,
-      eventSourceArn: arns.streamArn,
-      functionName: `arn:aws:lambda:us-east-1:123456789012:function:${physical(env, "market-archiver")}`,
-      maximumBatchingWindowInSeconds: 5,
-      parallelizationFactor: expected.parallelizationFactor,
-      destinationConfig: { onFailure: { destinationArn: arns.archiverDeadLetterQueueArn } },
-      tags: tagsOf(env, "market-archiver"),
-    });
+      input("aws:lambda/eventSourceMapping:EventSourceMapping", `${env}-${service}-mapping`),
+    ).toEqual(expectedEventSourceMapping(at, service));
   });
 
   const urnOf = (type: string, name: string) => recorder.one(type, name).urn;
@@ -523,91 +295,24 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
   );
 
   test("analytics-api Function URL: IAM auth, buffered, no CORS", () => {
-    expect(input("aws:lambda/functionUrl:FunctionUrl", `${env}-analytics-api-url`)).toEqual({
-      functionName: physical(env, "analytics-api"),
-      authorizationType: "AWS_IAM",
-      invokeMode: "BUFFERED",
-    });
-  });
-
-  const alarm = (
-    service: Service,
-    id: string,
-    metric: Record<string, unknown>,
-  ): Record<string, unknown> => ({
-    name: physical(env, `${service}-${id}`),
-    alarmDescription: expect.stringMatching(/\.$/),
-    namespace: "AWS/Lambda",
-    dimensions: { FunctionName: physical(env, service) },
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
-    actionsEnabled: expected.notify,
-    alarmActions: [arns.alarmTopicArn],
-    okActions: [arns.alarmTopicArn],
-    tags: tagsOf(env, service),
-    ...metric,
-  });
-  const errors = {
-    metricName: "Errors",
-    statistic: "Sum",
-    threshold: 0,
-    period: 60,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-  };
-  const throttles = { ...errors, metricName: "Throttles" };
-
-  test.each(SERVICES)("%s: errors and throttles alarms, any in a minute", (service) => {
-    expect(input("aws:cloudwatch/metricAlarm:MetricAlarm", `${env}-${service}-errors`)).toEqual(
-      alarm(service, "errors", errors),
-    );
-    expect(input("aws:cloudwatch/metricAlarm:MetricAlarm", `${env}-${service}-throttles`)).toEqual(
-      alarm(service, "throttles", throttles),
+    expect(input("aws:lambda/functionUrl:FunctionUrl", `${env}-analytics-api-url`)).toEqual(
+      expectedFunctionUrl(at),
     );
   });
 
-  test("market-processor iterator age: maximum above 1,000 ms for 3 minutes", () => {
-    expect(
-      input("aws:cloudwatch/metricAlarm:MetricAlarm", `${env}-market-processor-iterator-age`),
-    ).toEqual(
-      alarm("market-processor", "iterator-age", {
-        metricName: "IteratorAge",
-        statistic: "Maximum",
-        threshold: 1000,
-        period: 60,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
-      }),
-    );
-  });
-
-  test("market-archiver iterator age: maximum above 5 minutes for 3 minutes", () => {
-    expect(
-      input("aws:cloudwatch/metricAlarm:MetricAlarm", `${env}-market-archiver-iterator-age`),
-    ).toEqual(
-      alarm("market-archiver", "iterator-age", {
-        metricName: "IteratorAge",
-        statistic: "Maximum",
-        threshold: 300000,
-        period: 60,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
-      }),
-    );
-  });
-
-  test("analytics-api duration: p99 above 1,000 ms in 3 of 5 minutes", () => {
-    expect(
-      input("aws:cloudwatch/metricAlarm:MetricAlarm", `${env}-analytics-api-duration-p99`),
-    ).toEqual(
-      alarm("analytics-api", "duration-p99", {
-        metricName: "Duration",
-        extendedStatistic: "p99",
-        threshold: 1000,
-        period: 60,
-        evaluationPeriods: 5,
-        datapointsToAlarm: 3,
-      }),
+  test.each([
+    ["market-processor", "errors", "any in a minute"],
+    ["market-processor", "throttles", "any in a minute"],
+    ["market-processor", "iterator-age", "maximum above 1,000 ms for 3 minutes"],
+    ["market-archiver", "errors", "any in a minute"],
+    ["market-archiver", "throttles", "any in a minute"],
+    ["market-archiver", "iterator-age", "maximum above 5 minutes for 3 minutes"],
+    ["analytics-api", "errors", "any in a minute"],
+    ["analytics-api", "throttles", "any in a minute"],
+    ["analytics-api", "duration-p99", "p99 above 1,000 ms in 3 of 5 minutes"],
+  ] as const)("%s %s alarm: %s", (service, id, _summary) => {
+    expect(input("aws:cloudwatch/metricAlarm:MetricAlarm", `${env}-${service}-${id}`)).toEqual(
+      expectedFunctionAlarm(at, service, id),
     );
   });
 
@@ -640,7 +345,7 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
       "analytics-api": `/aws/lambda/${physical(env, "analytics-api")}`,
     });
     expect(await values(component.eventSourceArns)).toEqual({
-      "market-processor": `${arns.streamArn}/consumer/${physical(env, "market-processor-consumer")}:1764201600`,
+      "market-processor": at.consumerArn,
       "market-archiver": arns.streamArn,
     });
     expect(await valueOf(component.analyticsApiUrl)).toBe(

@@ -1,4 +1,22 @@
-import type { EnvironmentName } from "../../modules/config/settings";
+import {
+  EXPECTED_SERVICES,
+  EXPECTED_STREAM_CONSUMERS,
+  expectedComputeNames,
+  expectedEventSourceMapping,
+  expectedFunction,
+  expectedFunctionAlarms,
+  expectedFunctionUrl,
+  expectedLogGroup,
+  expectedPolicyDocument,
+  expectedRole,
+  expectedRolePolicy,
+  expectedStreamConsumer,
+  expectedTrustPolicy,
+  type ComputeSurroundings,
+  type ExpectedService,
+  type ExpectedStreamConsumer,
+} from "../../modules/compute/testing/expected-compute";
+import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../modules/config/settings";
 import {
   MOCK_ACCOUNT_ID,
   runEnvironmentProgram,
@@ -12,6 +30,8 @@ const REGION = "us-east-1";
 const SUFFIX = "a1";
 const ACCOUNT = MOCK_ACCOUNT_ID;
 const FOURTEEN_DAYS_SECONDS = 1_209_600;
+/** The creation timestamp `scripts/lib/mock-runtime.ts` puts in a stream consumer's ARN. */
+const MOCK_CONSUMER_TIMESTAMP = "1700000000";
 
 /** Prefixes a physical name may carry before `{env}-...`: flow-log and function log groups, KMS aliases. */
 const NAME_PREFIXES = ["/vpc/flow-logs/", "/aws/lambda/", "alias/"];
@@ -42,6 +62,36 @@ export function named(
     throw new Error(`Expected exactly one ${type} named ${name}, found ${found.length}`);
   }
   return found[0];
+}
+
+/** A resource by type and physical name (the input `physicalNameInput` names). */
+export function withPhysicalName(
+  resources: readonly RecordedResource[],
+  type: string,
+  physical: string,
+): RecordedResource {
+  const property = physicalNameInput(type);
+  const found = resources.filter(
+    (resource) =>
+      resource.type === type && property !== undefined && resource.inputs[property] === physical,
+  );
+  if (found.length !== 1) {
+    throw new Error(
+      `Expected exactly one ${type} with physical name ${physical}, found ${found.length}`,
+    );
+  }
+  return found[0];
+}
+
+/** The physical names of every resource of a type, sorted. */
+export function physicalNamesOf(resources: readonly RecordedResource[], type: string): string[] {
+  const property = physicalNameInput(type);
+  if (property === undefined) {
+    throw new Error(`${type} has no physical name`);
+  }
+  return ofType(resources, type)
+    .map((resource) => String(resource.inputs[property]))
+    .sort();
 }
 
 /** Parses a JSON policy input. */
@@ -79,8 +129,8 @@ export function physicalNamePattern(environment: EnvironmentName, suffix = SUFFI
 }
 
 /** Every physical name of the environment, as it must be deployed. */
-export function expectedPhysicalNames(environment: EnvironmentName): string[] {
-  const name = (service: string) => `${environment}-${service}-${REGION}-${SUFFIX}`;
+export function expectedPhysicalNames(environment: EnvironmentName, suffix = SUFFIX): string[] {
+  const name = (service: string) => `${environment}-${service}-${REGION}-${suffix}`;
   const names = [
     name("functions"),
     name("market-analytics"),
@@ -93,6 +143,7 @@ export function expectedPhysicalNames(environment: EnvironmentName): string[] {
     name("market-analytics-write-throttles"),
     name("market-processor-dlq-depth"),
     name("market-archiver-dlq-depth"),
+    ...expectedComputeNames({ environment, suffix }),
   ];
   if (environment === "production") {
     names.push(
@@ -149,6 +200,37 @@ export function describeEnvironment(environment: EnvironmentName): void {
       resources = run.resources;
     });
 
+    const streamArn = `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name("market-data")}`;
+    /** What the compute layer must be wired to: this environment's names, and the ids the mocks gave. */
+    const surroundings = (): ComputeSurroundings => ({
+      environment,
+      suffix: SUFFIX,
+      accountId: ACCOUNT,
+      streamArn,
+      consumerArn: `${streamArn}/consumer/${name("market-processor-consumer")}:${MOCK_CONSUMER_TIMESTAMP}`,
+      tableArn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name("market-analytics")}`,
+      tableName: name("market-analytics"),
+      bucketArn: `arn:aws:s3:::${name("market-archive")}`,
+      bucketName: name("market-archive"),
+      processorDeadLetterQueueArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${name("market-processor-dlq")}`,
+      archiverDeadLetterQueueArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${name("market-archiver-dlq")}`,
+      privateSubnetIds: single(resources, "awsx:ec2:Vpc").state.isolatedSubnetIds as string[],
+      securityGroupId: String(single(resources, "aws:ec2/securityGroup:SecurityGroup").id),
+      alarmTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:${name("alarms")}`,
+    });
+    const lambda = (service: ExpectedService) =>
+      withPhysicalName(resources, "aws:lambda/function:Function", name(service));
+    const mapping = (service: ExpectedStreamConsumer) =>
+      named(
+        resources,
+        "aws:lambda/eventSourceMapping:EventSourceMapping",
+        `${environment}-functions-${service}-mapping`,
+      );
+    const rolePolicy = (service: ExpectedService) =>
+      withPhysicalName(resources, "aws:iam/rolePolicy:RolePolicy", name(`${service}-role`));
+    const queue = (service: ExpectedStreamConsumer) =>
+      withPhysicalName(resources, "aws:sqs/queue:Queue", name(`${service}-dlq`));
+
     describe("inventory", () => {
       test("registers exactly the expected resources", () => {
         const counts: Record<string, number> = {};
@@ -204,7 +286,17 @@ export function describeEnvironment(environment: EnvironmentName): void {
             marketArchiver: `arn:aws:sqs:${REGION}:${ACCOUNT}:${name("market-archiver-dlq")}`,
           },
           alarmTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:${name("alarms")}`,
+          functionNames: {
+            "market-processor": name("market-processor"),
+            "market-archiver": name("market-archiver"),
+            "analytics-api": name("analytics-api"),
+          },
+          analyticsApiUrl: single(resources, "aws:lambda/functionUrl:FunctionUrl").state
+            .functionUrl,
         });
+        expect(run.outputs.analyticsApiUrl).toMatch(
+          /^https:\/\/[0-9a-f]{32}\.lambda-url\.us-east-1\.on\.aws\/$/,
+        );
         expect(run.outputs.vpcId).toMatch(/^vpc-[0-9a-f]{17}$/);
         expect(run.outputs.privateSubnetIds).toHaveLength(expected.vpc.zones);
         expect(run.outputs.functionSecurityGroupId).toMatch(/^sg-[0-9a-f]{17}$/);
@@ -287,17 +379,32 @@ export function describeEnvironment(environment: EnvironmentName): void {
           : "records all traffic into a log group, delivered by a role only the flow-logs service of this account can assume",
         () => {
           const flowLogs = ofType(resources, "aws:ec2/flowLog:FlowLog");
+          const logGroupName = `/vpc/flow-logs/${name("vpc")}`;
           if (expected.flowLogRetentionDays === undefined) {
             expect(flowLogs).toEqual([]);
-            expect(ofType(resources, "aws:cloudwatch/logGroup:LogGroup")).toEqual([]);
-            expect(ofType(resources, "aws:iam/role:Role")).toEqual([]);
+            expect(ofType(resources, "trading:network:VpcFlowLogs")).toEqual([]);
+            // The functions' log groups and roles are theirs alone (see "compute"); none is for flow logs.
+            const flowLogNamed = (type: string) =>
+              physicalNamesOf(resources, type).filter(
+                (physical) => physical.startsWith("/vpc/") || physical.includes(`-vpc-flow-logs-`),
+              );
+            expect(flowLogNamed("aws:cloudwatch/logGroup:LogGroup")).toEqual([]);
+            expect(flowLogNamed("aws:iam/role:Role")).toEqual([]);
+            expect(flowLogNamed("aws:iam/rolePolicy:RolePolicy")).toEqual([]);
             return;
           }
           const vpc = single(resources, "awsx:ec2:Vpc");
-          const logGroup = single(resources, "aws:cloudwatch/logGroup:LogGroup");
-          const role = single(resources, "aws:iam/role:Role");
-          const policy = single(resources, "aws:iam/rolePolicy:RolePolicy");
-          const logGroupName = `/vpc/flow-logs/${name("vpc")}`;
+          const logGroup = withPhysicalName(
+            resources,
+            "aws:cloudwatch/logGroup:LogGroup",
+            logGroupName,
+          );
+          const role = withPhysicalName(resources, "aws:iam/role:Role", name("vpc-flow-logs"));
+          const policy = withPhysicalName(
+            resources,
+            "aws:iam/rolePolicy:RolePolicy",
+            name("vpc-flow-logs"),
+          );
           const logGroupArn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}`;
           expect(logGroup.inputs).toEqual({
             name: logGroupName,
@@ -561,6 +668,241 @@ export function describeEnvironment(environment: EnvironmentName): void {
       );
     });
 
+    describe("compute", () => {
+      test.each(EXPECTED_SERVICES)(
+        "%s: every input of the function, wired to this environment",
+        (service) => {
+          expect(lambda(service).inputs).toEqual(expectedFunction(surroundings(), service));
+        },
+      );
+
+      test("every function runs in the VPC's isolated subnets, behind the functions' security group", () => {
+        const vpc = single(resources, "awsx:ec2:Vpc");
+        const securityGroup = single(resources, "aws:ec2/securityGroup:SecurityGroup");
+        const isolated = vpc.state.isolatedSubnetIds as string[];
+        expect(isolated).toHaveLength(expected.vpc.zones);
+        expect(run.outputs.privateSubnetIds).toEqual(isolated);
+        for (const service of EXPECTED_SERVICES) {
+          const fn = lambda(service);
+          expect({ service, vpcConfig: fn.inputs.vpcConfig }).toEqual({
+            service,
+            vpcConfig: { subnetIds: isolated, securityGroupIds: [securityGroup.id] },
+          });
+          // Taken from the VPC and the group themselves, not from copies of their ids.
+          expect(fn.options.dependsOn).toContain(vpc.urn);
+          expect(fn.options.dependsOn).toContain(securityGroup.urn);
+        }
+      });
+
+      test(`every function: ${expected.compute.memoryMb} MB, arm64, nodejs24.x`, () => {
+        expect(
+          EXPECTED_SERVICES.map((service) => {
+            const { memorySize, architectures, runtime } = lambda(service).inputs;
+            return { service, memorySize, architectures, runtime };
+          }),
+        ).toEqual(
+          EXPECTED_SERVICES.map((service) => ({
+            service,
+            memorySize: expected.compute.memoryMb,
+            architectures: ["arm64"],
+            runtime: "nodejs24.x",
+          })),
+        );
+      });
+
+      test("TABLE_NAME and BUCKET_NAME are this environment's table and bucket", () => {
+        const table = single(resources, "aws:dynamodb/table:Table");
+        const bucket = single(resources, "aws:s3/bucket:Bucket");
+        expect(table.state.name).toBe(name("market-analytics"));
+        expect(bucket.state.bucket).toBe(name("market-archive"));
+        const variables = (service: ExpectedService) =>
+          (lambda(service).inputs.environment as { variables: Record<string, string> }).variables;
+        expect({
+          processor: variables("market-processor").TABLE_NAME,
+          archiver: variables("market-archiver").BUCKET_NAME,
+          api: variables("analytics-api").TABLE_NAME,
+        }).toEqual({
+          processor: table.state.name,
+          archiver: bucket.state.bucket,
+          api: table.state.name,
+        });
+        expect(lambda("market-processor").options.dependsOn).toContain(table.urn);
+        expect(lambda("market-archiver").options.dependsOn).toContain(bucket.urn);
+        expect(lambda("analytics-api").options.dependsOn).toContain(table.urn);
+      });
+
+      test(
+        `reserved concurrency: ${expected.compute.consumerConcurrency} per stream consumer, ` +
+          `${expected.compute.apiConcurrency} for the API`,
+        () => {
+          expect(
+            Object.fromEntries(
+              EXPECTED_SERVICES.map((service) => [
+                service,
+                lambda(service).inputs.reservedConcurrentExecutions,
+              ]),
+            ),
+          ).toEqual({
+            "market-processor": expected.compute.consumerConcurrency,
+            "market-archiver": expected.compute.consumerConcurrency,
+            "analytics-api": expected.compute.apiConcurrency,
+          });
+        },
+      );
+
+      test("each stream consumer's reserved concurrency covers the stream's shards x its parallelization factor", () => {
+        const shards = single(resources, "aws:kinesis/stream:Stream").inputs.shardCount as number;
+        const needed = expected.shardCount * expected.compute.parallelizationFactor;
+        for (const service of EXPECTED_STREAM_CONSUMERS) {
+          const factor = mapping(service).inputs.parallelizationFactor as number;
+          const reserved = lambda(service).inputs.reservedConcurrentExecutions as number;
+          expect({ service, needed: shards * factor, reserved }).toEqual({
+            service,
+            needed,
+            reserved: expected.compute.consumerConcurrency,
+          });
+          expect(reserved).toBeGreaterThanOrEqual(shards * factor);
+        }
+      });
+
+      test("the processor's fan-out consumer is registered on this environment's stream", () => {
+        const stream = single(resources, "aws:kinesis/stream:Stream");
+        const consumer = single(resources, "aws:kinesis/streamConsumer:StreamConsumer");
+        expect(consumer.inputs).toEqual(expectedStreamConsumer(surroundings()));
+        expect(consumer.inputs.streamArn).toBe(stream.state.arn);
+        expect(consumer.options.dependsOn).toContain(stream.urn);
+      });
+
+      test("the processor's mapping reads its fan-out consumer, the archiver's the stream; each fails over to its own DLQ", () => {
+        const stream = single(resources, "aws:kinesis/stream:Stream");
+        const consumer = single(resources, "aws:kinesis/streamConsumer:StreamConsumer");
+        const source = { "market-processor": consumer, "market-archiver": stream };
+        for (const service of EXPECTED_STREAM_CONSUMERS) {
+          const inputs = mapping(service).inputs;
+          expect(inputs).toEqual(expectedEventSourceMapping(surroundings(), service));
+          expect({
+            service,
+            reads: inputs.eventSourceArn,
+            invokes: inputs.functionName,
+            onFailure: (inputs.destinationConfig as { onFailure: { destinationArn: string } })
+              .onFailure.destinationArn,
+          }).toEqual({
+            service,
+            reads: source[service].state.arn,
+            invokes: lambda(service).state.arn,
+            onFailure: queue(service).state.arn,
+          });
+        }
+      });
+
+      test.each(EXPECTED_SERVICES)("%s: its own role and log group", (service) => {
+        const at = surroundings();
+        const role = withPhysicalName(resources, "aws:iam/role:Role", name(`${service}-role`));
+        expect(role.inputs).toEqual(expectedRole(at, service));
+        expect(json(role.inputs.assumeRolePolicy)).toEqual(expectedTrustPolicy(at));
+        expect(rolePolicy(service).inputs).toEqual(expectedRolePolicy(at, service));
+        const logGroup = withPhysicalName(
+          resources,
+          "aws:cloudwatch/logGroup:LogGroup",
+          `/aws/lambda/${name(service)}`,
+        );
+        expect(logGroup.inputs).toEqual(expectedLogGroup(at, service));
+        expect(lambda(service).inputs.role).toBe(role.state.arn);
+      });
+
+      test.each(EXPECTED_SERVICES)(
+        "%s: its policy grants exactly its access, on this environment's resources",
+        (service) => {
+          expect(json(rolePolicy(service).inputs.policy)).toEqual(
+            expectedPolicyDocument(surroundings(), service),
+          );
+        },
+      );
+
+      test("every resource the policies name is one this environment registered", () => {
+        const state = (type: string, physical: string) =>
+          String(withPhysicalName(resources, type, physical).state.arn);
+        const own = [
+          ...EXPECTED_SERVICES.map(
+            (service) =>
+              `${state("aws:cloudwatch/logGroup:LogGroup", `/aws/lambda/${name(service)}`)}:*`,
+          ),
+          state("aws:kinesis/stream:Stream", name("market-data")),
+          state("aws:kinesis/streamConsumer:StreamConsumer", name("market-processor-consumer")),
+          state("aws:dynamodb/table:Table", name("market-analytics")),
+          `${String(single(resources, "aws:s3/bucket:Bucket").state.arn)}/raw/*`,
+          ...EXPECTED_STREAM_CONSUMERS.map((service) => String(queue(service).state.arn)),
+        ];
+        const named = EXPECTED_SERVICES.flatMap((service) =>
+          (
+            json(rolePolicy(service).inputs.policy) as { Statement: { Resource: string }[] }
+          ).Statement.map((statement) => statement.Resource),
+        ).filter((resource) => resource !== "*");
+        expect([...new Set(named)].sort()).toEqual([...own].sort());
+      });
+
+      test("no policy or trust document names another environment", () => {
+        const documents = [
+          ...ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.policy),
+          ...ofType(resources, "aws:iam/role:Role").map((r) => r.inputs.assumeRolePolicy),
+        ].map(String);
+        expect(documents).toHaveLength(expected.resourceCounts["aws:iam/role:Role"] * 2);
+        for (const document of documents) {
+          expect(document).toMatch(/^\{"Version":"2012-10-17","Statement":\[/);
+          for (const other of ENVIRONMENT_NAMES.filter((e) => e !== environment)) {
+            expect(document).not.toMatch(new RegExp(`(?<![A-Za-z0-9])${other}(?![A-Za-z0-9])`));
+          }
+          // Every named resource (not "*", not an account condition) is this environment's.
+          const resourcesNamed = (
+            (JSON.parse(document) as { Statement: { Resource?: unknown }[] }).Statement.flatMap(
+              (statement) => statement.Resource ?? [],
+            ) as string[]
+          ).filter((resource) => resource !== "*");
+          for (const resource of resourcesNamed) {
+            expect(resource).toMatch(
+              new RegExp(`[:/]${environment}-[a-z0-9-]+-${REGION}-${SUFFIX}(?:$|[:/])`),
+            );
+          }
+        }
+      });
+
+      test(`every log group keeps ${expected.compute.logRetentionDays} days`, () => {
+        const retention = ofType(resources, "aws:cloudwatch/logGroup:LogGroup").map((group) => ({
+          name: group.inputs.name,
+          days: group.inputs.retentionInDays,
+        }));
+        expect(retention.map((group) => group.name).sort()).toEqual(
+          [
+            ...EXPECTED_SERVICES.map((service) => `/aws/lambda/${name(service)}`),
+            ...(expected.flowLogRetentionDays === undefined
+              ? []
+              : [`/vpc/flow-logs/${name("vpc")}`]),
+          ].sort(),
+        );
+        for (const group of retention) {
+          expect(group).toEqual({ name: group.name, days: expected.compute.logRetentionDays });
+        }
+      });
+
+      test("the only roles and inline policies are the functions' (and the flow logs' where recorded)", () => {
+        const flowLogs = expected.flowLogRetentionDays === undefined ? [] : [name("vpc-flow-logs")];
+        const roles = [
+          ...EXPECTED_SERVICES.map((service) => name(`${service}-role`)),
+          ...flowLogs,
+        ].sort();
+        expect(physicalNamesOf(resources, "aws:iam/role:Role")).toEqual(roles);
+        expect(physicalNamesOf(resources, "aws:iam/rolePolicy:RolePolicy")).toEqual(roles);
+      });
+
+      test("the analytics API's Function URL: IAM auth, on the API function, exported", () => {
+        const url = single(resources, "aws:lambda/functionUrl:FunctionUrl");
+        expect(url.inputs).toEqual(expectedFunctionUrl(surroundings()));
+        expect(url.inputs.functionName).toBe(lambda("analytics-api").state.name);
+        expect(url.options.dependsOn).toContain(lambda("analytics-api").urn);
+        expect(run.outputs.analyticsApiUrl).toBe(url.state.functionUrl);
+      });
+    });
+
     describe("monitoring", () => {
       const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:${name("alarms")}`;
 
@@ -589,7 +931,7 @@ export function describeEnvironment(environment: EnvironmentName): void {
         });
       });
 
-      test("alarms: table throttles and DLQ depth above zero, to the topic, notifying per environment", () => {
+      test("alarms: table throttles and DLQ depth above zero, and the functions' own, to the topic, notifying per environment", () => {
         const alarm = (
           service: string,
           watched: string,
@@ -653,8 +995,33 @@ export function describeEnvironment(environment: EnvironmentName): void {
               { QueueName: name("market-archiver-dlq") },
               "Maximum",
             ),
-          ].sort((a, b) => a.name.localeCompare(b.name)),
+            ...expectedFunctionAlarms(surroundings()),
+          ].sort((a, b) => String(a.name).localeCompare(String(b.name))),
         );
+      });
+
+      test("every alarm reports to this environment's topic, and waits for it", () => {
+        const topic = single(resources, "aws:sns/topic:Topic");
+        expect(topic.state.arn).toBe(topicArn);
+        const alarms = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm");
+        expect(alarms).toHaveLength(
+          expected.resourceCounts["aws:cloudwatch/metricAlarm:MetricAlarm"],
+        );
+        for (const alarm of alarms) {
+          expect({
+            alarm: alarm.inputs.name,
+            actionsEnabled: alarm.inputs.actionsEnabled,
+            alarmActions: alarm.inputs.alarmActions,
+            okActions: alarm.inputs.okActions,
+            waitsForTopic: alarm.options.dependsOn?.includes(String(topic.urn)),
+          }).toEqual({
+            alarm: alarm.inputs.name,
+            actionsEnabled: expected.alarmsNotify,
+            alarmActions: [topic.state.arn],
+            okActions: [topic.state.arn],
+            waitsForTopic: true,
+          });
+        }
       });
     });
 
@@ -719,10 +1086,10 @@ export function describeEnvironment(environment: EnvironmentName): void {
       });
 
       test("nothing refers to another environment", () => {
-        const others = (["dev", "staging", "production"] as const).filter((e) => e !== environment);
         const text = JSON.stringify(resources.map((r) => r.inputs));
-        for (const other of others) {
-          expect(text).not.toMatch(new RegExp(`"${other}-|/${other}-|"Environment":"${other}"`));
+        for (const other of ENVIRONMENT_NAMES.filter((e) => e !== environment)) {
+          // As a word anywhere: names, ARNs (after ":" or "/"), tags, descriptions, documents.
+          expect(text).not.toMatch(new RegExp(`(?<![A-Za-z0-9])${other}(?![A-Za-z0-9])`));
         }
       });
     });

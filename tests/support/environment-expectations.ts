@@ -1,3 +1,7 @@
+import {
+  EXPECTED_COMPUTE,
+  type ExpectedComputeSettings,
+} from "../../modules/compute/testing/expected-compute";
 import type { EnvironmentName } from "../../modules/config/settings";
 
 /**
@@ -42,6 +46,8 @@ export interface EnvironmentExpectation {
   readonly lifecycleRules: readonly ExpectedLifecycleRule[];
   readonly shardCount: number;
   readonly alarmsNotify: boolean;
+  /** Memory, log retention, concurrency and mapping settings of the three functions. */
+  readonly compute: ExpectedComputeSettings;
   /** Resources by type; nothing else may be registered. */
   readonly resourceCounts: Readonly<Record<string, number>>;
 }
@@ -89,8 +95,32 @@ const COMMON_COUNTS: Readonly<Record<string, number>> = {
   "aws:sns/topic:Topic": 1,
   "aws:sns/topicPolicy:TopicPolicy": 1,
   "trading:monitoring:DataPathAlarms": 1,
-  "aws:cloudwatch/metricAlarm:MetricAlarm": 4,
+  "trading:compute:MarketFunctions": 1,
+  "trading:compute:StreamConsumerFunction": 2,
+  "trading:compute:AnalyticsApi": 1,
+  "trading:compute:MarketFunction": 3,
+  "aws:kinesis/streamConsumer:StreamConsumer": 1,
+  "aws:cloudwatch/logGroup:LogGroup": 3,
+  "aws:iam/role:Role": 3,
+  "aws:iam/rolePolicy:RolePolicy": 3,
+  "aws:lambda/function:Function": 3,
+  "aws:lambda/eventSourceMapping:EventSourceMapping": 2,
+  "aws:lambda/functionUrl:FunctionUrl": 1,
+  // Four on the data path (table throttles, DLQ depth), nine on the functions.
+  "aws:cloudwatch/metricAlarm:MetricAlarm": 13,
 };
+
+/** Counts of both tables added up, for an environment that registers more of some types. */
+function plus(
+  base: Readonly<Record<string, number>>,
+  extra: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const sum: Record<string, number> = { ...base };
+  for (const [type, count] of Object.entries(extra)) {
+    sum[type] = (sum[type] ?? 0) + count;
+  }
+  return sum;
+}
 
 export const EXPECTED: Readonly<Record<EnvironmentName, EnvironmentExpectation>> = {
   dev: {
@@ -111,6 +141,7 @@ export const EXPECTED: Readonly<Record<EnvironmentName, EnvironmentExpectation>>
     ],
     shardCount: 1,
     alarmsNotify: false,
+    compute: EXPECTED_COMPUTE.dev,
     resourceCounts: COMMON_COUNTS,
   },
   staging: {
@@ -122,6 +153,7 @@ export const EXPECTED: Readonly<Record<EnvironmentName, EnvironmentExpectation>>
     lifecycleRules: [ABORT_UPLOADS, TIERING_30_90],
     shardCount: 2,
     alarmsNotify: true,
+    compute: EXPECTED_COMPUTE.staging,
     resourceCounts: COMMON_COUNTS,
   },
   production: {
@@ -150,8 +182,8 @@ export const EXPECTED: Readonly<Record<EnvironmentName, EnvironmentExpectation>>
     ],
     shardCount: 4,
     alarmsNotify: true,
-    resourceCounts: {
-      ...COMMON_COUNTS,
+    compute: EXPECTED_COMPUTE.production,
+    resourceCounts: plus(COMMON_COUNTS, {
       "trading:network:VpcFlowLogs": 1,
       "aws:cloudwatch/logGroup:LogGroup": 1,
       "aws:iam/role:Role": 1,
@@ -160,7 +192,7 @@ export const EXPECTED: Readonly<Record<EnvironmentName, EnvironmentExpectation>>
       "aws:appautoscaling/target:Target": 2,
       "aws:appautoscaling/policy:Policy": 2,
       "aws:s3/bucketVersioning:BucketVersioning": 1,
-    },
+    }),
   },
 };
 
@@ -179,4 +211,7 @@ export const EXPECTED_TAGGABLE_TYPES: readonly string[] = [
   "aws:iam/role:Role",
   "aws:ec2/flowLog:FlowLog",
   "aws:appautoscaling/target:Target",
+  "aws:lambda/function:Function",
+  "aws:lambda/eventSourceMapping:EventSourceMapping",
+  "aws:kinesis/streamConsumer:StreamConsumer",
 ];
