@@ -1,11 +1,26 @@
+import { planMarketFunctions, type ComputePlan } from "../compute/market-functions";
 import { ENVIRONMENT_NAMES } from "../config/settings";
 import { namerFor } from "../naming/physical-name";
 import { planPlatformNames, type PlatformNames } from "./platform-names";
 
+function computeNames(plan: ComputePlan): string[] {
+  return [
+    ...[plan.processor, plan.archiver, plan.api].flatMap((fn) => [
+      fn.functionName,
+      fn.roleName,
+      fn.policyName,
+      fn.logGroupName,
+      ...fn.alarms.map((alarm) => alarm.alarmName),
+    ]),
+    plan.processorConsumerName,
+  ];
+}
+
 function allNames(names: PlatformNames): string[] {
   const flatten = (value: unknown): string[] =>
     typeof value === "string" ? [value] : Object.values(value as object).flatMap(flatten);
-  return flatten(names);
+  const { functions, ...platform } = names;
+  return [...flatten(platform), ...computeNames(functions)];
 }
 
 describe("planPlatformNames", () => {
@@ -38,22 +53,52 @@ describe("planPlatformNames", () => {
           marketArchiver: "production-market-archiver-dlq-depth-us-east-1-a1",
         },
       },
+      functions: planMarketFunctions(namer),
     });
+    expect(computeNames(planPlatformNames(namer).functions)).toEqual([
+      "production-market-processor-us-east-1-a1",
+      "production-market-processor-role-us-east-1-a1",
+      "production-market-processor-role-us-east-1-a1",
+      "/aws/lambda/production-market-processor-us-east-1-a1",
+      "production-market-processor-errors-us-east-1-a1",
+      "production-market-processor-throttles-us-east-1-a1",
+      "production-market-processor-iterator-age-us-east-1-a1",
+      "production-market-archiver-us-east-1-a1",
+      "production-market-archiver-role-us-east-1-a1",
+      "production-market-archiver-role-us-east-1-a1",
+      "/aws/lambda/production-market-archiver-us-east-1-a1",
+      "production-market-archiver-errors-us-east-1-a1",
+      "production-market-archiver-throttles-us-east-1-a1",
+      "production-market-archiver-iterator-age-us-east-1-a1",
+      "production-analytics-api-us-east-1-a1",
+      "production-analytics-api-role-us-east-1-a1",
+      "production-analytics-api-role-us-east-1-a1",
+      "/aws/lambda/production-analytics-api-us-east-1-a1",
+      "production-analytics-api-errors-us-east-1-a1",
+      "production-analytics-api-throttles-us-east-1-a1",
+      "production-analytics-api-duration-p99-us-east-1-a1",
+      "production-market-processor-consumer-us-east-1-a1",
+    ]);
   });
 
   test.each(ENVIRONMENT_NAMES)("%s: the longest allowed suffix fits every name", (environment) => {
     const names = allNames(
       planPlatformNames(namerFor({ environment, region: "us-east-1", suffix: "abcdefghijkl" })),
     );
-    expect(names).toHaveLength(16);
+    expect(names).toHaveLength(38);
     expect(names.every((name) => name.endsWith("-us-east-1-abcdefghijkl"))).toBe(true);
   });
 
-  test("only the flow-log role and its inline policy share a name", () => {
+  test("only roles and their inline policies share a name", () => {
     const names = allNames(
       planPlatformNames(namerFor({ environment: "dev", region: "us-east-1", suffix: "a1" })),
     );
     const duplicates = names.filter((name, index) => names.indexOf(name) !== index);
-    expect(duplicates).toEqual(["dev-vpc-flow-logs-us-east-1-a1"]);
+    expect(duplicates).toEqual([
+      "dev-vpc-flow-logs-us-east-1-a1",
+      "dev-market-processor-role-us-east-1-a1",
+      "dev-market-archiver-role-us-east-1-a1",
+      "dev-analytics-api-role-us-east-1-a1",
+    ]);
   });
 });
