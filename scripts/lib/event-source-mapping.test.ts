@@ -8,6 +8,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
 import {
   interpretBatchResponse,
   kinesisEvent,
+  laneOf,
   ShardPoller,
   type DeadLetteredBatch,
   type EventSourceMappingSettings,
@@ -125,7 +126,10 @@ describe("ShardPoller against kinesalite", () => {
   });
 
   /** A one-shard stream holding records "0".."count-1", and their sequence numbers in order. */
-  async function streamWith(count: number): Promise<{ source: ShardSource; sequences: string[] }> {
+  async function streamWith(
+    count: number,
+    keyOf: (index: number) => string = () => "AAPL",
+  ): Promise<{ source: ShardSource; sequences: string[] }> {
     streamCount += 1;
     const streamName = `esm-test-${streamCount}`;
     await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 1 }));
@@ -136,7 +140,10 @@ describe("ShardPoller against kinesalite", () => {
     } while (description?.StreamStatus !== "ACTIVE");
     const producer = new KinesisProducer(kinesis, streamName);
     const placements = await producer.put(
-      Array.from({ length: count }, (_, index) => ({ partitionKey: "AAPL", data: String(index) })),
+      Array.from({ length: count }, (_, index) => ({
+        partitionKey: keyOf(index),
+        data: String(index),
+      })),
     );
     return {
       source: {
@@ -331,6 +338,70 @@ describe("ShardPoller against kinesalite", () => {
         condition: "RetryAttemptsExhausted",
         lastError: "the function reported 1 batch item failure(s)",
       },
+    ]);
+  });
+
+  it("splits a shard into lanes by partition key, each redelivering only its own records", async () => {
+    const symbols = ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "JPM"];
+    const keyOf = (index: number): string => symbols[index % symbols.length];
+    expect(new Set(symbols.map((symbol) => laneOf(symbol, 2)))).toEqual(new Set([0, 1]));
+    const { source, sequences } = await streamWith(1600, keyOf);
+    const delivered: number[][] = [[], []];
+    const committed: number[][] = [[], []];
+    let failedOnce = false;
+    const pollers = [0, 1].map(
+      (index) =>
+        new ShardPoller(
+          kinesis,
+          { ...source, lane: { index, count: 2 } },
+          SETTINGS,
+          (event) => {
+            const indexes = indexesOf(event);
+            delivered[index]?.push(...indexes);
+            const failing = indexes.findIndex((record) => record >= 700);
+            if (index === 0 && !failedOnce && failing !== -1) {
+              failedOnce = true;
+              return Promise.resolve({
+                batchItemFailures: [
+                  { itemIdentifier: event.Records[failing]?.kinesis.sequenceNumber ?? "" },
+                ],
+              });
+            }
+            return Promise.resolve({ batchItemFailures: [] });
+          },
+          {
+            onCommitted: (_shard, records) =>
+              committed[index]?.push(
+                ...records.map((entry) => Number(Buffer.from(entry.Data ?? []).toString())),
+              ),
+          },
+        ),
+    );
+    for (const poller of pollers) {
+      poller.start();
+    }
+    await Promise.all(
+      pollers.map((poller) => poller.waitForCheckpoint(sequences[sequences.length - 1])),
+    );
+    await Promise.all(pollers.map((poller) => poller.stop()));
+
+    const laneRecords = (lane: number): number[] =>
+      range(0, 1600).filter((index) => laneOf(keyOf(index), 2) === lane);
+    expect(committed[0]).toEqual(laneRecords(0));
+    expect(committed[1]).toEqual(laneRecords(1));
+    expect(failedOnce).toBe(true);
+    // Lane 1 never saw a record twice; lane 0 saw its records from the failure on once more.
+    expect(delivered[1]).toEqual(laneRecords(1));
+    const firstFailed = laneRecords(0).find((index) => index >= 700) as number;
+    const redelivered = (delivered[0] ?? []).filter(
+      (index, position, all) => all.indexOf(index) !== position,
+    );
+    expect(redelivered[0]).toBe(firstFailed);
+    expect(redelivered.filter((index) => index < firstFailed)).toEqual([]);
+    expect(pollers[0]?.stats.partialFailures).toBe(1);
+    expect(pollers.map((poller) => poller.checkpointSequenceNumber)).toEqual([
+      sequences[1599],
+      sequences[1599],
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -42,6 +43,17 @@ export interface ShardSource {
   readonly functionName: string;
   /** The function's execution role, reported in each record as Lambda does. */
   readonly invokeIdentityArn: string;
+  /**
+   * With a parallelization factor above 1, Lambda processes a shard in that many concurrent
+   * lanes, each partition key always in the same lane, so per-key order holds. A poller with a
+   * lane reads the whole shard and delivers only its lane's records. @default - the whole shard
+   */
+  readonly lane?: { readonly index: number; readonly count: number };
+}
+
+/** The lane (0..count-1) of a partition key: stable, spread like Kinesis's own key hashing. */
+export function laneOf(partitionKey: string, count: number): number {
+  return createHash("md5").update(partitionKey).digest().readUInt32BE(0) % count;
 }
 
 /** Invokes the function with one batch: resolves with its response, rejects on a function error. */
@@ -242,8 +254,10 @@ export class ShardPoller {
         this.iterator = await this.shardIterator(this.position);
       }
       this.stats.getRecordsCalls += 1;
+      // A lane reads enough of the shard to fill its own batch.
+      const limit = Math.min(10_000, this.settings.batchSize * (this.source.lane?.count ?? 1));
       const response = await this.kinesis.send(
-        new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.settings.batchSize }),
+        new GetRecordsCommand({ ShardIterator: this.iterator, Limit: limit }),
       );
       this.iterator = response.NextShardIterator;
       if (this.iterator === undefined) {
@@ -277,8 +291,17 @@ export class ShardPoller {
     return response.ShardIterator;
   }
 
-  private async process(records: KinesisRecord[]): Promise<void> {
-    const segments: KinesisRecord[][] = [records];
+  /** Processes one page read from the shard; returns once it is all done or a retry is set up. */
+  private async process(page: KinesisRecord[]): Promise<void> {
+    const lane = this.source.lane;
+    const records =
+      lane === undefined
+        ? page
+        : page.filter((record) => laneOf(record.PartitionKey ?? "", lane.count) === lane.index);
+    const segments: KinesisRecord[][] = [];
+    for (let i = 0; i < records.length; i += this.settings.batchSize) {
+      segments.push(records.slice(i, i + this.settings.batchSize));
+    }
     while (segments.length > 0) {
       const segment = segments.shift() as KinesisRecord[];
       const outcome = await this.invokeOnce(segment);
@@ -313,6 +336,11 @@ export class ShardPoller {
         segments.unshift(failed);
       }
       await this.sleep(this.settings.retryBackoffMs);
+    }
+    // The page is done; its records of other lanes belong to their own pollers.
+    const last = page[page.length - 1];
+    if (last && (this.checkpoint === undefined || BigInt(sequenceOf(last)) > this.checkpoint)) {
+      this.advance(sequenceOf(last));
     }
   }
 

@@ -304,12 +304,16 @@ export class LocalFunction {
 
   /** Starts `count` sandboxes ahead of traffic, so the first invocations measure warm latency. */
   async warm(count = 1): Promise<void> {
-    const started: Sandbox[] = [];
-    for (let i = 0; i < Math.min(count, this.spec.maxConcurrency); i += 1) {
-      started.push(await this.create());
+    const wanted = Math.max(0, Math.min(count, this.spec.maxConcurrency) - this.all.size);
+    const started = await Promise.allSettled(Array.from({ length: wanted }, () => this.create()));
+    for (const result of started) {
+      if (result.status === "fulfilled") {
+        this.release(result.value);
+      }
     }
-    for (const sandbox of started) {
-      this.release(sandbox);
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) {
+      throw failed.reason;
     }
   }
 

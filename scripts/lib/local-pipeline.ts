@@ -170,10 +170,9 @@ export async function runLocalPipeline(
       await Promise.all([...outputs.values()].map((output) => output.close()));
     });
 
-    const consumerConcurrency = Math.max(
-      stream.shardIds.length,
-      settings.lambda.streamConsumerReservedConcurrency,
-    );
+    // One invocation per shard and lane at a time; the reserved concurrency covers that (checked
+    // by the infrastructure for every environment).
+    const consumerConcurrency = stream.shardIds.length * settings.lambda.parallelizationFactor;
     const processor = new LocalFunction({
       functionName: names.functions.processor,
       handlerPath: HANDLERS["market-processor"],
@@ -224,8 +223,8 @@ export async function runLocalPipeline(
     cleanup.add(closeFunctions);
     status("Starting the function sandboxes (market-processor, market-archiver, analytics-api)...");
     await Promise.all([
-      processor.warm(stream.shardIds.length),
-      archiver.warm(stream.shardIds.length),
+      processor.warm(consumerConcurrency),
+      archiver.warm(consumerConcurrency),
       api.warm(1),
     ]);
 
@@ -247,57 +246,62 @@ export async function runLocalPipeline(
       batchSize: settings.lambda.batchSize,
     };
     const pollers: ShardPoller[] = [];
+    // Each shard is read in `parallelizationFactor` lanes per consumer, as the mappings are configured.
+    const laneCount = settings.lambda.parallelizationFactor;
     for (const shardId of stream.shardIds) {
-      const source = {
-        streamName: stream.streamName,
-        streamArn: stream.streamArn,
-        shardId,
-        region: REGION,
-      };
-      pollers.push(
-        new ShardPoller(
-          clients.kinesis,
-          {
-            ...source,
-            functionName: names.functions.processor,
-            invokeIdentityArn: roleArn(names.roles.processor),
-          },
-          mapping,
-          (event: KinesisStreamEvent) => processor.invoke<KinesisStreamBatchResponse>(event),
-          {
-            onCommitted: (committedShard: string, records: readonly KinesisRecord[]) => {
-              for (const record of records) {
-                const id = `${committedShard}:${record.SequenceNumber ?? ""}`;
-                const original = sent.get(id);
-                if (original) {
-                  counters.ticksProcessed += original.ticks;
-                } else {
-                  committedBeforeSent.add(id);
+      for (let laneIndex = 0; laneIndex < laneCount; laneIndex += 1) {
+        const source = {
+          streamName: stream.streamName,
+          streamArn: stream.streamArn,
+          shardId,
+          region: REGION,
+          ...(laneCount > 1 ? { lane: { index: laneIndex, count: laneCount } } : {}),
+        };
+        pollers.push(
+          new ShardPoller(
+            clients.kinesis,
+            {
+              ...source,
+              functionName: names.functions.processor,
+              invokeIdentityArn: roleArn(names.roles.processor),
+            },
+            mapping,
+            (event: KinesisStreamEvent) => processor.invoke<KinesisStreamBatchResponse>(event),
+            {
+              onCommitted: (committedShard: string, records: readonly KinesisRecord[]) => {
+                for (const record of records) {
+                  const id = `${committedShard}:${record.SequenceNumber ?? ""}`;
+                  const original = sent.get(id);
+                  if (original) {
+                    counters.ticksProcessed += original.ticks;
+                  } else {
+                    committedBeforeSent.add(id);
+                  }
                 }
-              }
+              },
+              onDeadLettered: (batch) => deadLettered.push(batch),
             },
-            onDeadLettered: (batch) => deadLettered.push(batch),
-          },
-        ),
-      );
-      pollers.push(
-        new ShardPoller(
-          clients.kinesis,
-          {
-            ...source,
-            functionName: names.functions.archiver,
-            invokeIdentityArn: roleArn(names.roles.archiver),
-          },
-          mapping,
-          (event: KinesisStreamEvent) => archiver.invoke<KinesisStreamBatchResponse>(event),
-          {
-            onCommitted: (_shard: string, records: readonly KinesisRecord[]) => {
-              counters.recordsArchived += records.length;
+          ),
+        );
+        pollers.push(
+          new ShardPoller(
+            clients.kinesis,
+            {
+              ...source,
+              functionName: names.functions.archiver,
+              invokeIdentityArn: roleArn(names.roles.archiver),
             },
-            onDeadLettered: (batch) => deadLettered.push(batch),
-          },
-        ),
-      );
+            mapping,
+            (event: KinesisStreamEvent) => archiver.invoke<KinesisStreamBatchResponse>(event),
+            {
+              onCommitted: (_shard: string, records: readonly KinesisRecord[]) => {
+                counters.recordsArchived += records.length;
+              },
+              onDeadLettered: (batch) => deadLettered.push(batch),
+            },
+          ),
+        );
+      }
     }
     let pollersStopped = false;
     const stopPollers = async (): Promise<void> => {
