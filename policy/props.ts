@@ -28,17 +28,35 @@ export function asStringList(value: unknown): readonly string[] {
   return asArray(value).filter((item): item is string => typeof item === "string");
 }
 
-/** The resource's tags: `tagsAll` (provider default tags included) overlaid with its own `tags`. */
+function stringEntries(value: unknown): [string, string][] {
+  return Object.entries(asRecord(value) ?? {}).filter(
+    (entry): entry is [string, string] => typeof entry[1] === "string",
+  );
+}
+
+/**
+ * Whether an error is the policy host's signal that a value is unknown during a preview (the host
+ * turns it into an advisory "can't run policy during preview" diagnostic).
+ */
+export function isUnknownValueError(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === "UnknownValueError";
+}
+
+/**
+ * The resource's tags: `tagsAll` (provider default tags included) overlaid with its own `tags`.
+ * `tagsAll` is computed by the provider and may be unknown during a preview; the resource's own
+ * tags are then all there is, rather than the whole rule becoming advisory.
+ */
 export function tagsOf(props: Props): Readonly<Record<string, string>> {
-  const tags: Record<string, string> = {};
-  for (const source of [asRecord(props.tagsAll), asRecord(props.tags)]) {
-    for (const [key, value] of Object.entries(source ?? {})) {
-      if (typeof value === "string") {
-        tags[key] = value;
-      }
+  let computed: [string, string][] = [];
+  try {
+    computed = stringEntries(props.tagsAll);
+  } catch (error) {
+    if (!isUnknownValueError(error)) {
+      throw error;
     }
   }
-  return tags;
+  return Object.fromEntries([...computed, ...stringEntries(props.tags)]);
 }
 
 /** `Lambda function "processor" (dev-market-processor-us-east-1-a1)`: the label every message starts with. */
