@@ -1,0 +1,341 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { SignatureV4 } from "@smithy/signature-v4";
+
+import { environmentDirectory, stackName } from "../environments/backends";
+import { REGION, environmentSettings, type EnvironmentName } from "../modules/config/settings";
+
+/**
+ * The smoke check after every `pulumi up`: one test tick for the reserved symbol into the
+ * environment's stream, then the analytics API (`GET /latest`, SigV4-signed for the Function URL's
+ * IAM auth) is polled until the 1-minute bar shows that very tick, within a deadline.
+ *
+ *   npm run smoke -- --env dev [--outputs outputs.json] [--timeout-ms 10000] [--poll-ms 250]
+ *
+ * Stack outputs come from `pulumi stack output --json` in the environment's directory, or from
+ * a file written by it (`--outputs`).
+ */
+
+/**
+ * The symbol the smoke check trades. Reserved: no market has it (real symbols are at most five
+ * letters before any suffix), so its bars never mix with real ones; dashboards can filter it out.
+ */
+export const SMOKE_SYMBOL = "ZZSMOKE";
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_POLL_MS = 250;
+
+/** The tick the smoke check sends: `ts` now, a price that encodes the run, so the bar shows it. */
+export interface SmokeTick {
+  readonly symbol: typeof SMOKE_SYMBOL;
+  readonly price: number;
+  readonly size: number;
+  readonly ts: number;
+  readonly tradeId: string;
+}
+
+/**
+ * A unique trade id, and a price derived from it (1000.0000-1099.9999): the tick is the latest of
+ * its minute (ts = now), so the bar's close becomes this price, which no earlier run used.
+ */
+export function smokeTick(nowMs: number, nonce: number): SmokeTick {
+  if (!Number.isInteger(nonce) || nonce < 0) {
+    throw new Error(`Smoke tick nonce must be a non-negative integer, got ${nonce}.`);
+  }
+  const code = nonce % 1_000_000;
+  return {
+    symbol: SMOKE_SYMBOL,
+    price: Number((1000 + code / 10_000).toFixed(4)),
+    size: 1,
+    ts: nowMs,
+    tradeId: `smoke-${nowMs}-${code}`,
+  };
+}
+
+interface BarView {
+  readonly symbol?: unknown;
+  readonly interval?: unknown;
+  readonly start?: unknown;
+  readonly close?: unknown;
+  readonly lastTradeAt?: unknown;
+}
+
+/** The 1-minute bar of the tick's minute in a `GET /latest` answer, if the tick made it the latest. */
+export function findTickBar(body: unknown, tick: SmokeTick): BarView | undefined {
+  if (
+    typeof body !== "object" ||
+    body === null ||
+    !Array.isArray((body as { bars?: unknown }).bars)
+  ) {
+    return undefined;
+  }
+  const minuteStart = tick.ts - (tick.ts % 60_000);
+  return ((body as { bars: unknown[] }).bars as BarView[]).find(
+    (bar) =>
+      typeof bar === "object" &&
+      bar !== null &&
+      bar.symbol === tick.symbol &&
+      bar.interval === "1m" &&
+      typeof bar.start === "string" &&
+      Date.parse(bar.start) === minuteStart &&
+      bar.close === tick.price &&
+      typeof bar.lastTradeAt === "string" &&
+      Date.parse(bar.lastTradeAt) === tick.ts,
+  );
+}
+
+export type PublishTick = (tick: SmokeTick) => Promise<void>;
+/** Answers `GET /latest?symbols=<symbol>` with the parsed JSON body; throws on a non-200 answer. */
+export type QueryLatest = (symbol: string) => Promise<unknown>;
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface SmokeCheckOptions {
+  readonly tick: SmokeTick;
+  readonly publish: PublishTick;
+  readonly query: QueryLatest;
+  readonly clock: Clock;
+  readonly timeoutMs: number;
+  readonly pollMs: number;
+}
+
+export interface SmokeResult {
+  readonly tick: SmokeTick;
+  /** From just before the tick was put to the answer that showed it. */
+  readonly elapsedMs: number;
+  readonly queries: number;
+}
+
+export class SmokeCheckFailed extends Error {}
+
+function describe(value: unknown): string {
+  const text = value instanceof Error ? value.message : JSON.stringify(value);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+export async function runSmokeCheck(options: SmokeCheckOptions): Promise<SmokeResult> {
+  const { tick, clock, timeoutMs, pollMs } = options;
+  const started = clock.now();
+  try {
+    await options.publish(tick);
+  } catch (error) {
+    throw new SmokeCheckFailed(
+      `Could not put the smoke tick ${tick.tradeId} for ${tick.symbol} into the stream: ${describe(error)}`,
+    );
+  }
+  let queries = 0;
+  let last: string = "no answer yet";
+  for (;;) {
+    queries += 1;
+    try {
+      const body = await options.query(tick.symbol);
+      if (findTickBar(body, tick) !== undefined) {
+        return { tick, elapsedMs: clock.now() - started, queries };
+      }
+      last = `answer ${describe(body)}`;
+    } catch (error) {
+      last = `error ${describe(error)}`;
+    }
+    const elapsed = clock.now() - started;
+    if (elapsed >= timeoutMs) {
+      throw new SmokeCheckFailed(
+        `The smoke tick ${tick.tradeId} for ${tick.symbol} (price ${tick.price}) did not show up through the analytics API within ${timeoutMs} ms (${queries} queries over ${elapsed} ms; last ${last}). Check the market-processor's logs, its event source mapping and the API's logs in this environment.`,
+      );
+    }
+    await clock.sleep(Math.min(pollMs, timeoutMs - elapsed));
+  }
+}
+
+/** The stack outputs the smoke check reads. */
+export interface SmokeTargets {
+  readonly streamName: string;
+  readonly analyticsApiUrl: string;
+}
+
+export function smokeTargets(outputs: unknown, environment: EnvironmentName): SmokeTargets {
+  const record = (typeof outputs === "object" && outputs !== null ? outputs : {}) as Record<
+    string,
+    unknown
+  >;
+  const missing = (["streamName", "analyticsApiUrl"] as const).filter(
+    (key) => typeof record[key] !== "string" || record[key] === "",
+  );
+  if (missing.length > 0) {
+    throw new SmokeCheckFailed(
+      `The ${environment} stack outputs lack ${missing.join(" and ")} (they have: ${Object.keys(record).join(", ") || "nothing"}). Deploy the stack first, or pass --outputs with the JSON of \`pulumi stack output --json\`.`,
+    );
+  }
+  return {
+    streamName: record.streamName as string,
+    analyticsApiUrl: record.analyticsApiUrl as string,
+  };
+}
+
+/** Reads the outputs with the Pulumi CLI, which the deploy job has installed and logged in. */
+export function pulumiStackOutputs(environment: EnvironmentName): unknown {
+  const result = spawnSync(
+    "pulumi",
+    [
+      "stack",
+      "output",
+      "--json",
+      "--stack",
+      stackName(environment),
+      "--cwd",
+      environmentDirectory(environment),
+    ],
+    { encoding: "utf8" },
+  );
+  if (result.error !== undefined || result.status !== 0) {
+    throw new SmokeCheckFailed(
+      `\`pulumi stack output --json\` failed for ${environment}: ${result.error?.message ?? result.stderr.trim()}. Log in to the environment's backend (PULUMI_BACKEND_URL) or pass --outputs.`,
+    );
+  }
+  return JSON.parse(result.stdout) as unknown;
+}
+
+/** Puts the tick with the real Kinesis client; the partition key is the symbol, as producers do. */
+export function kinesisPublisher(client: KinesisClient, streamName: string): PublishTick {
+  return async (tick) => {
+    await client.send(
+      new PutRecordCommand({
+        StreamName: streamName,
+        PartitionKey: tick.symbol,
+        Data: Buffer.from(JSON.stringify(tick), "utf8"),
+      }),
+    );
+  };
+}
+
+/** `GET <url>/latest?symbols=...`, signed with SigV4 for a Function URL with AWS_IAM auth. */
+export function signedLatestQuery(
+  functionUrl: string,
+  signer: SignatureV4,
+  fetchImpl: typeof fetch = fetch,
+  signingDate: () => Date = () => new Date(),
+): QueryLatest {
+  return async (symbol) => {
+    const url = new URL("latest", functionUrl.endsWith("/") ? functionUrl : `${functionUrl}/`);
+    url.searchParams.set("symbols", symbol);
+    const request = await signer.sign(
+      {
+        method: "GET",
+        protocol: url.protocol,
+        hostname: url.hostname,
+        path: url.pathname,
+        query: { symbols: symbol },
+        headers: { host: url.host, accept: "application/json" },
+      },
+      { signingDate: signingDate() },
+    );
+    const response = await fetchImpl(url, { method: "GET", headers: request.headers });
+    const text = await response.text();
+    if (response.status !== 200) {
+      throw new Error(
+        `GET ${url.pathname}${url.search} answered ${response.status}: ${text.slice(0, 200)}`,
+      );
+    }
+    return JSON.parse(text) as unknown;
+  };
+}
+
+export function functionUrlSigner(): SignatureV4 {
+  return new SignatureV4({
+    service: "lambda",
+    region: REGION,
+    credentials: fromNodeProviderChain(),
+    sha256: Sha256,
+  });
+}
+
+export interface SmokeArgs {
+  readonly environment: EnvironmentName;
+  readonly outputsFile: string | undefined;
+  readonly timeoutMs: number;
+  readonly pollMs: number;
+}
+
+function positiveInteger(value: string, flag: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) {
+    throw new SmokeCheckFailed(
+      `${flag} "${value}" must be a positive whole number of milliseconds.`,
+    );
+  }
+  return parsed;
+}
+
+export function parseSmokeArgs(argv: readonly string[]): SmokeArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      env: { type: "string" },
+      outputs: { type: "string" },
+      "timeout-ms": { type: "string", default: String(DEFAULT_TIMEOUT_MS) },
+      "poll-ms": { type: "string", default: String(DEFAULT_POLL_MS) },
+    },
+    strict: true,
+  });
+  if (values.env === undefined) {
+    throw new SmokeCheckFailed(
+      "--env is required: npm run smoke -- --env <dev|staging|production> [--outputs <file>] [--timeout-ms 10000] [--poll-ms 250]",
+    );
+  }
+  return {
+    environment: environmentSettings(values.env).name,
+    outputsFile: values.outputs,
+    timeoutMs: positiveInteger(values["timeout-ms"], "--timeout-ms"),
+    pollMs: positiveInteger(values["poll-ms"], "--poll-ms"),
+  };
+}
+
+export function formatSuccess(environment: EnvironmentName, result: SmokeResult): string {
+  return `Smoke check passed in ${environment}: tick ${result.tick.tradeId} for ${result.tick.symbol} showed up through the analytics API after ${result.elapsedMs} ms (${result.queries} ${result.queries === 1 ? "query" : "queries"}).`;
+}
+
+async function main(): Promise<void> {
+  const args = parseSmokeArgs(process.argv.slice(2));
+  const outputs =
+    args.outputsFile === undefined
+      ? pulumiStackOutputs(args.environment)
+      : (JSON.parse(readFileSync(args.outputsFile, "utf8")) as unknown);
+  const targets = smokeTargets(outputs, args.environment);
+  const kinesis = new KinesisClient({ region: REGION });
+  try {
+    const result = await runSmokeCheck({
+      tick: smokeTick(Date.now(), Math.floor(Math.random() * 1_000_000)),
+      publish: kinesisPublisher(kinesis, targets.streamName),
+      query: signedLatestQuery(targets.analyticsApiUrl, functionUrlSigner()),
+      clock: systemClock,
+      timeoutMs: args.timeoutMs,
+      pollMs: args.pollMs,
+    });
+    process.stdout.write(`${formatSuccess(args.environment, result)}\n`);
+  } finally {
+    kinesis.destroy();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${message}\n`);
+    if (process.env.GITHUB_ACTIONS === "true") {
+      process.stdout.write(`::error title=Smoke check failed::${message}\n`);
+    }
+    process.exitCode = 1;
+  });
+}
