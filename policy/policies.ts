@@ -1,6 +1,6 @@
 import type { Policies } from "@pulumi/policy";
 
-import { stackContextFromProcess } from "./context";
+import { stackContextFromProcess, type StackContext } from "./context";
 import type { ContextSource, RuleMetadata } from "./define";
 import { DYNAMODB_RULES, dynamodbPolicies, dynamodbStackPolicies } from "./rules/dynamodb";
 import { GOVERNANCE_RULES, governancePolicies } from "./rules/governance";
@@ -21,12 +21,18 @@ export const RULES: readonly RuleMetadata[] = [
   ...Object.values(LOG_RULES),
 ];
 
+/** The context the Pulumi CLI gave this process, read on first use and kept: it cannot change. */
+function processContext(): ContextSource {
+  let context: StackContext | undefined;
+  return () => (context ??= stackContextFromProcess());
+}
+
 /**
  * The pack's policies, all mandatory. `context` tells the environment-dependent rules which stack
  * they run against; the pack passes the Pulumi CLI's process context, the offline harness its own.
  * Creating policies starts nothing: only `new PolicyPack` (in index.ts) serves them.
  */
-export function buildPolicies(context: ContextSource = () => stackContextFromProcess()): Policies {
+export function buildPolicies(context: ContextSource = processContext()): Policies {
   const policies: Policies = [
     ...governancePolicies(context),
     ...iamPolicies(),
