@@ -73,9 +73,7 @@ async function throughKinesis(payloads: readonly Buffer[]): Promise<KinesisStrea
   );
 }
 
-async function readObject(
-  key: string,
-): Promise<{
+async function readObject(key: string): Promise<{
   lines: ArchiveLine[];
   raw: Buffer;
   contentType?: string;

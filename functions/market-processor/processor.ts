@@ -246,8 +246,12 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
         : decoded.malformed.filter(
             (entry) => compareSequenceNumbers(entry.sequenceNumber, committedBefore) < 0,
           );
-    for (const entry of malformed) {
-      logger.warn("Skipped malformed input", { ...entry });
+    for (const { tickIndex, ...where } of malformed) {
+      // `scope` says what was skipped: a whole record, or one tick of it (at `tickIndex`).
+      logger.warn(
+        "Skipped malformed input",
+        tickIndex === null ? { ...where, scope: "record" } : { ...where, scope: "tick", tickIndex },
+      );
     }
     for (const failure of failures) {
       logger.error("Bar write failed; Lambda retries the batch from its earliest record", {

@@ -1,0 +1,552 @@
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { SequencedTick } from "../domain/bar";
+import { barFromTicks } from "../domain/bar";
+import type { Tick } from "../domain/tick";
+import type { Interval } from "../domain/time";
+import { bucketStart } from "../domain/time";
+import { createMarketProcessor } from "../market-processor/processor";
+import {
+  createAnalyticsTable,
+  localDynamoDbClient,
+  startLocalAws,
+} from "../../scripts/lib/local-aws";
+import type { LocalAws } from "../../scripts/lib/local-aws";
+import { referenceBar } from "../testing/arbitraries";
+import { functionUrlEvent } from "../testing/function-url";
+import { kinesisEvent, lambdaContext } from "../testing/kinesis-events";
+import { tickRecords } from "../testing/market";
+import { RecordingMetrics, silentLogger } from "../testing/observability";
+import type { AnalyticsApi, ApiResponse, BarJson, BarsResponse, LatestResponse } from "./api";
+import { barToJson, createAnalyticsApi } from "./api";
+import { encodePageToken } from "./params";
+
+const TABLE = "dev-market-analytics-api";
+const NOON = Date.UTC(2024, 4, 1, 12);
+const MINUTES = 130;
+
+let local: LocalAws;
+let client: DynamoDBClient;
+let sequenced: SequencedTick[];
+let api: AnalyticsApi;
+
+/** AAPL trades in most minutes from 12:00 to 14:08 (every minute m with m % 7 === 3 is quiet). */
+function marketTicks(): Tick[] {
+  const ticks: Tick[] = [];
+  for (let minute = 0; minute < MINUTES; minute += 1) {
+    if (minute % 7 === 3) {
+      continue;
+    }
+    for (let i = 0; i < 3; i += 1) {
+      ticks.push({
+        symbol: "AAPL",
+        price: 180 + ((minute * 7 + i * 3) % 23) / 4,
+        size: 1 + ((minute + i) % 5) * 0.5,
+        ts: NOON + minute * 60_000 + i * 17_000,
+        tradeId: String(minute * 10 + i),
+      });
+    }
+  }
+  ticks.push({ symbol: "MSFT", price: 410.5, size: 2, ts: NOON + 5 * 60_000, tradeId: "m1" });
+  ticks.push({ symbol: "MSFT", price: 411, size: 3, ts: NOON + 65 * 60_000, tradeId: "m2" });
+  ticks.push({ symbol: "BRK.B", price: 412.25, size: 1, ts: NOON + 2 * 60_000, tradeId: "b1" });
+  return ticks;
+}
+
+beforeAll(async () => {
+  local = await startLocalAws({ services: ["dynamodb"], setEnv: false });
+  client = localDynamoDbClient(local);
+  await createAnalyticsTable(client, TABLE);
+  const packed = tickRecords(marketTicks(), { ticksPerRecord: 3 });
+  sequenced = packed.sequenced;
+  const processor = createMarketProcessor({
+    dynamodb: client,
+    tableName: TABLE,
+    barTtlDays: 7,
+    logger: silentLogger(),
+    metrics: new RecordingMetrics(),
+  });
+  api = createAnalyticsApi({
+    dynamodb: client,
+    tableName: TABLE,
+    logger: silentLogger(),
+    metrics: new RecordingMetrics(),
+  });
+  for (let i = 0; i < packed.records.length; i += 100) {
+    const result = await processor.processBatch(kinesisEvent(packed.records.slice(i, i + 100)));
+    expect(result.response).toEqual({ batchItemFailures: [] });
+  }
+});
+
+afterAll(async () => {
+  client.destroy();
+  await local.stop();
+});
+
+async function get(
+  path: string,
+  query: Readonly<Record<string, string>> | readonly (readonly [string, string])[] = {},
+  method = "GET",
+): Promise<ApiResponse & { json: unknown }> {
+  const response = (await api.handler(
+    functionUrlEvent(method, path, query),
+    lambdaContext("dev-analytics-api"),
+  )) as ApiResponse;
+  return { ...response, json: JSON.parse(response.body) as unknown };
+}
+
+function expectedBars(symbol: string, interval: Interval, from: number, to: number): BarJson[] {
+  const groups = new Map<number, SequencedTick[]>();
+  for (const tick of sequenced) {
+    const start = bucketStart(tick.ts, interval);
+    if (tick.symbol === symbol && start >= from && start < to) {
+      groups.set(start, [...(groups.get(start) ?? []), tick]);
+    }
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, ticks]) =>
+      barToJson(interval === "1m" ? referenceBar(ticks) : barFromTicks(ticks, interval)),
+    );
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe("GET /bars", () => {
+  it("returns 1-minute bars over a range, oldest first, with every documented field", async () => {
+    const response = await get("/bars", {
+      symbol: "AAPL",
+      from: "2024-05-01T12:00:00Z",
+      to: "2024-05-01T12:10:00Z",
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toEqual({
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+    });
+    const body = response.json as BarsResponse;
+    expect(body).toEqual({
+      symbol: "AAPL",
+      interval: "1m",
+      from: "2024-05-01T12:00:00.000Z",
+      to: "2024-05-01T12:10:00.000Z",
+      bars: expectedBars("AAPL", "1m", NOON, NOON + 10 * 60_000),
+      next: null,
+    });
+    expect(body.bars).toHaveLength(9);
+    expect(body.bars[0]).toEqual({
+      symbol: "AAPL",
+      interval: "1m",
+      start: "2024-05-01T12:00:00.000Z",
+      open: 180,
+      high: 181.5,
+      low: 180,
+      close: 181.5,
+      volume: 4.5,
+      notional: 814.125,
+      vwap: 180.9166666667,
+      trades: 3,
+      firstTradeAt: "2024-05-01T12:00:00.000Z",
+      lastTradeAt: "2024-05-01T12:00:34.000Z",
+    });
+  });
+
+  it.each(["5m", "15m", "1h"] as const)("merges 1-minute bars into %s bars", async (interval) => {
+    const response = await get("/bars", {
+      symbol: "AAPL",
+      from: String(NOON),
+      to: String(NOON + MINUTES * 60_000),
+      interval,
+      limit: "1440",
+    });
+    expect(response.statusCode).toBe(200);
+    const body = response.json as BarsResponse;
+    const to =
+      bucketStart(NOON + MINUTES * 60_000 - 1, interval) +
+      { "5m": 5, "15m": 15, "1h": 60 }[interval] * 60_000;
+    expect(body).toEqual({
+      symbol: "AAPL",
+      interval,
+      from: iso(NOON),
+      to: iso(to),
+      bars: expectedBars("AAPL", interval, NOON, to),
+      next: null,
+    });
+  });
+
+  it("covers every interval that overlaps the range", async () => {
+    const response = await get("/bars", {
+      symbol: "AAPL",
+      from: "2024-05-01T12:07:30Z",
+      to: "2024-05-01T12:31:00Z",
+      interval: "15m",
+    });
+    const body = response.json as BarsResponse;
+    expect([body.from, body.to]).toEqual(["2024-05-01T12:00:00.000Z", "2024-05-01T12:45:00.000Z"]);
+    expect(body.bars.map((bar) => [bar.start, bar.trades])).toEqual([
+      ["2024-05-01T12:00:00.000Z", 39],
+      ["2024-05-01T12:15:00.000Z", 39],
+      ["2024-05-01T12:30:00.000Z", 39],
+    ]);
+  });
+
+  it("pages through a range with opaque tokens, never splitting a bar", async () => {
+    for (const [interval, limit] of [
+      ["1m", 7],
+      ["5m", 4],
+      ["15m", 1],
+    ] as const) {
+      const query = {
+        symbol: "AAPL",
+        from: iso(NOON),
+        to: iso(NOON + MINUTES * 60_000),
+        interval,
+        limit: String(limit),
+      };
+      const everything = ((await get("/bars", { ...query, limit: "1440" })).json as BarsResponse)
+        .bars;
+      const pages: BarJson[][] = [];
+      let next: string | null = null;
+      do {
+        const response = await get("/bars", next === null ? query : { ...query, next });
+        expect(response.statusCode).toBe(200);
+        const body = response.json as BarsResponse;
+        pages.push([...body.bars]);
+        next = body.next;
+        if (next !== null) {
+          expect(next).toMatch(/^[A-Za-z0-9_-]+$/);
+          expect(body.bars).toHaveLength(limit);
+        }
+      } while (next !== null);
+      expect(pages.flat()).toEqual(everything);
+      expect(pages.length).toBe(Math.ceil(everything.length / limit));
+    }
+  });
+
+  it("returns an empty page for a symbol without bars", async () => {
+    const response = await get("/bars", {
+      symbol: "NONE",
+      from: iso(NOON),
+      to: iso(NOON + 3_600_000),
+    });
+    expect(response.statusCode).toBe(200);
+    expect((response.json as BarsResponse).bars).toEqual([]);
+    expect((response.json as BarsResponse).next).toBeNull();
+  });
+
+  const valid = { symbol: "AAPL", from: "2024-05-01T12:00:00Z", to: "2024-05-01T13:00:00Z" };
+  const anotherSymbolsToken = encodePageToken("MSFT", "1m", "2024-05-01T12:05:00.000Z");
+
+  it.each<[string, Record<string, string> | [string, string][], string]>([
+    ["no symbol", { from: valid.from, to: valid.to }, "symbol is required"],
+    ["an empty symbol", { ...valid, symbol: "" }, "symbol is required"],
+    [
+      "a lowercase symbol",
+      { ...valid, symbol: "aapl" },
+      "symbol must be 1-12 characters of A-Z, 0-9, '.' or '-'",
+    ],
+    [
+      "a repeated symbol",
+      [
+        ["symbol", "AAPL"],
+        ["symbol", "MSFT"],
+        ["from", valid.from],
+        ["to", valid.to],
+      ],
+      "symbol must be 1-12 characters of A-Z, 0-9, '.' or '-'",
+    ],
+    ["no from", { symbol: "AAPL", to: valid.to }, "from is required"],
+    [
+      "a from that is not a time",
+      { ...valid, from: "yesterday" },
+      "from must be an ISO-8601 date-time with a UTC offset (e.g. 2024-05-01T13:45:00Z) or integer epoch milliseconds",
+    ],
+    [
+      "a from without offset",
+      { ...valid, from: "2024-05-01T12:00:00" },
+      "from must be an ISO-8601 date-time with a UTC offset (e.g. 2024-05-01T13:45:00Z) or integer epoch milliseconds",
+    ],
+    [
+      "February 30",
+      { ...valid, from: "2024-02-30T12:00:00Z" },
+      "from must be a valid calendar date and time",
+    ],
+    [
+      "a from before 2000",
+      { ...valid, from: "1999-12-31T00:00:00Z" },
+      "from must be between 2000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z",
+    ],
+    [
+      "epoch seconds",
+      { ...valid, from: "1714564800" },
+      "from must be between 2000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z",
+    ],
+    ["no to", { symbol: "AAPL", from: valid.from }, "to is required"],
+    [
+      "a to that is not a time",
+      { ...valid, to: "now" },
+      "to must be an ISO-8601 date-time with a UTC offset (e.g. 2024-05-01T13:45:00Z) or integer epoch milliseconds",
+    ],
+    ["to equal to from", { ...valid, to: valid.from }, "to must be later than from"],
+    ["to before from", { ...valid, to: "2024-05-01T11:00:00Z" }, "to must be later than from"],
+    [
+      "an unknown interval",
+      { ...valid, interval: "2m" },
+      "interval must be one of 1m, 5m, 15m, 1h",
+    ],
+    [
+      "more than a day of 1m",
+      { ...valid, to: "2024-05-02T12:00:01Z" },
+      "to must be at most 1 day after from for interval 1m",
+    ],
+    [
+      "more than 7 days of 5m",
+      { ...valid, interval: "5m", to: "2024-05-08T12:00:01Z" },
+      "to must be at most 7 days after from for interval 5m",
+    ],
+    [
+      "more than 14 days of 15m",
+      { ...valid, interval: "15m", to: "2024-05-15T12:00:01Z" },
+      "to must be at most 14 days after from for interval 15m",
+    ],
+    [
+      "more than 31 days of 1h",
+      { ...valid, interval: "1h", to: "2024-06-01T12:00:01Z" },
+      "to must be at most 31 days after from for interval 1h",
+    ],
+    ["a zero limit", { ...valid, limit: "0" }, "limit must be a whole number from 1 to 1440"],
+    [
+      "a limit above 1440",
+      { ...valid, limit: "1441" },
+      "limit must be a whole number from 1 to 1440",
+    ],
+    [
+      "a fractional limit",
+      { ...valid, limit: "2.5" },
+      "limit must be a whole number from 1 to 1440",
+    ],
+    [
+      "a limit that is not a number",
+      { ...valid, limit: "all" },
+      "limit must be a whole number from 1 to 1440",
+    ],
+    [
+      "a token that is not base64url",
+      { ...valid, next: "abc+/==" },
+      "next is not a valid page token for this query; repeat the request without next",
+    ],
+    [
+      "a token that is not JSON",
+      { ...valid, next: Buffer.from("{oops").toString("base64url") },
+      "next is not a valid page token for this query; repeat the request without next",
+    ],
+    [
+      "a token of another symbol",
+      { ...valid, next: anotherSymbolsToken },
+      "next is not a valid page token for this query; repeat the request without next",
+    ],
+    [
+      "a token of another interval",
+      { ...valid, next: encodePageToken("AAPL", "5m", "2024-05-01T12:05:00.000Z") },
+      "next is not a valid page token for this query; repeat the request without next",
+    ],
+    [
+      "a token outside the range",
+      { ...valid, next: encodePageToken("AAPL", "1m", "2024-05-01T14:05:00.000Z") },
+      "next is not a valid page token for this query; repeat the request without next",
+    ],
+    [
+      "a token off the minute",
+      { ...valid, next: encodePageToken("AAPL", "1m", "2024-05-01T12:05:30.000Z") },
+      "next is not a valid page token for this query; repeat the request without next",
+    ],
+    [
+      "a token of another version",
+      {
+        ...valid,
+        next: Buffer.from(
+          JSON.stringify({ v: 2, s: "AAPL", i: "1m", k: "2024-05-01T12:05:00.000Z" }),
+        ).toString("base64url"),
+      },
+      "next is not a valid page token for this query; repeat the request without next",
+    ],
+    [
+      "an unknown parameter",
+      { ...valid, symobl: "AAPL" },
+      'unknown query parameter "symobl"; GET /bars accepts symbol, from, to, interval, limit, next',
+    ],
+  ])("rejects %s with 400", async (_, query, message) => {
+    const response = await get("/bars", query);
+    expect(response.statusCode).toBe(400);
+    expect(response.headers).toEqual({
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+    });
+    expect(response.json).toEqual({ message });
+  });
+
+  it("rejects a token that was edited by hand", async () => {
+    const first = (await get("/bars", { ...valid, limit: "5" })).json as BarsResponse;
+    const token = first.next ?? "";
+    const tampered = token.slice(0, -2) + (token.endsWith("A") ? "B" : "A") + token.slice(-1);
+    const response = await get("/bars", { ...valid, limit: "5", next: tampered });
+    expect(response.statusCode).toBe(400);
+    expect(response.json).toEqual({
+      message: "next is not a valid page token for this query; repeat the request without next",
+    });
+  });
+});
+
+describe("GET /latest", () => {
+  it("returns the latest 1-minute bar of each symbol in request order and lists the missing ones", async () => {
+    const response = await get("/latest", { symbols: "MSFT,NONE,AAPL,BRK.B,MSFT" });
+    expect(response.statusCode).toBe(200);
+    const body = response.json as LatestResponse;
+    const lastAapl = expectedBars("AAPL", "1m", NOON, NOON + MINUTES * 60_000).at(-1);
+    expect(body).toEqual({
+      bars: [
+        expectedBars("MSFT", "1m", NOON + 65 * 60_000, NOON + 66 * 60_000)[0],
+        lastAapl,
+        expectedBars("BRK.B", "1m", NOON, NOON + 3 * 60_000)[0],
+      ],
+      missing: ["NONE"],
+    });
+    expect(lastAapl?.start).toBe("2024-05-01T14:08:00.000Z");
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    ["no symbols", {}, "symbols is required"],
+    ["an empty list", { symbols: "" }, "symbols is required"],
+    [
+      "26 symbols",
+      { symbols: Array.from({ length: 26 }, (_, i) => `S${i}`).join(",") },
+      "symbols must list at most 25 symbols, got 26",
+    ],
+    [
+      "an invalid symbol",
+      { symbols: "AAPL,msft" },
+      `symbols contains "msft"; each symbol must be 1-12 characters of A-Z, 0-9, '.' or '-', separated by commas`,
+    ],
+    [
+      "an empty item",
+      { symbols: "AAPL,,MSFT" },
+      `symbols contains ""; each symbol must be 1-12 characters of A-Z, 0-9, '.' or '-', separated by commas`,
+    ],
+    [
+      "a very long item, cut in the message",
+      { symbols: "X".repeat(100) },
+      `symbols contains "${"X".repeat(40)}..."; each symbol must be 1-12 characters of A-Z, 0-9, '.' or '-', separated by commas`,
+    ],
+    [
+      "an unknown parameter",
+      { symbols: "AAPL", symbol: "AAPL" },
+      'unknown query parameter "symbol"; GET /latest accepts symbols',
+    ],
+  ])("rejects %s with 400", async (_, query, message) => {
+    const response = await get("/latest", query);
+    expect(response.statusCode).toBe(400);
+    expect(response.json).toEqual({ message });
+  });
+
+  it("accepts 25 distinct symbols", async () => {
+    const symbols = Array.from({ length: 25 }, (_, i) => `S${i}`);
+    const response = await get("/latest", { symbols: [...symbols, "S0"].join(",") });
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toEqual({ bars: [], missing: symbols });
+  });
+});
+
+describe("routing and failures", () => {
+  it.each(["/", "/bars/", "/Bars", "/latest/AAPL", "/health"])(
+    "answers 404 for %s",
+    async (path) => {
+      const response = await get(path);
+      expect(response.statusCode).toBe(404);
+      expect(response.headers["cache-control"]).toBe("no-store");
+      expect(response.json).toEqual({
+        message: `no route for ${path}; the routes are GET /bars and GET /latest`,
+      });
+    },
+  );
+
+  it.each([
+    ["POST", "/bars"],
+    ["PUT", "/latest"],
+    ["DELETE", "/bars"],
+    ["HEAD", "/latest"],
+  ])("answers 405 with Allow: GET for %s %s", async (method, path) => {
+    const response = await get(path, {}, method);
+    expect(response.statusCode).toBe(405);
+    expect(response.headers).toEqual({
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      allow: "GET",
+    });
+    expect(response.json).toEqual({
+      message: `method ${method} is not allowed on ${path}; use GET`,
+    });
+  });
+
+  it("answers 500 with a request id and logs the error, never a stack trace", async () => {
+    const logger = silentLogger();
+    const error = jest.spyOn(logger, "error");
+    const metrics = new RecordingMetrics();
+    const broken = createAnalyticsApi({
+      dynamodb: client,
+      tableName: "no-such-table",
+      logger,
+      metrics,
+    });
+    const context = lambdaContext("dev-analytics-api");
+
+    const response = (await broken.handler(
+      functionUrlEvent("GET", "/latest", { symbols: "AAPL" }),
+      context,
+    )) as ApiResponse;
+
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body)).toEqual({
+      message: "internal error; quote the request id when reporting it",
+      requestId: context.awsRequestId,
+    });
+    expect(response.body).not.toMatch(/at |ResourceNotFound|no-such-table/);
+    expect(error).toHaveBeenCalledWith(
+      "Request failed",
+      expect.objectContaining({ path: "/latest", query: "symbols=AAPL", error: expect.any(Error) }),
+    );
+    expect(metrics.published).toEqual([
+      expect.objectContaining({ Requests: 1, ClientErrors: 0, ServerErrors: 1 }),
+    ]);
+  });
+
+  it("answers 500 for an item that does not have the bar layout", async () => {
+    await client.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: {
+          pk: { S: "BAR#BROKEN" },
+          sk: { S: "2024-05-01T12:00:00.000Z" },
+          symbol: { S: "BROKEN" },
+        },
+      }),
+    );
+    const response = await get("/latest", { symbols: "BROKEN" });
+    expect(response.statusCode).toBe(500);
+  });
+
+  it("counts client errors in metrics", async () => {
+    const metrics = new RecordingMetrics();
+    const counted = createAnalyticsApi({
+      dynamodb: client,
+      tableName: TABLE,
+      logger: silentLogger(),
+      metrics,
+    });
+    await counted.handler(functionUrlEvent("GET", "/latest", {}), lambdaContext());
+    await counted.handler(functionUrlEvent("GET", "/latest", { symbols: "AAPL" }), lambdaContext());
+    expect(metrics.published.map((m) => [m.Requests, m.ClientErrors, m.ServerErrors])).toEqual([
+      [1, 1, 0],
+      [1, 0, 0],
+    ]);
+  });
+});
