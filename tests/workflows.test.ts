@@ -695,6 +695,50 @@ describe("the Pulumi steps", () => {
     });
   });
 
+  it("adds the offline plan to the summary and, on a pull request, to one edited comment", () => {
+    const names = previewSteps.map((step) => step.name);
+    expect(names).toEqual([
+      "Check out",
+      "Set up Pulumi",
+      "Offline plan",
+      "Assume the read-only role",
+      "Pulumi preview",
+      "Drift check",
+    ]);
+    const plan = stepNamed(previewSteps, "Offline plan");
+    expect(plan.if).toBe("inputs.offline-plan");
+    expect(plan.run).toBe(
+      [
+        'npm run plan -- --env "$ENVIRONMENT" --format markdown --out "$RUNNER_TEMP/plan.md"',
+        'cat "$RUNNER_TEMP/plan.md" >> "$GITHUB_STEP_SUMMARY"',
+        'if [ -n "$PR_NUMBER" ]; then',
+        '  npx tsx scripts/pr-comment.ts --pr "$PR_NUMBER" --key "offline-plan-$ENVIRONMENT" \\',
+        '    --title "Offline plan: $ENVIRONMENT" --body-file "$RUNNER_TEMP/plan.md"',
+        "fi",
+        "",
+      ].join("\n"),
+    );
+    expect(jobsOf("preview.yml").preview.with).toEqual({
+      environment: "${{ github.base_ref == 'staging' && 'staging' || 'dev' }}",
+      "comment-on-pr": true,
+      "offline-plan": true,
+    });
+  });
+
+  it("checks drift with the refresh-preview script and its issue, in place of the preview", () => {
+    const drift = stepNamed(previewSteps, "Drift check");
+    expect(drift.if).toBe("inputs.drift");
+    expect(drift.run).toBe('npx tsx scripts/drift.ts --env "$ENVIRONMENT" --run-url "$RUN_URL"');
+    expect(drift.env).toEqual({
+      ENVIRONMENT: "${{ inputs.environment }}",
+      GH_TOKEN: "${{ github.token }}",
+      PULUMI_BACKEND_URL:
+        "${{ vars[format('{0}_PULUMI_BACKEND_URL', steps.setup.outputs.variable-prefix)] }}",
+      RUN_URL:
+        "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+    });
+  });
+
   it("resolves the repository variables of each environment", () => {
     const roleExpression = String(
       stepNamed(previewSteps, "Assume the read-only role").with?.["role-to-assume"],
