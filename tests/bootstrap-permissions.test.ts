@@ -31,7 +31,7 @@ function scopeOf(environment: EnvironmentName, enforceWorkloadBoundary = true): 
 }
 
 function statements(policies: RolePolicies): Statement[] {
-  return Object.values(policies).flatMap((document) => (document).Statement);
+  return Object.values(policies).flatMap((document) => document.Statement);
 }
 
 function bySid(policies: RolePolicies): Record<string, Omit<Statement, "Sid" | "Effect">> {
@@ -479,9 +479,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s pipeline roles", (environment) => {
     expect(Object.keys(deploy)).toEqual(["state", "network", "data", "compute", "read"]);
     expect(Object.keys(preview)).toEqual(["state", "data", "compute", "read"]);
     for (const document of [...Object.values(deploy), ...Object.values(preview)]) {
-      expect(policySize(document)).toBeLessThanOrEqual(
-        MANAGED_POLICY_MAX_CHARACTERS,
-      );
+      expect(policySize(document)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
     }
   });
 
