@@ -1,6 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { resolveBootstrapConfig, type RawBootstrapConfig } from "../bootstrap/config";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { parse } from "yaml";
+
+import {
+  BOOTSTRAP_PROJECT,
+  loadBootstrapConfig,
+  resolveBootstrapConfig,
+  type RawBootstrapConfig,
+} from "../bootstrap/config";
 import {
   deployRoleContexts,
   githubSubjects,
@@ -579,6 +589,44 @@ describe("trust policy building blocks", () => {
     expect(() => githubTrustPolicy(PROVIDER_ARN, "Empty", [])).toThrow(
       "Trust policy Empty has no subjects: name the workflow contexts it trusts.",
     );
+  });
+});
+
+describe("the bootstrap project", () => {
+  it("is its own Pulumi project, whose name is the config namespace the program reads", () => {
+    const project = parse(readFileSync(join(__dirname, "../bootstrap/Pulumi.yaml"), "utf8")) as {
+      name: string;
+      main: string;
+      runtime: { name: string; options: Record<string, unknown> };
+    };
+    expect(project.name).toBe(BOOTSTRAP_PROJECT);
+    expect(project.main).toBe("index.ts");
+    expect(project.runtime).toEqual({
+      name: "nodejs",
+      options: { typescript: false, nodeargs: "--import tsx" },
+    });
+  });
+
+  it("reads its config once, from the project's namespace", () => {
+    pulumi.runtime.setAllConfig({
+      "aws:region": "us-east-1",
+      [`${BOOTSTRAP_PROJECT}:awsAccountId`]: ACCOUNT,
+      [`${BOOTSTRAP_PROJECT}:githubRepository`]: "acme/trading-analytics",
+      [`${BOOTSTRAP_PROJECT}:defaultBranch`]: "trunk",
+      [`${BOOTSTRAP_PROJECT}:environments`]: JSON.stringify(["staging", "dev"]),
+    });
+    try {
+      expect(loadBootstrapConfig()).toEqual({
+        accountId: ACCOUNT,
+        repository: { owner: "acme", name: "trading-analytics" },
+        defaultBranch: "trunk",
+        existingOidcProviderArn: undefined,
+        environments: ["dev", "staging"],
+        workloadBoundary: { enforce: true },
+      });
+    } finally {
+      pulumi.runtime.setAllConfig({});
+    }
   });
 });
 
