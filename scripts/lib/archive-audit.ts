@@ -34,6 +34,14 @@ export interface ArchiveAudit {
   readonly problems: readonly string[];
 }
 
+/** An error's message; zlib's errors may come from another realm, where `instanceof Error` fails. */
+function messageOf(error: unknown): string {
+  if (typeof error === "object" && error !== null && "message" in error) {
+    return String(error.message);
+  }
+  return String(error);
+}
+
 function sequenceInRange(sequenceNumber: string, first: string, last: string): boolean {
   const value = BigInt(sequenceNumber);
   return value >= BigInt(first) && value <= BigInt(last);
@@ -90,9 +98,7 @@ export async function auditArchive(
     try {
       text = gunzipSync(compressed).toString("utf8");
     } catch (error) {
-      problems.push(
-        `object ${key} is not gzip: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      problems.push(`object ${key} is not gzip: ${messageOf(error)}`);
       continue;
     }
     const objectLines = text.split("\n").filter((line) => line.length > 0);

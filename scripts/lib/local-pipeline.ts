@@ -418,7 +418,11 @@ export async function runLocalPipeline(
     const sendSeconds = (performance.now() - marketStart) / 1000;
 
     phase = "draining";
-    status(`Sent ${counters.ticksSent} ticks; waiting for the consumers to catch up...`);
+    // A message in the middle of the updating progress line starts on a line of its own.
+    progress?.finish();
+    status(
+      `Sent ${counters.ticksSent.toLocaleString("en-US")} ticks; waiting for the consumers to catch up...`,
+    );
     const drained = Promise.all(
       pollers.map((poller) => {
         const last = lastSequenceByShard.get(poller.source.shardId);

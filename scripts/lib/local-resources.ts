@@ -159,7 +159,8 @@ export async function createLocalResources(
       }),
     );
   } catch (error) {
-    if (!(error instanceof Error) || error.name !== "UnknownOperationException") {
+    const name = typeof error === "object" && error !== null && "name" in error ? error.name : "";
+    if (name !== "UnknownOperationException") {
       throw error;
     }
     ttlEnabled = false;
