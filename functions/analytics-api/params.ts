@@ -1,4 +1,4 @@
-import { SYMBOL_PATTERN } from "../domain/tick";
+import { SYMBOL_PATTERN, SYMBOL_RULE } from "../domain/symbol";
 import type { Interval } from "../domain/time";
 import {
   INTERVALS,
@@ -40,8 +40,6 @@ export const MAX_LATEST_SYMBOLS = 25;
 
 export const BARS_PARAMETERS = ["symbol", "from", "to", "interval", "limit", "next"] as const;
 export const LATEST_PARAMETERS = ["symbols"] as const;
-
-const SYMBOL_RULE = "1-12 characters of A-Z, 0-9, '.' or '-'";
 
 /** Caller input echoed in a message: quoted, escaped and cut to a readable length. */
 function quote(text: string): string {

@@ -3,5 +3,6 @@ export * from "./decimal";
 export * from "./idempotency";
 export * from "./record";
 export * from "./sequence";
+export * from "./symbol";
 export * from "./tick";
 export * from "./time";

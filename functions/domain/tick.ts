@@ -1,5 +1,6 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { DECIMAL_PLACES, scaleDecimal } from "./decimal";
+import { SYMBOL_PATTERN, SYMBOL_RULE } from "./symbol";
 import { checkEpochMs, parseIsoTimestamp, toIso, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "./time";
 import type { TimestampParse } from "./time";
 
@@ -17,14 +18,13 @@ export interface Tick {
   readonly tradeId: string;
 }
 
-export const SYMBOL_PATTERN = /^[A-Z0-9.-]{1,12}$/;
 export const MAX_TRADE_ID_LENGTH = 64;
 
 /** Rejection reasons, exactly as logged. */
 export const TICK_REASONS = {
   notObject: "tick must be a JSON object",
   symbolRequired: "symbol is required",
-  symbolInvalid: "symbol must be 1-12 characters of A-Z, 0-9, '.' or '-'",
+  symbolInvalid: `symbol must be ${SYMBOL_RULE}`,
   priceRequired: "price is required",
   priceInvalid: "price must be a finite number greater than 0",
   priceDecimals: `price must have at most ${DECIMAL_PLACES} decimal places`,
@@ -62,18 +62,61 @@ function timestampReason(parse: Extract<TimestampParse, { ok: false }>): string 
 const positiveAmount = (required: string, invalid: string, decimals: string) =>
   z
     .number(requiredOr(required, invalid))
-    .positive({ error: invalid })
-    .refine(hasAllowedDecimals, { error: decimals });
+    .check(z.positive({ error: invalid }), z.refine(hasAllowedDecimals, { error: decimals }));
+
+const timestamp = z.pipe(
+  z.unknown(),
+  z.transform((value, ctx): number => {
+    if (value === undefined) {
+      ctx.issues.push({ code: "custom", message: TICK_REASONS.tsRequired, input: value });
+      return z.NEVER;
+    }
+    const parsed =
+      typeof value === "number"
+        ? checkEpochMs(value)
+        : typeof value === "string"
+          ? parseIsoTimestamp(value)
+          : ({ ok: false, problem: "format" } as const);
+    if (!parsed.ok) {
+      ctx.issues.push({ code: "custom", message: timestampReason(parsed), input: value });
+      return z.NEVER;
+    }
+    return parsed.ms;
+  }),
+);
+
+const tradeId = z.union(
+  [
+    z
+      .string()
+      .check(
+        z.minLength(1, { error: TICK_REASONS.tradeIdInvalid }),
+        z.maxLength(MAX_TRADE_ID_LENGTH, { error: TICK_REASONS.tradeIdInvalid }),
+      ),
+    z.pipe(
+      z
+        .number()
+        .check(
+          z.int({ error: TICK_REASONS.tradeIdInvalid }),
+          z.nonnegative({ error: TICK_REASONS.tradeIdInvalid }),
+          z.maximum(Number.MAX_SAFE_INTEGER, { error: TICK_REASONS.tradeIdInvalid }),
+        ),
+      z.transform(String),
+    ),
+  ],
+  requiredOr(TICK_REASONS.tradeIdRequired, TICK_REASONS.tradeIdInvalid),
+);
 
 /**
  * The tick schema: the single definition of a valid tick. Unknown fields are ignored (producers
- * may add their own), `ts` becomes epoch milliseconds and `tradeId` a string.
+ * may add their own), `ts` becomes epoch milliseconds and `tradeId` a string. Written with
+ * `zod/mini`, the tree-shakable build: the same validation in a fraction of the bundle size.
  */
 export const tickSchema = z.object(
   {
     symbol: z
       .string(requiredOr(TICK_REASONS.symbolRequired, TICK_REASONS.symbolInvalid))
-      .regex(SYMBOL_PATTERN, { error: TICK_REASONS.symbolInvalid }),
+      .check(z.regex(SYMBOL_PATTERN, { error: TICK_REASONS.symbolInvalid })),
     price: positiveAmount(
       TICK_REASONS.priceRequired,
       TICK_REASONS.priceInvalid,
@@ -84,38 +127,8 @@ export const tickSchema = z.object(
       TICK_REASONS.sizeInvalid,
       TICK_REASONS.sizeDecimals,
     ),
-    ts: z.unknown().transform((value, ctx): number => {
-      if (value === undefined) {
-        ctx.addIssue({ code: "custom", message: TICK_REASONS.tsRequired });
-        return z.NEVER;
-      }
-      const parsed =
-        typeof value === "number"
-          ? checkEpochMs(value)
-          : typeof value === "string"
-            ? parseIsoTimestamp(value)
-            : ({ ok: false, problem: "format" } as const);
-      if (!parsed.ok) {
-        ctx.addIssue({ code: "custom", message: timestampReason(parsed) });
-        return z.NEVER;
-      }
-      return parsed.ms;
-    }),
-    tradeId: z.union(
-      [
-        z
-          .string()
-          .min(1, { error: TICK_REASONS.tradeIdInvalid })
-          .max(MAX_TRADE_ID_LENGTH, { error: TICK_REASONS.tradeIdInvalid }),
-        z
-          .number()
-          .int({ error: TICK_REASONS.tradeIdInvalid })
-          .nonnegative({ error: TICK_REASONS.tradeIdInvalid })
-          .max(Number.MAX_SAFE_INTEGER, { error: TICK_REASONS.tradeIdInvalid })
-          .transform(String),
-      ],
-      requiredOr(TICK_REASONS.tradeIdRequired, TICK_REASONS.tradeIdInvalid),
-    ),
+    ts: timestamp,
+    tradeId,
   },
   { error: TICK_REASONS.notObject },
 );

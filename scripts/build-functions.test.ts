@@ -1,0 +1,160 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Metafile } from "esbuild";
+import type {
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  LambdaFunctionURLEvent,
+} from "aws-lambda";
+import { functionUrlEvent } from "../functions/testing/function-url";
+import { kinesisEvent, lambdaContext } from "../functions/testing/kinesis-events";
+import { MARKET_START, tickRecords } from "../functions/testing/market";
+import { credentialsFromEnvironment } from "../functions/shared/lambda-credentials";
+import { FUNCTION_NAMES, buildFunctions, formatBundleReports } from "./build-functions";
+import type { BundleReport } from "./build-functions";
+import {
+  createAnalyticsTable,
+  createArchiveBucket,
+  localDynamoDbClient,
+  localS3Client,
+  startLocalAws,
+} from "./lib/local-aws";
+import type { LocalAws } from "./lib/local-aws";
+
+let directory: string;
+let reports: BundleReport[];
+let local: LocalAws;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), "bundles-"));
+  reports = await buildFunctions({
+    outDir: join(directory, "functions"),
+    metaDir: join(directory, "meta"),
+  });
+  local = await startLocalAws({ services: ["dynamodb", "s3"] });
+  await createAnalyticsTable(localDynamoDbClient(local), "dev-market-analytics-bundle");
+  await createArchiveBucket(localS3Client(local), "dev-market-archive-bundle");
+  Object.assign(process.env, {
+    ENVIRONMENT: "dev",
+    POWERTOOLS_METRICS_NAMESPACE: "TradingAnalytics",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    TABLE_NAME: "dev-market-analytics-bundle",
+    BUCKET_NAME: "dev-market-archive-bundle",
+    BAR_TTL_DAYS: "7",
+  });
+});
+
+afterAll(async () => {
+  await local.stop();
+  process.env = saved;
+  await rm(directory, { recursive: true, force: true });
+});
+
+function bundle<T>(name: string): T {
+  const report = reports.find((r) => r.name === name);
+  let handler: T | undefined;
+  jest.isolateModules(() => {
+    // The bundle is plain CommonJS, loaded as Lambda's runtime loads it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    handler = (require(report?.outfile ?? "") as { handler: T }).handler;
+  });
+  return handler as T;
+}
+
+type StreamHandler = (
+  event: KinesisStreamEvent,
+  context: Context,
+) => Promise<KinesisStreamBatchResponse>;
+
+describe("buildFunctions", () => {
+  it("writes one minified CommonJS bundle per function with a linked source map", async () => {
+    expect(reports.map((r) => r.name)).toEqual([...FUNCTION_NAMES]);
+    for (const report of reports) {
+      expect(report.outfile).toBe(join(directory, "functions", report.name, "index.js"));
+      const code = await readFile(report.outfile, "utf8");
+      expect(code.length).toBe(report.bytes);
+      expect(code.split("\n").length).toBeLessThan(50);
+      expect(code.trimEnd().endsWith("//# sourceMappingURL=index.js.map")).toBe(true);
+      const map = JSON.parse(await readFile(report.sourcemap, "utf8")) as { sources: string[] };
+      expect(
+        map.sources.some((source) => source.endsWith(`functions/${report.name}/handler.ts`)),
+      ).toBe(true);
+      expect(report.gzipBytes).toBeLessThan(report.bytes);
+    }
+  });
+
+  it("leaves the SDK's default credential chain out and keeps metadata outside the deployed directory", async () => {
+    for (const report of reports) {
+      expect(report.metafile).toBe(join(directory, "meta", `${report.name}.json`));
+      const metafile = JSON.parse(await readFile(report.metafile, "utf8")) as Metafile;
+      const inputs = Object.keys(metafile.inputs);
+      expect(inputs).toContain("functions/shared/lambda-credentials.ts");
+      expect(
+        inputs.filter((input) =>
+          /credential-provider-node|nested-clients|credential-provider-sso/.test(input),
+        ),
+      ).toEqual([]);
+      expect(inputs.filter((input) => /node_modules\/zod\//.test(input)).length > 0).toBe(
+        report.name === "market-processor",
+      );
+    }
+  });
+
+  it("reports sizes as a table", () => {
+    const table = formatBundleReports(reports).split("\n");
+    expect(table[0]).toMatch(/^function\s+index\.js\s+gzip\s+files\s+largest parts$/);
+    expect(table).toHaveLength(4);
+    expect(table[1]).toMatch(/^market-processor\s+\d+\.\d KB\s+\d+\.\d KB\s+\d+\s+@/);
+  });
+
+  it("runs the processor and archiver bundles on this Node.js against the local services", async () => {
+    const { records } = tickRecords([
+      { symbol: "AAPL", price: 190, size: 5, ts: MARKET_START, tradeId: "1" },
+    ]);
+    await expect(
+      bundle<StreamHandler>("market-processor")(kinesisEvent(records), lambdaContext()),
+    ).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    await expect(
+      bundle<StreamHandler>("market-archiver")(kinesisEvent(records), lambdaContext()),
+    ).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    const api =
+      bundle<
+        (
+          event: LambdaFunctionURLEvent,
+          context: Context,
+        ) => Promise<{ statusCode: number; body: string }>
+      >("analytics-api");
+    const response = await api(
+      functionUrlEvent("GET", "/latest", { symbols: "AAPL" }),
+      lambdaContext(),
+    );
+    expect(response.statusCode).toBe(200);
+    expect((JSON.parse(response.body) as { bars: { trades: number }[] }).bars[0].trades).toBe(1);
+  });
+});
+
+describe("Lambda credentials", () => {
+  it("reads the execution role's credentials from the environment", () => {
+    expect(
+      credentialsFromEnvironment({
+        AWS_ACCESS_KEY_ID: "ASIAEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "secret",
+        AWS_SESSION_TOKEN: "token",
+      }),
+    ).toEqual({ accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token" });
+  });
+
+  it("says what is missing", () => {
+    expect(() => credentialsFromEnvironment({ AWS_ACCESS_KEY_ID: "ASIAEXAMPLE" })).toThrow(
+      "AWS credentials are not in the environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (the Lambda runtime sets them from the execution role)",
+    );
+  });
+});

@@ -1,0 +1,181 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { readFileSync } from "node:fs";
+import { build } from "esbuild";
+import type { Metafile, Plugin } from "esbuild";
+
+/**
+ * Bundles each Lambda function with esbuild: one minified CommonJS file per function,
+ * `dist/functions/<name>/index.js` (plus its source map), for Node.js 20 syntax so it runs here
+ * and on the nodejs24.x runtime. The AWS SDK is bundled too: the function then runs the SDK
+ * version this repository tests, not whichever the runtime ships; its credential chain is cut
+ * down to the environment variables Lambda sets. The infrastructure zips
+ * `dist/functions/<name>`; build metadata goes to `dist/meta/`, outside what is deployed.
+ */
+
+export const FUNCTION_NAMES = ["market-processor", "market-archiver", "analytics-api"] as const;
+
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+const ROOT = resolve(__dirname, "..");
+
+/**
+ * Lambda puts the execution role's credentials in the environment, so the SDK's default chain
+ * is replaced by a reader of those variables (`functions/shared/lambda-credentials.ts`).
+ */
+const lambdaCredentials: Plugin = {
+  name: "lambda-credentials",
+  setup(plugin) {
+    plugin.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+      path: join(ROOT, "functions", "shared", "lambda-credentials.ts"),
+    }));
+  },
+};
+
+export interface BuildOptions {
+  /** Where the function directories go. @default - `dist/functions` in the repository */
+  readonly outDir?: string;
+  /** Where esbuild's metafiles go. @default - `dist/meta` in the repository */
+  readonly metaDir?: string;
+}
+
+/** What one bundle contains, largest packages first. */
+export interface BundleInput {
+  /** An npm package (`@aws-sdk/client-dynamodb`) or `functions` for this repository's code. */
+  readonly source: string;
+  readonly bytes: number;
+}
+
+export interface BundleReport {
+  readonly name: FunctionName;
+  readonly entryPoint: string;
+  /** Absolute path of `index.js`. */
+  readonly outfile: string;
+  /** Size of `index.js` in bytes. */
+  readonly bytes: number;
+  /** Size of `index.js` gzip-compressed, roughly what the deployment package adds. */
+  readonly gzipBytes: number;
+  readonly sourcemap: string;
+  /** esbuild's metafile (inputs, imports, output composition), for `esbuild --analyze`-style reading. */
+  readonly metafile: string;
+  /** Source files bundled. */
+  readonly inputFiles: number;
+  readonly largestInputs: readonly BundleInput[];
+}
+
+function sourceOf(path: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+  return match === null ? path.split("/")[0] : match[1];
+}
+
+function composition(metafile: Metafile, outfile: string): BundleInput[] {
+  const output =
+    metafile.outputs[relative(process.cwd(), outfile)] ??
+    Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
+  const bySource = new Map<string, number>();
+  for (const [path, input] of Object.entries(output?.inputs ?? {})) {
+    const source = sourceOf(path);
+    bySource.set(source, (bySource.get(source) ?? 0) + input.bytesInOutput);
+  }
+  return [...bySource]
+    .map(([source, bytes]) => ({ source, bytes }))
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
+/** Builds every function's bundle; returns one report per function. */
+export async function buildFunctions(options: BuildOptions = {}): Promise<BundleReport[]> {
+  const outDir = options.outDir ?? join(ROOT, "dist", "functions");
+  const metaDir = options.metaDir ?? join(ROOT, "dist", "meta");
+  await mkdir(metaDir, { recursive: true });
+  return Promise.all(
+    FUNCTION_NAMES.map(async (name): Promise<BundleReport> => {
+      const entryPoint = join(ROOT, "functions", name, "handler.ts");
+      const directory = join(outDir, name);
+      const outfile = join(directory, "index.js");
+      // Stale files would otherwise be deployed with the function.
+      await rm(directory, { recursive: true, force: true });
+      const result = await build({
+        entryPoints: [entryPoint],
+        outfile,
+        bundle: true,
+        platform: "node",
+        target: "node20",
+        format: "cjs",
+        // ESM builds of the AWS SDK and Powertools tree-shake far better than their CommonJS ones.
+        mainFields: ["module", "main"],
+        // The SDK loads node:http lazily with import(); as require() it stays within CommonJS,
+        // which also runs in test sandboxes that have no ES module loader.
+        supported: { "dynamic-import": false },
+        minify: true,
+        sourcemap: "linked",
+        sourcesContent: false,
+        legalComments: "none",
+        metafile: true,
+        logLevel: "warning",
+        absWorkingDir: ROOT,
+        plugins: [lambdaCredentials],
+      });
+      const metafile = join(metaDir, `${name}.json`);
+      await writeFile(metafile, JSON.stringify(result.metafile));
+      const code = readFileSync(outfile);
+      const outputKey = relative(ROOT, outfile);
+      const inputs = result.metafile.outputs[outputKey]?.inputs ?? {};
+      return {
+        name,
+        entryPoint,
+        outfile,
+        bytes: code.length,
+        gzipBytes: gzipSync(code).length,
+        sourcemap: `${outfile}.map`,
+        metafile,
+        inputFiles: Object.keys(inputs).length,
+        largestInputs: composition(result.metafile, outputKey),
+      };
+    }),
+  );
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** The bundle sizes as a table for the terminal. */
+export function formatBundleReports(reports: readonly BundleReport[]): string {
+  const rows = reports.map((report) => [
+    report.name,
+    kb(report.bytes),
+    kb(report.gzipBytes),
+    String(report.inputFiles),
+    report.largestInputs
+      .slice(0, 3)
+      .map((input) => `${input.source} ${kb(input.bytes)}`)
+      .join(", "),
+  ]);
+  const header = ["function", "index.js", "gzip", "files", "largest parts"];
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => row[i].length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) =>
+        i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]),
+      )
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const reports = await buildFunctions();
+  console.log(formatBundleReports(reports));
+  console.log(
+    `\nBuilt ${reports.length} bundles into ${relative(process.cwd(), join(ROOT, "dist", "functions"))} in ${Date.now() - started} ms; metafiles in dist/meta.`,
+  );
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
