@@ -1,6 +1,6 @@
 import path from "node:path";
 import { REPOSITORY_ROOT } from "../modules/compute/runtime";
-import { startLocalAwsThread } from "./lib/local-aws-thread";
+import { startLocalAwsThreads } from "./lib/local-aws-thread";
 import { runLocalPipeline } from "./lib/local-pipeline";
 import { LOCAL_RUN_USAGE, parseLocalRunArgs, UsageError } from "./lib/local-run-options";
 import { renderSessionTable, renderSummary } from "./lib/run-report";
@@ -40,7 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.on("SIGINT", onInterrupt);
   try {
     const result = await runLocalPipeline(options, {
-      startServices: startLocalAwsThread,
+      startServices: startLocalAwsThreads,
       progress: process.stdout,
       status: (message) => process.stdout.write(`${message}\n`),
       logDirectory,

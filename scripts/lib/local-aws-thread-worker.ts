@@ -1,5 +1,5 @@
-import { parentPort } from "node:worker_threads";
-import { startLocalAws } from "./local-aws";
+import { parentPort, workerData } from "node:worker_threads";
+import { startLocalAws, type LocalService } from "./local-aws";
 import type { ServicesReply, ServicesRequest } from "./local-aws-thread";
 
 const port = parentPort;
@@ -11,7 +11,9 @@ function reply(message: ServicesReply): void {
   port?.postMessage(message);
 }
 
-startLocalAws({ setEnv: false }).then(
+const { services } = workerData as { services: readonly LocalService[] };
+
+startLocalAws({ services, setEnv: false }).then(
   (local) => {
     port.on("message", (request: ServicesRequest) => {
       if (request.type !== "stop") {

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import type { LocalService } from "./local-aws";
 
 export type ServicesRequest = { readonly type: "stop" };
 
@@ -15,27 +16,30 @@ export type ServicesReply =
 export interface LocalAwsThread {
   /** The variables that point SDK clients at the services (also set in `process.env`). */
   readonly env: Readonly<Record<string, string>>;
-  /** Stops the services and their thread, and restores `process.env`. */
+  /** Stops the services and their threads, and restores `process.env`. */
   stop(): Promise<void>;
 }
 
 const tsxRegister = require.resolve("tsx/cjs");
 const workerEntry = path.join(__dirname, "local-aws-thread-worker.ts");
 
-/**
- * Starts kinesalite, dynalite and s3rver (scripts/lib/local-aws.ts) on a thread of their own in
- * this process, so serving the functions' requests does not compete with the producers and the
- * stream pollers for the main event loop, and points `AWS_ENDPOINT_URL_*` at them.
- */
-export function startLocalAwsThread(): Promise<LocalAwsThread> {
+interface ServiceThread {
+  readonly env: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/** Starts some of the local services (scripts/lib/local-aws.ts) on a worker thread. */
+function startServiceThread(services: readonly LocalService[]): Promise<ServiceThread> {
   const worker = new Worker(
     `require(${JSON.stringify(tsxRegister)}); require(${JSON.stringify(workerEntry)});`,
-    { eval: true, execArgv: [] },
+    { eval: true, execArgv: [], workerData: { services } },
   );
   return new Promise((resolve, reject) => {
     const onExit = (code: number): void => {
       reject(
-        new Error(`The local AWS services thread exited with code ${code} before it was ready.`),
+        new Error(
+          `The thread of the local ${services.join(", ")} exited with code ${code} before it was ready.`,
+        ),
       );
     };
     worker.once("error", reject);
@@ -47,33 +51,21 @@ export function startLocalAwsThread(): Promise<LocalAwsThread> {
         void worker.terminate();
         reject(
           new Error(
-            `The local AWS services did not start: ${message.type === "error" ? message.message : message.type}`,
+            `The local ${services.join(", ")} did not start: ${message.type === "error" ? message.message : message.type}`,
           ),
         );
         return;
-      }
-      const previous = new Map<string, string | undefined>();
-      for (const [name, value] of Object.entries(message.env)) {
-        previous.set(name, process.env[name]);
-        process.env[name] = value;
       }
       let stopping: Promise<void> | undefined;
       resolve({
         env: message.env,
         stop() {
           stopping ??= new Promise<void>((done, fail) => {
-            for (const [name, value] of previous) {
-              if (value === undefined) {
-                delete process.env[name];
-              } else {
-                process.env[name] = value;
-              }
-            }
             let failure: Error | undefined;
             worker.once("message", (reply: ServicesReply) => {
               if (reply.type === "error") {
                 failure = new Error(
-                  `The local AWS services did not stop cleanly: ${reply.message}`,
+                  `The local ${services.join(", ")} did not stop cleanly: ${reply.message}`,
                 );
               }
               // The servers are closed; end the thread even if a stray handle would keep it alive.
@@ -89,4 +81,54 @@ export function startLocalAwsThread(): Promise<LocalAwsThread> {
       });
     });
   });
+}
+
+/**
+ * Starts dynalite on one thread and kinesalite with s3rver on another, in this process, so serving
+ * the functions' requests neither competes with the producers and pollers for the main event loop
+ * nor queues DynamoDB writes behind stream reads; then points `AWS_ENDPOINT_URL_*` at them.
+ */
+export async function startLocalAwsThreads(): Promise<LocalAwsThread> {
+  const started = await Promise.allSettled([
+    startServiceThread(["dynamodb"]),
+    startServiceThread(["kinesis", "s3"]),
+  ]);
+  const threads = started.flatMap((result) =>
+    result.status === "fulfilled" ? [result.value] : [],
+  );
+  const failed = started.find((result) => result.status === "rejected");
+  if (failed) {
+    await Promise.allSettled(threads.map((thread) => thread.stop()));
+    throw failed.reason;
+  }
+  const env: Record<string, string> = {};
+  for (const thread of threads) {
+    Object.assign(env, thread.env);
+  }
+  const previous = new Map<string, string | undefined>();
+  for (const [name, value] of Object.entries(env)) {
+    previous.set(name, process.env[name]);
+    process.env[name] = value;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    env,
+    stop() {
+      stopping ??= (async () => {
+        for (const [name, value] of previous) {
+          if (value === undefined) {
+            delete process.env[name];
+          } else {
+            process.env[name] = value;
+          }
+        }
+        const results = await Promise.allSettled(threads.map((thread) => thread.stop()));
+        const failure = results.find((result) => result.status === "rejected");
+        if (failure) {
+          throw failure.reason;
+        }
+      })();
+      return stopping;
+    },
+  };
 }

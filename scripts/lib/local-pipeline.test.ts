@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ENVIRONMENT_SETTINGS, type EnvironmentName } from "../../modules/config/settings";
-import { startLocalAwsThread } from "./local-aws-thread";
+import { startLocalAwsThreads } from "./local-aws-thread";
 import { runLocalPipeline } from "./local-pipeline";
 import type { LocalRunOptions } from "./local-run-options";
 import { renderSummary } from "./run-report";
@@ -51,7 +51,7 @@ describe.each(["dev", "staging", "production"] as const)(
     it("puts every tick into a bar or the malformed count, and every record into the archive", async () => {
       const statuses: string[] = [];
       const result = await runLocalPipeline(options, {
-        startServices: startLocalAwsThread,
+        startServices: startLocalAwsThreads,
         status: (message) => statuses.push(message),
         logDirectory,
       });
