@@ -5,7 +5,9 @@ import {
   type _Record as KinesisRecord,
 } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { MAXIMUM_RETRY_ATTEMPTS } from "../../modules/compute/stream-consumer-function";
 import {
+  DEFAULT_MAPPING_SETTINGS,
   interpretBatchResponse,
   kinesisEvent,
   laneOf,
@@ -37,6 +39,13 @@ function record(
     ApproximateArrivalTimestamp: new Date(arrivalMs),
   };
 }
+
+describe("DEFAULT_MAPPING_SETTINGS", () => {
+  it("retries and bisects as the deployed event source mappings do", () => {
+    expect(DEFAULT_MAPPING_SETTINGS.maximumRetryAttempts).toBe(MAXIMUM_RETRY_ATTEMPTS);
+    expect(DEFAULT_MAPPING_SETTINGS.bisectBatchOnFunctionError).toBe(true);
+  });
+});
 
 describe("kinesisEvent", () => {
   it("builds the event Lambda delivers, record by record", () => {

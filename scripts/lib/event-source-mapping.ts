@@ -26,6 +26,10 @@ export interface EventSourceMappingSettings {
   readonly retryBackoffMs: number;
 }
 
+/**
+ * Retries and bisection as the deployed mappings have them (modules/compute/stream-consumer-function.ts;
+ * a test keeps the two equal without loading Pulumi here).
+ */
 export const DEFAULT_MAPPING_SETTINGS: Omit<EventSourceMappingSettings, "batchSize"> = {
   maximumRetryAttempts: 10,
   bisectBatchOnFunctionError: true,
