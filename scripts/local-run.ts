@@ -62,7 +62,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     if (!result.ttlEnabled) {
       out.push(
-        "Note: dynalite does not implement UpdateTimeToLive, so TTL on expiresAt is set in AWS only; bars still carry expiresAt.",
+        "Note: dynalite does not implement UpdateTimeToLive, so the table's TTL on expiresAt takes effect in AWS only; the bar TTL line above checks the attribute itself.",
       );
     }
     process.stdout.write(`${out.join("\n")}\n`);

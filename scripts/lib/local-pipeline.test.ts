@@ -69,6 +69,12 @@ describe.each(["dev", "staging", "production"] as const)(
       expect(figures.archive.missing).toEqual([]);
       expect(figures.archive.problems).toEqual([]);
       expect(figures.deadLettered).toEqual([]);
+      expect(figures.ttl).toEqual({
+        items: result.sessions.reduce((sum, row) => sum + row.bars, 0),
+        expiring: result.sessions.reduce((sum, row) => sum + row.bars, 0),
+        wrong: [],
+        retentionDays: ENVIRONMENT_SETTINGS[env].table.barRetentionDays,
+      });
       expect(figures.shards).toBe(ENVIRONMENT_SETTINGS[env].stream.shardCount);
       expect(result.sessions.reduce((sum, row) => sum + row.trades, 0)).toBe(figures.ticksInBars);
       expect(result.sessions.map((row) => row.symbol).slice(0, 3)).toEqual([

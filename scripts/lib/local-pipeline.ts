@@ -37,6 +37,7 @@ import {
   type SessionRow,
 } from "./run-report";
 import { SyntheticMarket, type MarketRecord, type Tick } from "./synthetic-market";
+import { auditTtl } from "./ttl-audit";
 
 /** Local AWS services, running until stopped. */
 export interface LocalServices {
@@ -484,6 +485,11 @@ export async function runLocalPipeline(
       }
     }
     const archive = await auditArchive(clients.s3, resources.bucketName, sent);
+    const ttl = await auditTtl(
+      clients.dynamodb,
+      resources.tableName,
+      settings.table.barRetentionDays,
+    );
 
     // The processor's last log lines arrive when its sandboxes shut down.
     await closeFunctions();
@@ -517,6 +523,7 @@ export async function runLocalPipeline(
       malformedTicks: ledger.malformedTicks,
       malformedRecords: ledger.malformedRecords,
       archive,
+      ttl: { ...ttl, retentionDays: settings.table.barRetentionDays },
       freshness: freshnessSummary,
       deadLettered,
       lastErrors,

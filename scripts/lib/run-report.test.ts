@@ -48,6 +48,7 @@ const FIGURES: RunFigures = {
   malformedTicks: 6,
   malformedRecords: 5,
   archive: AUDIT,
+  ttl: { items: 14, expiring: 14, wrong: [], retentionDays: 30 },
   freshness: { samples: 4, p50Ms: 120, p99Ms: 480, maxMs: 480, notVisible: 0, queryErrors: 0 },
   deadLettered: [],
   lastErrors: new Map(),
@@ -166,6 +167,24 @@ describe("reconcile", () => {
   });
 });
 
+describe("reconcile, TTL", () => {
+  it("reports bar items that would never expire", () => {
+    expect(
+      reconcile({
+        ...FIGURES,
+        ttl: {
+          items: 14,
+          expiring: 13,
+          wrong: ["BAR#AAPL 2024-05-01T13:30:00.000Z (none)"],
+          retentionDays: 30,
+        },
+      }).problems,
+    ).toEqual([
+      "1 of 14 bar items do not expire 30 days after their minute: BAR#AAPL 2024-05-01T13:30:00.000Z (none).",
+    ]);
+  });
+});
+
 describe("renderSummary", () => {
   it("prints every figure and the verdict", () => {
     expect(renderSummary(FIGURES, reconcile(FIGURES))).toBe(
@@ -177,6 +196,7 @@ describe("renderSummary", () => {
         "ticks reconcile     yes: 150 sent = 144 in bars + 6 malformed",
         "archived records    120 read back from 3 gzip NDJSON objects",
         "archive reconciles  yes: 120 archived = 120 records sent",
+        "bar TTL             14 of 14 bar items expire 30 days after their minute (expiresAt)",
         "freshness           p50 120 ms, p99 480 ms (send -> visible through GET /latest, 4 samples)",
         "invocations         processor 9, archiver 8; function errors 0, partial batch failures 1",
         "handler p50/p99     market-processor 40.0 ms / 90.0 ms, analytics-api 4.50 ms / 12.0 ms",

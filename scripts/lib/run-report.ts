@@ -2,6 +2,7 @@ import type { ApiBar } from "./analytics-client";
 import type { ArchiveAudit } from "./archive-audit";
 import type { DeadLetteredBatch } from "./event-source-mapping";
 import type { FreshnessSummary } from "./freshness-probe";
+import type { TtlAudit } from "./ttl-audit";
 import { formatDecimal, formatInteger, formatMs, renderTable, type Column } from "./text-table";
 
 /** One symbol's session, rolled up from its 1-minute bars as the API returned them. */
@@ -98,6 +99,8 @@ export interface RunFigures {
   /** Records with at least one malformed input, as the processor reported. */
   readonly malformedRecords: number;
   readonly archive: ArchiveAudit;
+  /** Bar items checked for their TTL attribute. */
+  readonly ttl: TtlAudit & { readonly retentionDays: number };
   readonly freshness: FreshnessSummary;
   readonly deadLettered: readonly DeadLetteredBatch[];
   /** The last ERROR each function logged, by function name. */
@@ -147,6 +150,11 @@ export function reconcile(figures: RunFigures): Reconciliation {
       `Archive content is wrong in ${figures.archive.problems.length} place(s): ${sample(figures.archive.problems)}.`,
     );
   }
+  if (figures.ttl.expiring !== figures.ttl.items) {
+    problems.push(
+      `${formatInteger(figures.ttl.items - figures.ttl.expiring)} of ${formatInteger(figures.ttl.items)} bar items do not expire ${figures.ttl.retentionDays} days after their minute: ${sample(figures.ttl.wrong)}.`,
+    );
+  }
   const byFunction = new Map<string, DeadLetteredBatch[]>();
   for (const batch of figures.deadLettered) {
     byFunction.set(batch.functionName, [...(byFunction.get(batch.functionName) ?? []), batch]);
@@ -189,6 +197,10 @@ export function renderSummary(figures: RunFigures, reconciliation: Reconciliatio
     [
       "archive reconciles",
       `${archiveCheck && archive.problems.length === 0 ? "yes" : "NO"}: ${formatInteger(archive.archivedRecords)} archived ${archiveCheck ? "=" : "!="} ${formatInteger(figures.recordsSent)} records sent`,
+    ],
+    [
+      "bar TTL",
+      `${formatInteger(figures.ttl.expiring)} of ${formatInteger(figures.ttl.items)} bar items expire ${figures.ttl.retentionDays} days after their minute (expiresAt)`,
     ],
     [
       "freshness",
