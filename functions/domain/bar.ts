@@ -114,15 +114,17 @@ export function barFromTicks(ticks: readonly SequencedTick[], interval: Interval
   }
   const first = ticks[0];
   const start = bucketStart(first.ts, interval);
+  const firstSize = scaled(first.size, "size");
   let open = first;
   let close = first;
   let high = first.price;
   let low = first.price;
-  let volume = 0n;
-  let notional = 0n;
+  let volume = firstSize;
+  let notional = scaled(first.price, "price") * firstSize;
   let firstTradeAt = first.ts;
   let lastTradeAt = first.ts;
-  for (const tick of ticks) {
+  for (let i = 1; i < ticks.length; i += 1) {
+    const tick = ticks[i];
     if (tick.symbol !== first.symbol || bucketStart(tick.ts, interval) !== start) {
       throw new RangeError(
         `barFromTicks got ticks of different bars: ${first.symbol}@${first.ts} and ${tick.symbol}@${tick.ts}`,
@@ -143,23 +145,25 @@ export function barFromTicks(ticks: readonly SequencedTick[], interval: Interval
     if (tick.ts > lastTradeAt) {
       lastTradeAt = tick.ts;
     }
-    if (tick !== first && opensBefore(orderOf(tick), tick.price, orderOf(open), open.price)) {
+    // A sequenced tick carries its own trade order (ts, tradeId, seq, index).
+    if (opensBefore(tick, tick.price, open, open.price)) {
       open = tick;
     }
-    if (tick !== first && closesAfter(orderOf(tick), tick.price, orderOf(close), close.price)) {
+    if (closesAfter(tick, tick.price, close, close.price)) {
       close = tick;
     }
   }
+  const openOrder = orderOf(open);
   return {
     symbol: first.symbol,
     interval,
     start,
     open: open.price,
-    openOrder: orderOf(open),
+    openOrder,
     high,
     low,
     close: close.price,
-    closeOrder: orderOf(close),
+    closeOrder: close === open ? openOrder : orderOf(close),
     volume,
     notional,
     trades: ticks.length,

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import {
   DECIMAL_PLACES,
   divideScaled,
+  fitsDecimalPlaces,
   formatScaled,
   parseScaled,
   scaleDecimal,
@@ -35,6 +36,7 @@ describe("scaleDecimal", () => {
     fc.assert(
       fc.property(fc.double({ min: Number.MIN_VALUE, max: 1e300, noNaN: true }), (value) => {
         expect(scaleDecimal(value)).toBe(scaleDecimalText(String(value)));
+        expect(fitsDecimalPlaces(value)).toBe(scaleDecimal(value) !== undefined);
       }),
       { numRuns: 2_000 },
     );

@@ -36,6 +36,14 @@ export function scaleDecimal(x: number): bigint | undefined {
   return scaleDecimalText(String(x));
 }
 
+/** Whether `x` (finite, positive) has at most `DECIMAL_PLACES` decimals: {@link scaleDecimal} without the bigint. */
+export function fitsDecimalPlaces(x: number): boolean {
+  if (x < FAST_PATH_LIMIT) {
+    return Math.round(x * FACTOR) / FACTOR === x;
+  }
+  return scaleDecimalText(String(x)) !== undefined;
+}
+
 /** Exact scaling from a number's decimal text (`String(x)`, exponent form allowed). */
 export function scaleDecimalText(text: string): bigint | undefined {
   const match = DECIMAL_TEXT.exec(text);

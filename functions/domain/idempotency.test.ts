@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { sequenceNumber } from "../testing/kinesis-events";
 import { BASE_MINUTE, amountArb, referenceBar, tradeIdArb } from "../testing/arbitraries";
 import type { SequencedTick } from "./bar";
-import { barFromTicks } from "./bar";
 import type { BarState, Contribution } from "./idempotency";
 import { applyContributions, barKey, planBarUpdates, watermarkKey } from "./idempotency";
 
@@ -98,7 +97,7 @@ describe("planBarUpdates", () => {
         key: u.key,
         ticks: u.ticks,
         earliest: u.earliestSequenceNumber,
-        contributions: u.contributions.map((c) => [c.stream, c.sequenceNumber, c.bar.trades]),
+        contributions: u.contributions.map((c) => [c.stream, c.sequenceNumber, c.ticks.length]),
       })),
     ).toEqual([
       {
@@ -131,7 +130,7 @@ describe("applyContributions", () => {
   const contribution = (stream: string, seq: string, price: number): Contribution => ({
     stream,
     sequenceNumber: seq,
-    bar: barFromTicks([tick({ price, seq, ts: BASE_MINUTE + price })]),
+    ticks: [tick({ price, seq, ts: BASE_MINUTE + price })],
   });
 
   it("applies records above the watermark of their stream and skips the rest", () => {

@@ -39,8 +39,8 @@ export interface Contribution {
   /** {@link watermarkKey} of the record. */
   readonly stream: string;
   readonly sequenceNumber: string;
-  /** The bar of the record's ticks that fall into this bar. */
-  readonly bar: Bar;
+  /** The record's ticks that fall into this bar (at least one). */
+  readonly ticks: readonly SequencedTick[];
 }
 
 /** All contributions of a batch to one 1-minute bar. */
@@ -76,32 +76,38 @@ interface MutableUpdate {
  */
 export function planBarUpdates(records: readonly DecodedStreamRecord[]): BarUpdate[] {
   const updates = new Map<string, MutableUpdate>();
-  for (const record of records) {
-    if (record.ticks.length === 0) {
+  const add = (key: string, contribution: Contribution): void => {
+    const update = updates.get(key);
+    if (update === undefined) {
+      const first = contribution.ticks[0];
+      updates.set(key, {
+        key,
+        symbol: first.symbol,
+        start: minuteStart(first.ts),
+        contributions: [contribution],
+        ticks: contribution.ticks.length,
+        earliestSequenceNumber: contribution.sequenceNumber,
+      });
+      return;
+    }
+    update.contributions.push(contribution);
+    update.ticks += contribution.ticks.length;
+    if (compareSequenceNumbers(contribution.sequenceNumber, update.earliestSequenceNumber) < 0) {
+      update.earliestSequenceNumber = contribution.sequenceNumber;
+    }
+  };
+  for (const { shardId, partitionKey, sequenceNumber, ticks } of records) {
+    if (ticks.length === 0) {
       continue;
     }
-    const stream = watermarkKey(record.shardId, record.partitionKey);
-    const byBar = groupByBar(record.ticks);
-    for (const [key, ticks] of byBar) {
-      const bar = barFromTicks(ticks);
-      const contribution: Contribution = { stream, sequenceNumber: record.sequenceNumber, bar };
-      const update = updates.get(key);
-      if (update === undefined) {
-        updates.set(key, {
-          key,
-          symbol: bar.symbol,
-          start: bar.start,
-          contributions: [contribution],
-          ticks: ticks.length,
-          earliestSequenceNumber: record.sequenceNumber,
-        });
-      } else {
-        update.contributions.push(contribution);
-        update.ticks += ticks.length;
-        if (compareSequenceNumbers(record.sequenceNumber, update.earliestSequenceNumber) < 0) {
-          update.earliestSequenceNumber = record.sequenceNumber;
-        }
-      }
+    const stream = watermarkKey(shardId, partitionKey);
+    if (ticks.length === 1) {
+      // The common record: one tick, one bar.
+      add(barKey(ticks[0].symbol, minuteStart(ticks[0].ts)), { stream, sequenceNumber, ticks });
+      continue;
+    }
+    for (const [key, group] of groupByBar(ticks)) {
+      add(key, { stream, sequenceNumber, ticks: group });
     }
   }
   return [...updates.values()];
@@ -144,9 +150,9 @@ export function applyContributions(
   contributions: readonly Contribution[],
 ): AppliedContributions {
   const stored = current?.watermarks ?? {};
-  let bar = current?.bar;
   let watermarks: Record<string, string> | undefined;
-  let appliedTicks = 0;
+  // The ticks of every record to apply go through one aggregation pass, then one merge.
+  const applied: SequencedTick[] = [];
   let appliedRecords = 0;
   let duplicateTicks = 0;
   let duplicateRecords = 0;
@@ -158,35 +164,25 @@ export function applyContributions(
       watermark !== undefined &&
       compareSequenceNumbers(contribution.sequenceNumber, watermark) <= 0
     ) {
-      duplicateTicks += contribution.bar.trades;
+      duplicateTicks += contribution.ticks.length;
       duplicateRecords += 1;
       continue;
     }
-    bar = bar === undefined ? contribution.bar : mergeBars(bar, contribution.bar);
+    for (const tick of contribution.ticks) {
+      applied.push(tick);
+    }
     watermarks ??= { ...stored };
     watermarks[contribution.stream] = maxSequenceNumber(
       Object.hasOwn(watermarks, contribution.stream) ? watermarks[contribution.stream] : undefined,
       contribution.sequenceNumber,
     );
-    appliedTicks += contribution.bar.trades;
     appliedRecords += 1;
   }
-  if (watermarks === undefined || bar === undefined) {
-    return {
-      state: current,
-      changed: false,
-      appliedTicks,
-      appliedRecords,
-      duplicateTicks,
-      duplicateRecords,
-    };
+  const counts = { appliedTicks: applied.length, appliedRecords, duplicateTicks, duplicateRecords };
+  if (watermarks === undefined || applied.length === 0) {
+    return { state: current, changed: false, ...counts };
   }
-  return {
-    state: { bar, watermarks },
-    changed: true,
-    appliedTicks,
-    appliedRecords,
-    duplicateTicks,
-    duplicateRecords,
-  };
+  const added = barFromTicks(applied);
+  const bar = current === undefined ? added : mergeBars(current.bar, added);
+  return { state: { bar, watermarks }, changed: true, ...counts };
 }

@@ -1,6 +1,6 @@
 import type { SequencedTick } from "./bar";
 import type { Tick } from "./tick";
-import { validateTick } from "./tick";
+import { checkTick } from "./tick";
 
 /**
  * A stream record as the functions see it, independent of the Lambda event shape (see
@@ -68,8 +68,12 @@ function decodeText(base64: string): { ok: true; text: string } | { ok: false; r
   }
 }
 
-/** Decodes one record's data: base64, UTF-8, JSON, then each tick through `validateTick`. */
-export function decodeRecordData(base64: string): DecodedRecord {
+type DecodedTicks =
+  | { readonly ok: true; readonly ticks: SequencedTick[]; readonly rejected: RejectedTick[] }
+  | { readonly ok: false; readonly reason: string };
+
+/** The hot path of {@link decodeRecordData}: builds sequenced ticks directly. */
+function decodeTicks(base64: string, sequenceNumber: string): DecodedTicks {
   const text = decodeText(base64);
   if (!text.ok) {
     return text;
@@ -84,17 +88,34 @@ export function decodeRecordData(base64: string): DecodedRecord {
   if (elements.length === 0) {
     return { ok: false, reason: RECORD_REASONS.emptyArray };
   }
-  const ticks: { index: number; tick: Tick }[] = [];
+  const ticks: SequencedTick[] = [];
   const rejected: RejectedTick[] = [];
-  elements.forEach((element, index) => {
-    const validation = validateTick(element);
-    if (validation.ok) {
-      ticks.push({ index, tick: validation.tick });
+  for (let index = 0; index < elements.length; index += 1) {
+    const checked = checkTick(elements[index]);
+    if (typeof checked === "string") {
+      rejected.push({ index, reason: checked });
     } else {
-      rejected.push({ index, reason: validation.reason });
+      const { symbol, price, size, ts, tradeId } = checked;
+      ticks.push({ symbol, price, size, ts, tradeId, seq: sequenceNumber, index });
     }
-  });
+  }
   return { ok: true, ticks, rejected };
+}
+
+/** Decodes one record's data: base64, UTF-8, JSON, then each tick through `validateTick`. */
+export function decodeRecordData(base64: string): DecodedRecord {
+  const decoded = decodeTicks(base64, "0");
+  if (!decoded.ok) {
+    return decoded;
+  }
+  return {
+    ok: true,
+    ticks: decoded.ticks.map(({ symbol, price, size, ts, tradeId, index }) => ({
+      index,
+      tick: { symbol, price, size, ts, tradeId },
+    })),
+    rejected: decoded.rejected,
+  };
 }
 
 /** One skipped input: a whole record (`tickIndex` null) or one tick of a record. */
@@ -131,7 +152,7 @@ export function decodeStreamRecords(records: readonly StreamRecord[]): DecodedBa
   let validTicks = 0;
   for (const record of records) {
     const { shardId, sequenceNumber, partitionKey } = record;
-    const result = decodeRecordData(record.data);
+    const result = decodeTicks(record.data, sequenceNumber);
     if (!result.ok) {
       malformed.push({
         shardId,
@@ -152,13 +173,8 @@ export function decodeStreamRecords(records: readonly StreamRecord[]): DecodedBa
         reason: rejected.reason,
       });
     }
-    const ticks = result.ticks.map(({ index, tick }): SequencedTick => ({
-      ...tick,
-      seq: sequenceNumber,
-      index,
-    }));
-    validTicks += ticks.length;
-    decoded.push({ shardId, sequenceNumber, partitionKey, ticks });
+    validTicks += result.ticks.length;
+    decoded.push({ shardId, sequenceNumber, partitionKey, ticks: result.ticks });
   }
   return { records: decoded, malformed, validTicks };
 }

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { DECIMAL_PLACES, scaleDecimal } from "./decimal";
+import { DECIMAL_PLACES, fitsDecimalPlaces } from "./decimal";
 import { SYMBOL_PATTERN, SYMBOL_RULE } from "./symbol";
 import { checkEpochMs, parseIsoTimestamp, toIso, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "./time";
 import type { TimestampParse } from "./time";
@@ -45,7 +45,7 @@ const requiredOr = (required: string, invalid: string) => ({
 });
 
 function hasAllowedDecimals(value: number): boolean {
-  return scaleDecimal(value) !== undefined;
+  return fitsDecimalPlaces(value);
 }
 
 function timestampReason(parse: Extract<TimestampParse, { ok: false }>): string {
@@ -149,6 +149,12 @@ function isAcceptedAmount(value: unknown): value is number {
  * A tick with several problems gets them all, joined by `"; "`.
  */
 export function validateTick(input: unknown): TickValidation {
+  const checked = checkTick(input);
+  return typeof checked === "string" ? { ok: false, reason: checked } : { ok: true, tick: checked };
+}
+
+/** {@link validateTick} without the wrapper object: the tick, or the reason it is not one. */
+export function checkTick(input: unknown): Tick | string {
   if (typeof input === "object" && input !== null && !Array.isArray(input)) {
     const candidate = input as Record<string, unknown>;
     const { symbol, price, size, ts, tradeId } = candidate;
@@ -165,12 +171,12 @@ export function validateTick(input: unknown): TickValidation {
       isAcceptedAmount(price) &&
       isAcceptedAmount(size)
     ) {
-      return { ok: true, tick: { symbol, price, size, ts, tradeId } };
+      return { symbol, price, size, ts, tradeId };
     }
   }
   const result = tickSchema.safeParse(input);
   if (result.success) {
-    return { ok: true, tick: result.data };
+    return result.data;
   }
-  return { ok: false, reason: result.error.issues.map((issue) => issue.message).join("; ") };
+  return result.error.issues.map((issue) => issue.message).join("; ");
 }
