@@ -4,7 +4,13 @@ import {
   environmentSettings,
   type EnvironmentName,
 } from "../modules/config/settings";
-import { NAME_RULES, type ResourceKind } from "../modules/naming/physical-name";
+import {
+  BOOTSTRAP_PREFIX,
+  checkedName,
+  validateAccountId,
+  workloadBoundaryPolicyArn,
+  workloadBoundaryPolicyName,
+} from "../modules/naming/bootstrap-names";
 
 /**
  * The one place that knows where each environment's Pulumi state lives, which key encrypts its
@@ -13,17 +19,16 @@ import { NAME_RULES, type ResourceKind } from "../modules/naming/physical-name";
  * variables the workflows read, so nobody types a bucket name.
  *
  * None of these names starts with `<env>-`: that prefix is what a deploy role may change, and a
- * pipeline must never be able to change its own state bucket, key or role.
+ * pipeline must never be able to change its own state bucket, key or role. The prefix and the
+ * workload boundary's name, which the platform's roles refer to as well, are defined in
+ * `modules/naming/bootstrap-names.ts` and re-exported here.
  */
-export const BOOTSTRAP_PREFIX = "trading-analytics";
 
 /** The GitHub Actions OIDC issuer, as IAM names it in the provider ARN and condition keys. */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 
 /** The audience `aws-actions/configure-aws-credentials` requests; every trust policy checks it. */
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
-
-const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 
 /** The Pulumi project of an environment, as `environments/<env>/Pulumi.yaml` names it. */
 export function projectName(environment: EnvironmentName): string {
@@ -38,32 +43,6 @@ export function environmentDirectory(environment: EnvironmentName): string {
 /** The stack name is the environment name. */
 export function stackName(environment: EnvironmentName): string {
   return environment;
-}
-
-/** Rejects a 12-digit account id that is not one, saying where the value came from. */
-export function validateAccountId(accountId: string, source: string): string {
-  if (!ACCOUNT_ID_PATTERN.test(accountId)) {
-    throw new Error(
-      `${source} "${accountId}" is not an AWS account id: use the 12 digits that \`aws sts get-caller-identity --query Account --output text\` prints.`,
-    );
-  }
-  return accountId;
-}
-
-function checkedName(kind: ResourceKind, name: string): string {
-  const rule = NAME_RULES[kind];
-  const disallowed = [...new Set([...name].filter((ch) => !rule.allowedCharacter.test(ch)))];
-  if (disallowed.length > 0) {
-    throw new Error(
-      `${rule.label} name "${name}" contains ${disallowed.map((ch) => `"${ch}"`).join(", ")}, which AWS does not allow: use only ${rule.allowedDescription}.`,
-    );
-  }
-  if (name.length < rule.minLength || name.length > rule.maxLength) {
-    throw new Error(
-      `${rule.label} name "${name}" is ${name.length} characters; AWS allows ${rule.minLength}-${rule.maxLength}.`,
-    );
-  }
-  return name;
 }
 
 /** `trading-analytics-state-<env>-<account>`: S3 names are global, so the account makes it unique. */
@@ -85,19 +64,6 @@ export function deployRoleName(environment: EnvironmentName): string {
 /** The read-only role of previews and drift checks. */
 export function previewRoleName(environment: EnvironmentName): string {
   return checkedName("iam-role", `${BOOTSTRAP_PREFIX}-${environment}-preview`);
-}
-
-/**
- * The permissions boundary every role the deploy role creates must carry: it caps what the
- * platform's own roles (functions, flow logs) can ever do to this environment's resources.
- */
-export function workloadBoundaryPolicyName(environment: EnvironmentName): string {
-  return checkedName("iam-policy", `${BOOTSTRAP_PREFIX}-${environment}-workload-boundary`);
-}
-
-export function workloadBoundaryPolicyArn(environment: EnvironmentName, accountId: string): string {
-  validateAccountId(accountId, "Account id");
-  return `arn:aws:iam::${accountId}:policy/${workloadBoundaryPolicyName(environment)}`;
 }
 
 /** `s3://<bucket>?region=us-east-1`, what `pulumi login` and `cloud-url` take. */
@@ -248,4 +214,12 @@ export function githubSetupCommands(
   return `${lines.join("\n")}\n`;
 }
 
-export { ENVIRONMENT_NAMES, REGION, type EnvironmentName };
+export {
+  BOOTSTRAP_PREFIX,
+  ENVIRONMENT_NAMES,
+  REGION,
+  validateAccountId,
+  workloadBoundaryPolicyArn,
+  workloadBoundaryPolicyName,
+  type EnvironmentName,
+};

@@ -6,6 +6,8 @@ import {
   stateBucketName,
   validateRepository,
 } from "../environments/backends";
+import * as backendNames from "../environments/backends";
+import * as platformNames from "../modules/naming/bootstrap-names";
 import {
   githubOutputLines,
   parsePulumiEnvArgs,
@@ -59,6 +61,18 @@ describe("environment backends", () => {
       }
     },
   );
+
+  it("names the workload boundary with the function the platform's roles use", () => {
+    expect(backendNames.workloadBoundaryPolicyArn).toBe(platformNames.workloadBoundaryPolicyArn);
+    expect(backendNames.workloadBoundaryPolicyName).toBe(platformNames.workloadBoundaryPolicyName);
+    expect(backendNames.validateAccountId).toBe(platformNames.validateAccountId);
+    expect(backendNames.BOOTSTRAP_PREFIX).toBe(platformNames.BOOTSTRAP_PREFIX);
+    for (const environment of ENVIRONMENT_NAMES) {
+      expect(environmentBackend(environment, ACCOUNT).workloadBoundaryPolicyArn).toBe(
+        `arn:aws:iam::123456789012:policy/trading-analytics-${environment}-workload-boundary`,
+      );
+    }
+  });
 
   it("gives each environment distinct names", () => {
     const names = ENVIRONMENT_NAMES.map((environment) => environmentBackend(environment, ACCOUNT));

@@ -1,2 +1,3 @@
+export * from "./bootstrap-names";
 export * from "./physical-name";
 export * from "./tags";
