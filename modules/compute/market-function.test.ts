@@ -46,6 +46,8 @@ test("a function may not redefine the variables every function gets", async () =
         description: "archiver",
         settings,
         accountId: "123456789012",
+        permissionsBoundaryArn:
+          "arn:aws:iam::123456789012:policy/trading-analytics-staging-workload-boundary",
         timeoutSeconds: 60,
         reservedConcurrency: 4,
         environmentVariables: {

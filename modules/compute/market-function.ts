@@ -90,6 +90,12 @@ export interface MarketFunctionArgs {
   readonly settings: EnvironmentSettings;
   /** The account on whose behalf Lambda may assume the role (`aws:SourceAccount`). */
   readonly accountId: pulumi.Input<string>;
+  /**
+   * The environment's workload boundary (`workloadBoundaryPolicyArn` in modules/naming), set as the
+   * role's permissions boundary. The deploy role may only create roles that carry it, and it caps
+   * what the role can ever be granted to this environment's resources.
+   */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
   readonly timeoutSeconds: number;
   /** Reserved concurrency: both a guarantee and a cap, so a runaway function cannot starve the others. */
   readonly reservedConcurrency: number;
@@ -147,6 +153,7 @@ export class MarketFunction extends pulumi.ComponentResource {
         name: plan.roleName,
         description: `Execution role of ${service} in ${settings.name}`,
         assumeRolePolicy: pulumi.jsonStringify(lambdaTrustPolicy(args.accountId)),
+        permissionsBoundary: args.permissionsBoundaryArn,
         tags,
       },
       { parent: this },

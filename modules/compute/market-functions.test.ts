@@ -6,6 +6,7 @@ import {
   type EnvironmentName,
   type EnvironmentSettings,
 } from "../config/settings";
+import { workloadBoundaryPolicyArn } from "../naming/bootstrap-names";
 import { namerFor } from "../naming/physical-name";
 import type { MarketFunctions, MarketFunctionsArgs } from "./market-functions";
 import {
@@ -64,6 +65,8 @@ function argsFor(env: EnvironmentName, settings: EnvironmentSettings): MarketFun
   return {
     settings,
     namer: namerFor({ environment: env, region: "us-east-1", suffix: SUFFIX }),
+    accountId: MOCK_ACCOUNT_ID,
+    permissionsBoundaryArn: workloadBoundaryPolicyArn(env, MOCK_ACCOUNT_ID),
     ...inputsFor(env),
   };
 }
@@ -97,6 +100,25 @@ beforeAll(async () => {
 test("every registration has a unique URN", () => {
   const urns = recorder.resources.map((r) => r.urn);
   expect(new Set(urns).size).toBe(urns.length);
+});
+
+test("the component asks AWS for nothing: the stack hands it the account and the boundary", () => {
+  expect(recorder.invokes).toEqual([]);
+});
+
+test.each([
+  ["dev", "arn:aws:iam::123456789012:policy/trading-analytics-dev-workload-boundary"],
+  ["staging", "arn:aws:iam::123456789012:policy/trading-analytics-staging-workload-boundary"],
+  ["production", "arn:aws:iam::123456789012:policy/trading-analytics-production-workload-boundary"],
+] as const)("every %s function role carries %s as its permissions boundary", (env, arn) => {
+  const boundaries = recorder.resources
+    .filter((r) => r.type === "aws:iam/role:Role" && r.name.startsWith(`${env}-`))
+    .map((r) => [r.name, r.inputs.permissionsBoundary]);
+  expect(boundaries).toEqual([
+    [`${env}-market-processor-role`, arn],
+    [`${env}-market-archiver-role`, arn],
+    [`${env}-analytics-api-role`, arn],
+  ]);
 });
 
 describe.each(ENVIRONMENT_NAMES)("%s", (env) => {

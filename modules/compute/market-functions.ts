@@ -1,4 +1,3 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { EnvironmentSettings } from "../config/settings";
@@ -72,6 +71,10 @@ export function planMarketFunctions(namer: Namer): ComputePlan {
 
 export interface MarketFunctionsArgs {
   readonly settings: EnvironmentSettings;
+  /** The account the functions run in: Lambda assumes their roles on its behalf only. */
+  readonly accountId: pulumi.Input<string>;
+  /** The environment's workload boundary ARN, set as the permissions boundary of every function role. */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
   /** Builds this deployment's physical names (`namerFor({ environment, region, suffix })`). */
   readonly namer: Namer;
   /** The market-data stream both consumers read. */
@@ -128,7 +131,8 @@ export class MarketFunctions extends pulumi.ComponentResource {
     };
     const shared = {
       settings,
-      accountId: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
+      accountId: args.accountId,
+      permissionsBoundaryArn: args.permissionsBoundaryArn,
       privateSubnetIds: args.privateSubnetIds,
       securityGroupId: args.securityGroupId,
       alarmRouting,

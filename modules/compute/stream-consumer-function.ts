@@ -103,6 +103,7 @@ export class StreamConsumerFunction extends pulumi.ComponentResource {
         description: args.description,
         settings,
         accountId: args.accountId,
+        permissionsBoundaryArn: args.permissionsBoundaryArn,
         timeoutSeconds: settings.lambda.streamConsumerTimeoutSeconds,
         reservedConcurrency: settings.lambda.streamConsumerReservedConcurrency,
         environmentVariables: args.environmentVariables,

@@ -10,6 +10,8 @@ export interface AlarmTopicArgs {
   readonly environment: EnvironmentName;
   /** The deployment region, e.g. `us-east-1`: service and prefix-list names and ARNs depend on it. */
   readonly region: string;
+  /** The account whose CloudWatch alarms may publish (`aws:SourceAccount`). */
+  readonly accountId: pulumi.Input<string>;
   /** Physical name of the topic. */
   readonly topicName: string;
   /** Whether the environment's alarms send to the topic. */
@@ -32,7 +34,7 @@ export class AlarmTopic extends pulumi.ComponentResource {
   constructor(name: string, args: AlarmTopicArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trading:monitoring:AlarmTopic", name, {}, opts);
 
-    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const { accountId } = args;
     const topic = new aws.sns.Topic(
       name,
       { name: args.topicName, tags: standardTags(args.environment, "alarms") },

@@ -10,12 +10,16 @@ import {
 } from "./function-security-group";
 import { VpcFlowLogs } from "./vpc-flow-logs";
 
-/** Physical names and retention of the VPC flow logs. */
+/** Physical names, retention and delivery role settings of the VPC flow logs. */
 export interface FlowLogOptions {
   readonly logGroupName: string;
   readonly roleName: string;
   readonly rolePolicyName: string;
   readonly retentionDays: number;
+  /** The account on whose behalf the flow-logs service may assume the delivery role. */
+  readonly accountId: pulumi.Input<string>;
+  /** The environment's workload boundary ARN, set as the delivery role's permissions boundary. */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
 }
 
 export interface PrivateNetworkArgs {

@@ -18,6 +18,13 @@ export interface VpcFlowLogsArgs {
   readonly region: string;
   /** The VPC whose traffic is recorded. */
   readonly vpcId: pulumi.Input<string>;
+  /** The account on whose behalf the flow-logs service may assume the role (`aws:SourceAccount`). */
+  readonly accountId: pulumi.Input<string>;
+  /**
+   * The environment's workload boundary (`workloadBoundaryPolicyArn` in modules/naming), set as the
+   * delivery role's permissions boundary: the deploy role may only create roles that carry it.
+   */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
   /** Physical name of the log group the records go to. */
   readonly logGroupName: string;
   /** Physical name of the role the flow-logs service assumes to deliver. */
@@ -44,7 +51,7 @@ export class VpcFlowLogs extends pulumi.ComponentResource {
     super("trading:network:VpcFlowLogs", name, {}, opts);
 
     const tags = standardTags(args.environment, "vpc");
-    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const { accountId } = args;
 
     const logGroup = new aws.cloudwatch.LogGroup(
       name,
@@ -74,6 +81,7 @@ export class VpcFlowLogs extends pulumi.ComponentResource {
             },
           ],
         }),
+        permissionsBoundary: args.permissionsBoundaryArn,
         tags,
       },
       { parent: this },

@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { MarketFunctions } from "../compute/market-functions";
@@ -15,6 +16,7 @@ import {
 import { AlarmTopic } from "../monitoring/alarm-topic";
 import { DataPathAlarms } from "../monitoring/data-path-alarms";
 import { PrivateNetwork } from "../network/private-network";
+import { workloadBoundaryPolicyArn } from "../naming/bootstrap-names";
 import { namerFor, type Namer } from "../naming/physical-name";
 import { AnalyticsTable } from "../storage/analytics-table";
 import { ArchiveBucket } from "../storage/archive-bucket";
@@ -62,6 +64,13 @@ export class TradingStack extends pulumi.ComponentResource {
   public readonly namer: Namer;
   /** Every physical name of the stack, validated before anything was registered. */
   public readonly names: PlatformNames;
+  /** The account the stack deploys to, asked for once and shared by every component that needs it. */
+  public readonly accountId: pulumi.Output<string>;
+  /**
+   * `arn:aws:iam::<account>:policy/trading-analytics-<env>-workload-boundary`, the permissions
+   * boundary of every role the stack creates: the deploy role may create no role without it.
+   */
+  public readonly permissionsBoundaryArn: pulumi.Output<string>;
   public readonly network: PrivateNetwork;
   public readonly table: AnalyticsTable;
   public readonly archive: ArchiveBucket;
@@ -86,6 +95,10 @@ export class TradingStack extends pulumi.ComponentResource {
     this.namer = namer;
     this.names = names;
     const region = settings.region;
+    this.accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    this.permissionsBoundaryArn = this.accountId.apply((accountId) =>
+      workloadBoundaryPolicyArn(environment, accountId),
+    );
 
     this.network = new PrivateNetwork(
       `${name}-network`,
@@ -100,6 +113,8 @@ export class TradingStack extends pulumi.ComponentResource {
               roleName: names.flowLogs.role,
               rolePolicyName: names.flowLogs.rolePolicy,
               retentionDays: settings.logRetentionDays,
+              accountId: this.accountId,
+              permissionsBoundaryArn: this.permissionsBoundaryArn,
             }
           : undefined,
       },
@@ -151,7 +166,13 @@ export class TradingStack extends pulumi.ComponentResource {
 
     this.alarmTopic = new AlarmTopic(
       `${name}-alarms`,
-      { environment, region, topicName: names.alarmTopic, notify: settings.alarmsNotify },
+      {
+        environment,
+        region,
+        accountId: this.accountId,
+        topicName: names.alarmTopic,
+        notify: settings.alarmsNotify,
+      },
       { parent: this },
     );
 
@@ -178,6 +199,8 @@ export class TradingStack extends pulumi.ComponentResource {
       {
         settings,
         namer,
+        accountId: this.accountId,
+        permissionsBoundaryArn: this.permissionsBoundaryArn,
         streamArn: this.stream.streamArn,
         tableArn: this.table.tableArn,
         tableName: this.table.tableName,

@@ -161,6 +161,30 @@ describe("the mocks answer the invokes the platform uses", () => {
     );
   });
 
+  test("every invoke is recorded with its inputs", async () => {
+    const run = await runProgram({
+      ...base,
+      program: () => ({
+        first: aws.getCallerIdentityOutput().accountId,
+        second: aws.getCallerIdentityOutput().accountId,
+        prefixList: aws.ec2.getPrefixListOutput({ name: "com.amazonaws.us-east-1.s3" }).id,
+      }),
+    });
+    expect(run.outputs).toEqual({
+      first: "123456789012",
+      second: "123456789012",
+      prefixList: "pl-63a5400a",
+    });
+    expect([...run.invokes].sort((a, b) => a.token.localeCompare(b.token))).toEqual([
+      {
+        token: "aws:ec2/getPrefixList:getPrefixList",
+        inputs: { name: "com.amazonaws.us-east-1.s3" },
+      },
+      { token: "aws:index/getCallerIdentity:getCallerIdentity", inputs: {} },
+      { token: "aws:index/getCallerIdentity:getCallerIdentity", inputs: {} },
+    ]);
+  });
+
   test("an unmocked invoke fails the program with a message saying where to add it", async () => {
     const run = runProgram({
       ...base,

@@ -61,9 +61,17 @@ export interface RecordedResource {
   readonly options: RecordedOptions;
 }
 
+/** One data-source call (invoke) the program made, e.g. `aws:index/getCallerIdentity:getCallerIdentity`. */
+export interface RecordedInvoke {
+  readonly token: string;
+  readonly inputs: Record<string, unknown>;
+}
+
 export interface ProgramResult {
   /** Every registration, in order. */
   readonly resources: RecordedResource[];
+  /** Every invoke, in the order the mocks answered them. */
+  readonly invokes: RecordedInvoke[];
   /** The program's exports with every output resolved. */
   readonly outputs: Record<string, unknown>;
 }
@@ -422,9 +430,11 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRes
   // An invoke the mocks cannot answer is reported after the run: a rejected invoke inside the
   // Pulumi runtime surfaces as an unhandled rejection that would end the process.
   const unanswered: string[] = [];
+  const invokes: RecordedInvoke[] = [];
   const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => mockState(args),
     call: (args) => {
+      invokes.push({ token: args.token, inputs: asRecord(args.inputs) });
       try {
         return mockCall(args);
       } catch (error) {
@@ -462,7 +472,7 @@ export async function runProgram(options: RunProgramOptions): Promise<ProgramRes
       { cause: undefined },
     );
   }
-  return { resources, outputs };
+  return { resources, invokes, outputs };
 }
 
 /** The Pulumi project of an environment, e.g. `trading-analytics-dev`. */

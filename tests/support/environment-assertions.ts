@@ -1,6 +1,13 @@
 import {
+  deployPolicies,
+  workloadBoundaryPolicy,
+  type PermissionScope,
+} from "../../bootstrap/permissions";
+import { environmentBackend } from "../../environments/backends";
+import {
   EXPECTED_SERVICES,
   EXPECTED_STREAM_CONSUMERS,
+  expectedBoundaryArn,
   expectedComputeNames,
   expectedEventSourceMapping,
   expectedFunction,
@@ -16,7 +23,11 @@ import {
   type ExpectedService,
   type ExpectedStreamConsumer,
 } from "../../modules/compute/testing/expected-compute";
-import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../modules/config/settings";
+import {
+  ENVIRONMENT_NAMES,
+  ENVIRONMENT_SETTINGS,
+  type EnvironmentName,
+} from "../../modules/config/settings";
 import {
   MOCK_ACCOUNT_ID,
   runEnvironmentProgram,
@@ -24,6 +35,7 @@ import {
   type RecordedResource,
 } from "../../scripts/lib/mock-runtime";
 import { EXPECTED, EXPECTED_TAGGABLE_TYPES } from "./environment-expectations";
+import { allows, grantedPairs, type EvaluatedDocument } from "./iam-evaluation";
 import { acceptsTags, physicalNameInput } from "./provider-schema";
 
 const REGION = "us-east-1";
@@ -252,6 +264,14 @@ export function describeEnvironment(environment: EnvironmentName): void {
         expect(new Set(urns).size).toBe(resources.length);
       });
 
+      test("asks AWS for the account once, so every component shares the same account id", () => {
+        expect(
+          run.invokes
+            .map((invoke) => invoke.token)
+            .filter((token) => token === "aws:index/getCallerIdentity:getCallerIdentity"),
+        ).toEqual(["aws:index/getCallerIdentity:getCallerIdentity"]);
+      });
+
       test("every resource but the stack itself has a parent, so the tree is one stack", () => {
         const stack = single(resources, "trading:stack:TradingStack");
         expect(stack.name).toBe(environment);
@@ -411,8 +431,13 @@ export function describeEnvironment(environment: EnvironmentName): void {
             retentionInDays: expected.flowLogRetentionDays,
             tags: tags("vpc"),
           });
-          expect(role.inputs.name).toBe(name("vpc-flow-logs"));
-          expect(role.inputs.tags).toEqual(tags("vpc"));
+          expect(role.inputs).toEqual({
+            name: name("vpc-flow-logs"),
+            description: "Delivers this environment's VPC flow logs to CloudWatch Logs",
+            assumeRolePolicy: expect.any(String) as unknown,
+            permissionsBoundary: expectedBoundaryArn(environment, ACCOUNT),
+            tags: tags("vpc"),
+          });
           expect(json(role.inputs.assumeRolePolicy)).toEqual({
             Version: "2012-10-17",
             Statement: [
@@ -900,6 +925,117 @@ export function describeEnvironment(environment: EnvironmentName): void {
         expect(url.inputs.functionName).toBe(lambda("analytics-api").state.name);
         expect(url.options.dependsOn).toContain(lambda("analytics-api").urn);
         expect(run.outputs.analyticsApiUrl).toBe(url.state.functionUrl);
+      });
+    });
+
+    describe("permissions boundary", () => {
+      const boundaryArn = expectedBoundaryArn(environment, ACCOUNT);
+      const others = ENVIRONMENT_NAMES.filter((other) => other !== environment);
+      const FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com";
+      /** What the bootstrap scopes this environment's pipeline and boundary by, in the mock account. */
+      const scopeOf = (env: EnvironmentName): PermissionScope => {
+        const backend = environmentBackend(env, ACCOUNT);
+        return {
+          environment: env,
+          settings: ENVIRONMENT_SETTINGS[env],
+          accountId: ACCOUNT,
+          region: REGION,
+          stateBucketArn: backend.stateBucketArn,
+          secretsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9`,
+          workloadBoundaryArn: backend.workloadBoundaryPolicyArn,
+          enforceWorkloadBoundary: true,
+        };
+      };
+      const roleNames = () =>
+        [
+          ...EXPECTED_SERVICES.map((service) => name(`${service}-role`)),
+          ...(expected.flowLogRetentionDays === undefined ? [] : [name("vpc-flow-logs")]),
+        ].sort();
+      const inlinePairs = () =>
+        ofType(resources, "aws:iam/rolePolicy:RolePolicy").flatMap((policy) =>
+          grantedPairs(json(policy.inputs.policy) as EvaluatedDocument).map((pair) => ({
+            policy: String(policy.inputs.name),
+            ...pair,
+          })),
+        );
+
+      test(`every role carries arn:aws:iam::123456789012:policy/trading-analytics-${environment}-workload-boundary, and no role goes without`, () => {
+        expect(boundaryArn).toBe(
+          `arn:aws:iam::123456789012:policy/trading-analytics-${environment}-workload-boundary`,
+        );
+        const boundaries = ofType(resources, "aws:iam/role:Role")
+          .map((role) => [String(role.inputs.name), role.inputs.permissionsBoundary])
+          .sort(([a], [b]) => String(a).localeCompare(String(b)));
+        expect(boundaries).toEqual(roleNames().map((role) => [role, boundaryArn]));
+      });
+
+      test("it is the boundary the bootstrap creates for this environment", () => {
+        expect(environmentBackend(environment, ACCOUNT).workloadBoundaryPolicyArn).toBe(
+          boundaryArn,
+        );
+      });
+
+      test("the deploy role may create, change and pass each role only with this environment's boundary on it", () => {
+        const compute = deployPolicies(scopeOf(environment)).compute;
+        if (compute === undefined) {
+          throw new Error(`The ${environment} deploy role has no compute policy`);
+        }
+        const outcomes = ofType(resources, "aws:iam/role:Role").map((role) => {
+          const roleName = String(role.inputs.name);
+          const request = (action: string, context: Record<string, string>) =>
+            allows(compute, {
+              action,
+              resource: `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
+              context,
+            });
+          const own = { "iam:PermissionsBoundary": String(role.inputs.permissionsBoundary) };
+          const passedTo =
+            roleName === name("vpc-flow-logs") ? FLOW_LOGS_SERVICE : "lambda.amazonaws.com";
+          return {
+            role: roleName,
+            create: request("iam:CreateRole", own),
+            putPolicy: request("iam:PutRolePolicy", own),
+            deletePolicy: request("iam:DeleteRolePolicy", own),
+            pass: request("iam:PassRole", { "iam:PassedToService": passedTo }),
+            createWithoutBoundary: request("iam:CreateRole", {}),
+            createWithOtherBoundary: others.map((other) =>
+              request("iam:CreateRole", {
+                "iam:PermissionsBoundary": expectedBoundaryArn(other, ACCOUNT),
+              }),
+            ),
+          };
+        });
+        expect(outcomes).toEqual(
+          roleNames().map((role) => ({
+            role,
+            create: true,
+            putPolicy: true,
+            deletePolicy: true,
+            pass: true,
+            createWithoutBoundary: false,
+            createWithOtherBoundary: [false, false],
+          })),
+        );
+      });
+
+      test("the boundary allows every action each inline policy grants, on the resources it names", () => {
+        const boundary = workloadBoundaryPolicy(scopeOf(environment));
+        const pairs = inlinePairs();
+        // 9 runtime pairs per function, plus its data: processor 11, archiver 7, API 1; flow logs 6.
+        expect(pairs.length).toBe(expected.flowLogRetentionDays === undefined ? 46 : 52);
+        expect(pairs.filter((pair) => !allows(boundary, pair))).toEqual([]);
+      });
+
+      test("another environment's boundary would deny every resource these policies name", () => {
+        const named = inlinePairs().filter((pair) => pair.resource !== "*");
+        expect(named.length).toBeGreaterThan(0);
+        for (const other of others) {
+          const boundary = workloadBoundaryPolicy(scopeOf(other));
+          expect({ other, allowed: named.filter((pair) => allows(boundary, pair)) }).toEqual({
+            other,
+            allowed: [],
+          });
+        }
       });
     });
 

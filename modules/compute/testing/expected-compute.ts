@@ -143,12 +143,21 @@ export function expectedLogGroup(at: ComputeSurroundings, service: ExpectedServi
   };
 }
 
+/**
+ * The environment's workload boundary, which the bootstrap creates and the deploy role requires on
+ * every role it creates: `arn:aws:iam::<account>:policy/trading-analytics-<env>-workload-boundary`.
+ */
+export function expectedBoundaryArn(environment: EnvironmentName, accountId: string): string {
+  return `arn:aws:iam::${accountId}:policy/trading-analytics-${environment}-workload-boundary`;
+}
+
 /** The role's inputs; its trust policy is compared parsed, see {@link expectedTrustPolicy}. */
 export function expectedRole(at: ComputeSurroundings, service: ExpectedService) {
   return {
     name: computeName(at, `${service}-role`),
     description: `Execution role of ${service} in ${at.environment}`,
     assumeRolePolicy: expect.any(String) as unknown,
+    permissionsBoundary: expectedBoundaryArn(at.environment, at.accountId),
     tags: expectedTags(at.environment, service),
   };
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 
-/** The account the mocks answer `getCallerIdentity` with. */
+/** The account of the ARNs the mocks compute. */
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const MOCK_REGION = "us-east-1";
 /** Creation timestamp the mocks put in enhanced fan-out consumer ARNs. */
@@ -85,6 +85,8 @@ function computedState(type: string, inputs: Record<string, unknown>): Record<st
  */
 export class ResourceRecorder implements pulumi.runtime.Mocks {
   public readonly resources: RecordedResource[] = [];
+  /** The token of every invoke (data-source call), in the order the mocks answered them. */
+  public readonly invokes: string[] = [];
   private pending: PendingRegistration | undefined;
 
   /** Installs the mocks; call before the code under test is imported. */
@@ -127,15 +129,12 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
     return { id, state };
   }
 
+  /**
+   * The components under test are handed the account and every ARN they need, so they invoke
+   * nothing; an invoke is recorded (for the tests to assert on) and fails.
+   */
   public call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
-    if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") {
-      return {
-        accountId: MOCK_ACCOUNT_ID,
-        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/deployer`,
-        userId: "AIDAEXAMPLE",
-        id: MOCK_ACCOUNT_ID,
-      };
-    }
+    this.invokes.push(args.token);
     throw new Error(`Unexpected invoke ${args.token} under mocks`);
   }
 
