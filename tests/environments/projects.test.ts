@@ -3,8 +3,16 @@ import * as path from "node:path";
 
 import { parse as parseYaml } from "yaml";
 
-import { ENVIRONMENT_NAMES, ENVIRONMENT_SETTINGS } from "../../modules/config/settings";
+import { deployPolicies } from "../../bootstrap/permissions";
+import { environmentBackend } from "../../environments/backends";
+import {
+  ENVIRONMENT_NAMES,
+  ENVIRONMENT_SETTINGS,
+  type EnvironmentName,
+} from "../../modules/config/settings";
+import { standardTags } from "../../modules/naming/tags";
 import { environmentDirectory, readStackConfig } from "../../scripts/lib/mock-runtime";
+import { allows } from "../support/iam-evaluation";
 
 /** [first, last] address of an IPv4 CIDR block, as integers. */
 function range(cidr: string): [number, number] {
@@ -58,12 +66,105 @@ describe("the three environment projects", () => {
   );
 
   test.each(ENVIRONMENT_NAMES)(
-    "%s: the stack config sets the region and the suffix in the project's namespace",
+    "%s: the stack config sets the region, the default tags and the suffix in the project's namespace",
     (env) => {
       expect(readStackConfig(env)).toEqual({
         "aws:region": "us-east-1",
+        "aws:defaultTags": `{"tags":{"Environment":"${env}","ManagedBy":"pulumi","Project":"trading-analytics"}}`,
         [`trading-analytics-${env}:environmentSuffix`]: "a1",
       });
+    },
+  );
+
+  test.each([
+    ["dev", { Environment: "dev", ManagedBy: "pulumi", Project: "trading-analytics" }],
+    ["staging", { Environment: "staging", ManagedBy: "pulumi", Project: "trading-analytics" }],
+    [
+      "production",
+      { Environment: "production", ManagedBy: "pulumi", Project: "trading-analytics" },
+    ],
+  ] as const)(
+    "%s: the default provider tags what awsx creates in the VPC with the standard tags but Service",
+    (env, tags) => {
+      const withoutService = Object.fromEntries(
+        Object.entries(standardTags(env, "vpc")).filter(([key]) => key !== "Service"),
+      );
+      const parsed = JSON.parse(readStackConfig(env)["aws:defaultTags"] ?? "null") as unknown;
+      expect(parsed).toEqual({ tags });
+      expect(parsed).toEqual({ tags: withoutService });
+    },
+  );
+
+  /** What awsx creates inside the VPC, which the program cannot tag itself, by EC2 create action. */
+  const AWSX_CREATES = [
+    ["ec2:CreateVpc", "vpc"],
+    ["ec2:CreateSubnet", "subnet"],
+    ["ec2:CreateRouteTable", "route-table"],
+    ["ec2:CreateInternetGateway", "internet-gateway"],
+    ["ec2:CreateVpcEndpoint", "vpc-endpoint"],
+  ] as const;
+
+  function networkPolicy(env: EnvironmentName) {
+    const account = "123456789012";
+    const backend = environmentBackend(env, account);
+    const network = deployPolicies({
+      environment: env,
+      settings: ENVIRONMENT_SETTINGS[env],
+      accountId: account,
+      region: "us-east-1",
+      stateBucketArn: backend.stateBucketArn,
+      secretsKeyArn: `arn:aws:kms:us-east-1:${account}:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9`,
+      workloadBoundaryArn: backend.workloadBoundaryPolicyArn,
+      enforceWorkloadBoundary: true,
+    }).network;
+    if (network === undefined) {
+      throw new Error(`The ${env} deploy role has no network policy`);
+    }
+    return { account, network };
+  }
+
+  test.each(ENVIRONMENT_NAMES)(
+    "%s: with the default tags the deploy role may create and tag what awsx creates; without them, or with another environment's, it may not",
+    (env) => {
+      const { account, network } = networkPolicy(env);
+      const defaultTags = (
+        JSON.parse(readStackConfig(env)["aws:defaultTags"] ?? "null") as {
+          tags: Record<string, string>;
+        }
+      ).tags;
+      const other = ENVIRONMENT_NAMES.find((name) => name !== env) ?? env;
+      const outcomes = AWSX_CREATES.map(([action, type]) => {
+        const resource = `arn:aws:ec2:us-east-1:${account}:${type}/${type}-0123456789abcdef0`;
+        const create = (environment: string | undefined) =>
+          allows(network, {
+            action,
+            resource,
+            context: environment === undefined ? {} : { "aws:RequestTag/Environment": environment },
+          });
+        return {
+          action,
+          create: create(defaultTags.Environment),
+          tagOnCreate: allows(network, {
+            action: "ec2:CreateTags",
+            resource,
+            context: {
+              "aws:RequestTag/Environment": defaultTags.Environment ?? "",
+              "ec2:CreateAction": action.replace("ec2:", ""),
+            },
+          }),
+          createUntagged: create(undefined),
+          createAsOther: create(other),
+        };
+      });
+      expect(outcomes).toEqual(
+        AWSX_CREATES.map(([action]) => ({
+          action,
+          create: true,
+          tagOnCreate: true,
+          createUntagged: false,
+          createAsOther: false,
+        })),
+      );
     },
   );
 
