@@ -125,8 +125,31 @@ describe("validateTick", () => {
       size: field(
         fc.oneof(fc.integer({ min: -5, max: 10_000 }), fc.double({ min: 1e-12, max: 10 })),
       ),
-      ts: field(fc.integer({ min: 900_000_000_000, max: 1_800_000_000_000 })),
-      tradeId: field(fc.string({ minLength: 0, maxLength: 70 })),
+      ts: field(
+        fc.oneof(
+          fc.integer({ min: 900_000_000_000, max: 1_800_000_000_000 }),
+          fc
+            .tuple(
+              fc.integer({ min: 1990, max: 2030 }),
+              fc.integer({ min: 0, max: 13 }),
+              fc.integer({ min: 0, max: 32 }),
+              fc.integer({ min: 0, max: 25 }),
+              fc.constantFrom("Z", "+02:00", "-05:30", "", "+24:00"),
+              fc.constantFrom("", ".1", ".123456", "."),
+            )
+            .map(
+              ([y, mo, d, h, zone, fraction]) =>
+                `${y}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}T${String(h).padStart(2, "0")}:07:09${fraction}${zone}`,
+            ),
+        ),
+      ),
+      tradeId: field(
+        fc.oneof(
+          fc.string({ minLength: 0, maxLength: 70 }),
+          fc.integer({ min: -3, max: 1_000 }),
+          fc.constantFrom(2 ** 53, 2 ** 53 - 1, 1.5, -0),
+        ),
+      ),
     },
     { requiredKeys: [] },
   );

@@ -136,6 +136,28 @@ export const tickSchema = z.object(
 export type TickValidation =
   { readonly ok: true; readonly tick: Tick } | { readonly ok: false; readonly reason: string };
 
+function acceptedTimestamp(value: unknown): number | undefined {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && value >= MIN_TIMESTAMP_MS && value <= MAX_TIMESTAMP_MS
+      ? value
+      : undefined;
+  }
+  if (typeof value === "string") {
+    const parsed = parseIsoTimestamp(value);
+    return parsed.ok ? parsed.ms : undefined;
+  }
+  return undefined;
+}
+
+function acceptedTradeId(value: unknown): string | undefined {
+  if (typeof value === "string") {
+    return value.length >= 1 && value.length <= MAX_TRADE_ID_LENGTH ? value : undefined;
+  }
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+    ? String(value)
+    : undefined;
+}
+
 function isAcceptedAmount(value: unknown): value is number {
   return typeof value === "number" && value > 0 && value !== Infinity && hasAllowedDecimals(value);
 }
@@ -143,9 +165,9 @@ function isAcceptedAmount(value: unknown): value is number {
 /**
  * Validates one decoded JSON value as a tick.
  *
- * The common shape (numeric `ts`, string `tradeId`, every field valid) is accepted by a direct
- * check that is a strict subset of {@link tickSchema} and yields the same tick (a property test
- * holds the two together); everything else goes through the schema, which also words the reasons.
+ * A valid tick is accepted by a direct check that accepts exactly what {@link tickSchema} accepts
+ * and yields the same tick (a property test holds the two together); anything else goes through
+ * the schema, which words the reasons.
  * A tick with several problems gets them all, joined by `"; "`.
  */
 export function validateTick(input: unknown): TickValidation {
@@ -160,18 +182,15 @@ export function checkTick(input: unknown): Tick | string {
     const { symbol, price, size, ts, tradeId } = candidate;
     if (
       typeof symbol === "string" &&
-      typeof ts === "number" &&
-      typeof tradeId === "string" &&
-      tradeId.length >= 1 &&
-      tradeId.length <= MAX_TRADE_ID_LENGTH &&
-      Number.isInteger(ts) &&
-      ts >= MIN_TIMESTAMP_MS &&
-      ts <= MAX_TIMESTAMP_MS &&
       SYMBOL_PATTERN.test(symbol) &&
       isAcceptedAmount(price) &&
       isAcceptedAmount(size)
     ) {
-      return { symbol, price, size, ts, tradeId };
+      const ms = acceptedTimestamp(ts);
+      const id = acceptedTradeId(tradeId);
+      if (ms !== undefined && id !== undefined) {
+        return { symbol, price, size, ts: ms, tradeId: id };
+      }
     }
   }
   const result = tickSchema.safeParse(input);

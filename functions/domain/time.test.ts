@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import {
   INTERVALS,
   bucketStart,
@@ -45,6 +46,89 @@ describe("parseIsoTimestamp", () => {
     ["2000-01-01T00:30:00+01:00", "range"],
   ])("rejects %s (%s)", (text, problem) => {
     expect(parseIsoTimestamp(text)).toEqual({ ok: false, problem });
+  });
+});
+
+/** The format as a regular expression and `Date`, the plain way: the reference for the parser. */
+function referenceParse(text: string): ReturnType<typeof parseIsoTimestamp> {
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/.exec(
+      text,
+    );
+  if (match === null) {
+    return { ok: false, problem: "format" };
+  }
+  const [y, mo, d, h, mi, s, fraction = "", sign, oh = "0", om = "0"] = match.slice(1);
+  const date = new Date(0);
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s), 0);
+  if (
+    date.getUTCFullYear() !== Number(y) ||
+    date.getUTCMonth() !== Number(mo) - 1 ||
+    date.getUTCDate() !== Number(d) ||
+    date.getUTCHours() !== Number(h) ||
+    date.getUTCMinutes() !== Number(mi) ||
+    date.getUTCSeconds() !== Number(s) ||
+    Number(oh) > 23 ||
+    Number(om) > 59
+  ) {
+    return { ok: false, problem: "calendar" };
+  }
+  const offset = (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
+  const ms =
+    date.getTime() +
+    Number(fraction.padEnd(3, "0").slice(0, 3)) -
+    (sign === undefined ? 0 : offset);
+  return ms >= Date.UTC(2000, 0, 1) && ms <= Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+    ? { ok: true, ms }
+    : { ok: false, problem: "range" };
+}
+
+describe("parseIsoTimestamp against a reference", () => {
+  const part = (max: number, width: number) =>
+    fc.oneof(
+      fc.integer({ min: 0, max }).map((n) => String(n).padStart(width, "0")),
+      fc.constantFrom("", "x", "1", "123"),
+    );
+  const candidate = fc
+    .tuple(
+      fc.oneof(
+        fc.integer({ min: 1998, max: 2101 }).map(String),
+        fc.constantFrom("0099", "9999", "20a4"),
+      ),
+      fc.constantFrom("-", "/"),
+      part(13, 2),
+      part(32, 2),
+      fc.constantFrom("T", " ", "t"),
+      part(25, 2),
+      part(61, 2),
+      part(61, 2),
+      fc.constantFrom("", ".", ".5", ".123", ".1234567890", ".12345678"),
+      fc.constantFrom(
+        "Z",
+        "z",
+        "",
+        "+00:00",
+        "-05:30",
+        "+14:00",
+        "+24:00",
+        "+05:60",
+        "+0530",
+        "+5:30",
+      ),
+    )
+    .map(
+      ([y, dash, mo, d, t, h, mi, s, fraction, zone]) =>
+        `${y}${dash}${mo}-${d}${t}${h}:${mi}:${s}${fraction}${zone}`,
+    );
+
+  it("agrees on every candidate string", () => {
+    fc.assert(
+      fc.property(candidate, (text) => {
+        expect(parseIsoTimestamp(text)).toEqual(referenceParse(text));
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
 

@@ -40,9 +40,6 @@ export function toIso(timestampMs: number): string {
   return new Date(timestampMs).toISOString();
 }
 
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
-
 const INTEGER_TEXT = /^\d{1,16}$/;
 
 /** Why a timestamp was rejected; callers prefix the field name. */
@@ -52,8 +49,11 @@ export type TimestampParse =
   | { readonly ok: true; readonly ms: number }
   | { readonly ok: false; readonly problem: TimestampProblem };
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
 }
 
 function inRange(ms: number): TimestampParse {
@@ -62,24 +62,87 @@ function inRange(ms: number): TimestampParse {
     : { ok: false, problem: "range" };
 }
 
+/** The number in `count` decimal digits at `start`, or -1 if any is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i += 1) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) {
+      return -1;
+    }
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+const FORMAT: TimestampParse = { ok: false, problem: "format" };
+const CALENDAR: TimestampParse = { ok: false, problem: "calendar" };
+
 /**
- * Parses an ISO-8601 date-time with a UTC offset (`Z` or `+hh:mm`), fractions beyond
- * milliseconds truncated. Calendar fields are checked: `Date.parse` would turn Feb 30 into Mar 1.
+ * Parses an ISO-8601 date-time with a UTC offset: `YYYY-MM-DDTHH:mm:ss`, optionally `.` and 1-9
+ * fraction digits (beyond milliseconds truncated), then `Z` or `+hh:mm`/`-hh:mm`. Calendar fields
+ * are checked (`Date.parse` would turn Feb 30 into Mar 1). Hand-written rather than a regular
+ * expression: ticks with ISO times take this path for every tick.
  */
 export function parseIsoTimestamp(text: string): TimestampParse {
-  const match = ISO_DATE_TIME.exec(text);
-  if (match === null) {
-    return { ok: false, problem: "format" };
+  const length = text.length;
+  if (
+    length < 20 ||
+    text.charCodeAt(4) !== 45 || // -
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 || // T
+    text.charCodeAt(13) !== 58 || // :
+    text.charCodeAt(16) !== 58
+  ) {
+    return FORMAT;
   }
-  const [, y, mo, d, h, mi, s, fraction = "", zulu, sign, offsetH, offsetM] = match;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
-  const offsetHours = zulu === undefined ? Number(offsetH) : 0;
-  const offsetMinutes = zulu === undefined ? Number(offsetM) : 0;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
+    return FORMAT;
+  }
+  let position = 19;
+  let millis = 0;
+  if (text.charCodeAt(position) === 46) {
+    // .
+    const first = position + 1;
+    let end = first;
+    while (end < length && end - first < 10 && digitsAt(text, end, 1) >= 0) {
+      end += 1;
+    }
+    const count = end - first;
+    if (count < 1 || count > 9) {
+      return FORMAT;
+    }
+    millis = digitsAt(text, first, Math.min(3, count)) * 10 ** Math.max(0, 3 - count);
+    position = end;
+  }
+  let offsetMinutes = 0;
+  const zone = text.charCodeAt(position);
+  if (zone === 90 && position + 1 === length) {
+    // Z
+  } else if (
+    (zone === 43 || zone === 45) &&
+    position + 6 === length &&
+    text.charCodeAt(position + 3) === 58
+  ) {
+    // +hh:mm or -hh:mm
+    const offsetHours = digitsAt(text, position + 1, 2);
+    const offsetMins = digitsAt(text, position + 4, 2);
+    if (offsetHours < 0 || offsetMins < 0) {
+      return FORMAT;
+    }
+    if (offsetHours > 23 || offsetMins > 59) {
+      return CALENDAR;
+    }
+    offsetMinutes = (zone === 45 ? -1 : 1) * (offsetHours * 60 + offsetMins);
+  } else {
+    return FORMAT;
+  }
   if (
     month < 1 ||
     month > 12 ||
@@ -87,18 +150,13 @@ export function parseIsoTimestamp(text: string): TimestampParse {
     day > daysInMonth(year, month) ||
     hour > 23 ||
     minute > 59 ||
-    second > 59 ||
-    offsetHours > 23 ||
-    offsetMinutes > 59
+    second > 59
   ) {
-    return { ok: false, problem: "calendar" };
+    return CALENDAR;
   }
-  const millis = Number(fraction.padEnd(3, "0").slice(0, 3));
-  const offsetMs = (sign === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * MINUTE_MS;
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, millis);
-  return inRange(date.getTime() - offsetMs);
+  // Date.UTC maps years 0-99 to 1900-1999; those fail the range check either way.
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  return inRange(ms - offsetMinutes * MINUTE_MS);
 }
 
 /** Validates epoch milliseconds: an integer within the accepted range. */
