@@ -10,7 +10,7 @@ import {
   type EnvironmentName,
 } from "../modules/config/settings";
 import { estimateMonthlyCost } from "./lib/cost-model";
-import { renderPlan, type EnvironmentPlan, type ReportFormat } from "./lib/plan-report";
+import { renderPlan, type EnvironmentPlan } from "./lib/plan-report";
 import type { WorkerResult } from "./lib/plan-worker";
 
 const USAGE = `Usage: npm run plan -- [--env dev|staging|production|all] [--format text|markdown] [--out FILE]
@@ -124,7 +124,7 @@ async function main(): Promise<number> {
   const environments = options.env === "all" ? [...ENVIRONMENT_NAMES] : [options.env];
   const started = Date.now();
   const plans = await buildPlans(environments);
-  const report = renderPlan(plans, options.format as ReportFormat);
+  const report = renderPlan(plans, options.format);
   if (options.out !== undefined) {
     fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
     fs.writeFileSync(options.out, report);

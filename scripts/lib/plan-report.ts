@@ -49,7 +49,7 @@ type Flat = Record<string, string>;
 
 function flatten(value: unknown, prefix = "", out: Flat = {}): Flat {
   if (Array.isArray(value)) {
-    out[prefix] = value
+    out[prefix] = (value as unknown[])
       .map((item) =>
         typeof item === "object" && item !== null ? Object.values(item).join(" ") : String(item),
       )
