@@ -84,6 +84,10 @@ export interface ShardPollerObserver {
 
 export interface ShardPollerStats {
   getRecordsCalls: number;
+  /** Time spent waiting for GetRecords, in ms. */
+  getRecordsMs: number;
+  /** Time spent waiting for the function, in ms. */
+  invokeMs: number;
   invocations: number;
   functionErrors: number;
   partialFailures: number;
@@ -185,6 +189,8 @@ function errorText(error: unknown): string {
 export class ShardPoller {
   readonly stats: ShardPollerStats = {
     getRecordsCalls: 0,
+    getRecordsMs: 0,
+    invokeMs: 0,
     invocations: 0,
     functionErrors: 0,
     partialFailures: 0,
@@ -258,11 +264,13 @@ export class ShardPoller {
         this.iterator = await this.shardIterator(this.position);
       }
       this.stats.getRecordsCalls += 1;
+      const started = performance.now();
       // A lane reads enough of the shard to fill its own batch.
       const limit = Math.min(10_000, this.settings.batchSize * (this.source.lane?.count ?? 1));
       const response = await this.kinesis.send(
         new GetRecordsCommand({ ShardIterator: this.iterator, Limit: limit }),
       );
+      this.stats.getRecordsMs += performance.now() - started;
       this.iterator = response.NextShardIterator;
       if (this.iterator === undefined) {
         // The shard is closed and fully read.
@@ -351,12 +359,14 @@ export class ShardPoller {
   private async invokeOnce(segment: readonly KinesisRecord[]): Promise<Outcome> {
     this.stats.invocations += 1;
     let outcome: Outcome;
+    const started = performance.now();
     try {
       const response = await this.invoke(kinesisEvent(segment, this.source));
       outcome = interpretBatchResponse(segment, response);
     } catch (error) {
       outcome = { kind: "error", detail: errorText(error) };
     }
+    this.stats.invokeMs += performance.now() - started;
     const last = segment[segment.length - 1];
     const arrival = last?.ApproximateArrivalTimestamp?.getTime();
     this.stats.iteratorAgeMs = arrival === undefined ? 0 : Math.max(0, Date.now() - arrival);

@@ -20,6 +20,7 @@ import {
   ShardPoller,
   type DeadLetteredBatch,
   type EventSourceMappingSettings,
+  type ShardPollerStats,
 } from "./event-source-mapping";
 import { FreshnessProbe, quantile } from "./freshness-probe";
 import { FunctionOutput, MalformedInputLedger } from "./function-output";
@@ -67,6 +68,13 @@ export interface LocalRunResult {
   /** Log lines per function and level, e.g. `market-processor` -> `WARN` -> 12. */
   readonly logLevels: ReadonlyMap<string, ReadonlyMap<string, number>>;
   readonly ttlEnabled: boolean;
+  /** Each event source mapping poller (function, shard, lane) with what it did. */
+  readonly pollers: readonly {
+    readonly functionName: string;
+    readonly shardId: string;
+    readonly lane: number;
+    readonly stats: ShardPollerStats;
+  }[];
 }
 
 /** Records a single PutRecords carries at most; the producer batches up to this many. */
@@ -556,6 +564,12 @@ export async function runLocalPipeline(
       reconciliation: reconcile(figures),
       logLevels,
       ttlEnabled: resources.ttlEnabled,
+      pollers: pollers.map((poller) => ({
+        functionName: poller.source.functionName,
+        shardId: poller.source.shardId,
+        lane: poller.source.lane?.index ?? 0,
+        stats: { ...poller.stats },
+      })),
     };
   } finally {
     await cleanup.run();
