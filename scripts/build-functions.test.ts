@@ -11,7 +11,12 @@ import type {
 import { functionUrlEvent } from "../functions/testing/function-url";
 import { kinesisEvent, lambdaContext } from "../functions/testing/kinesis-events";
 import { MARKET_START, tickRecords } from "../functions/testing/market";
-import { credentialsFromEnvironment } from "../functions/shared/lambda-credentials";
+import {
+  credentialsFromEnvironment,
+  credentialsTreatedAsExpired,
+  credentialsWillNeedRefresh,
+  defaultProvider,
+} from "../functions/shared/lambda-credentials";
 import { FUNCTION_NAMES, buildFunctions, formatBundleReports } from "./build-functions";
 import type { BundleReport } from "./build-functions";
 import {
@@ -150,6 +155,26 @@ describe("Lambda credentials", () => {
         AWS_SESSION_TOKEN: "token",
       }),
     ).toEqual({ accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token" });
+  });
+
+  it("provides them to SDK clients as the default chain does, re-read on every call", async () => {
+    expect(credentialsWillNeedRefresh()).toBe(false);
+    expect(credentialsTreatedAsExpired()).toBe(false);
+    const provider = defaultProvider();
+    await expect(provider()).resolves.toEqual({ accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+    process.env.AWS_SESSION_TOKEN = "rotated";
+    process.env.AWS_CREDENTIAL_EXPIRATION = "2030-01-01T00:00:00Z";
+    try {
+      await expect(provider()).resolves.toEqual({
+        accessKeyId: "S3RVER",
+        secretAccessKey: "S3RVER",
+        sessionToken: "rotated",
+        expiration: new Date("2030-01-01T00:00:00Z"),
+      });
+    } finally {
+      delete process.env.AWS_SESSION_TOKEN;
+      delete process.env.AWS_CREDENTIAL_EXPIRATION;
+    }
   });
 
   it("says what is missing", () => {

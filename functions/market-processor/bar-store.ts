@@ -91,6 +91,7 @@ export class BarStore {
     };
     try {
       for (let round = 1; pending !== undefined; round += 1) {
+        const requested: Item[] = pending.Keys ?? [];
         const response: BatchGetItemCommandOutput = await this.client.send(
           new BatchGetItemCommand({ RequestItems: { [this.tableName]: pending } }),
         );
@@ -102,29 +103,30 @@ export class BarStore {
         }
         const unprocessed: KeysAndAttributes | undefined =
           response.UnprocessedKeys?.[this.tableName];
-        if (unprocessed?.Keys === undefined || unprocessed.Keys.length === 0) {
+        const held = new Set((unprocessed?.Keys ?? []).map(keyOfItem));
+        // A requested key that came back neither as an item nor as unprocessed has no bar yet.
+        for (const requestedKey of requested) {
+          const itemKey = keyOfItem(requestedKey);
+          const key = byItemKey.get(itemKey);
+          if (key !== undefined && !held.has(itemKey) && !reads.has(key)) {
+            reads.set(key, null);
+          }
+        }
+        if (held.size === 0) {
           pending = undefined;
         } else if (round >= this.unprocessedKeyRounds) {
-          throw new Error(
-            `BatchGetItem left ${unprocessed.Keys.length} keys unprocessed after ${round} rounds`,
-          );
+          const keys = held.size === 1 ? "1 key" : `${held.size} keys`;
+          throw new Error(`BatchGetItem left ${keys} unprocessed after ${round} rounds`);
         } else {
           pending = unprocessed;
           await sleep(this.backoffMs(round));
-        }
-      }
-      for (const address of chunk) {
-        const key = barKey(address.symbol, address.start);
-        if (!reads.has(key)) {
-          reads.set(key, null);
         }
       }
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       for (const address of chunk) {
         const key = barKey(address.symbol, address.start);
-        const read = reads.get(key);
-        if (read === undefined || read === null) {
+        if (!reads.has(key)) {
           reads.set(key, failure);
         }
       }

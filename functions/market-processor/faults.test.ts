@@ -6,7 +6,7 @@ import {
   randomFaults,
   startFaultProxy,
 } from "../../scripts/lib/fault-proxy";
-import type { FaultPlan, FaultProxy } from "../../scripts/lib/fault-proxy";
+import type { DynamoDbFault, FaultPlan, FaultProxy } from "../../scripts/lib/fault-proxy";
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
@@ -16,6 +16,7 @@ import {
 } from "../../scripts/lib/local-aws";
 import type { LocalAws } from "../../scripts/lib/local-aws";
 import { deliverInOrder } from "../testing/event-source";
+import { kinesisEvent } from "../testing/kinesis-events";
 import {
   expectedBars,
   scanBarValues,
@@ -89,9 +90,12 @@ async function runScenario(plan: FaultPlan, seed: number, ticksPerRecord: number
     );
     const after = proxy.stats();
     const faults = Object.fromEntries(
-      DYNAMODB_FAULTS.map((fault) => [fault, after.faults[fault] - before.faults[fault]]),
-    );
-    return { direct, tableName, log, summaries, faults, sequenced };
+      (Object.keys(after.faults) as DynamoDbFault[]).map((fault) => [
+        fault,
+        after.faults[fault] - before.faults[fault],
+      ]),
+    ) as Record<DynamoDbFault, number>;
+    return { direct, tableName, log, summaries, faults, sequenced, before, after };
   } finally {
     proxy.setPlan(noFaults);
   }
@@ -134,6 +138,64 @@ describe("market processor behind a faulty DynamoDB", () => {
     expect(sum(scenario.summaries, "writeConflicts")).toBe(0);
     expect(sum(scenario.summaries, "appliedTicks")).toBe(600);
     expect(scenario.log.partialFailures).toBe(0);
+  });
+
+  it("reads the keys a BatchGetItem leaves unprocessed in further rounds", async () => {
+    // Every read of more than one key gets half of them back unprocessed: a read of 45 keys
+    // takes 6 rounds (45, 22, 11, 5, 2, 1), the most the processor allows.
+    const plan: FaultPlan = (request) => {
+      if (request.operation !== "BatchGetItem") {
+        return undefined;
+      }
+      const body = JSON.parse(request.body) as {
+        RequestItems: Record<string, { Keys: unknown[] }>;
+      };
+      const keys = Object.values(body.RequestItems)[0]?.Keys.length ?? 0;
+      return keys > 1 ? "unprocessed-keys" : undefined;
+    };
+    const scenario = await runScenario(plan, 24, 2);
+
+    const reads =
+      (scenario.after.operations.BatchGetItem ?? 0) -
+      (scenario.before.operations.BatchGetItem ?? 0);
+    expect(scenario.faults["unprocessed-keys"]).toBeGreaterThan(scenario.log.invocations);
+    expect(reads).toBe(scenario.faults["unprocessed-keys"] + scenario.log.invocations);
+    expect(scenario.log.partialFailures).toBe(0);
+    expect(await scanBarValues(scenario.direct, scenario.tableName)).toEqual(
+      expectedBars(scenario.sequenced),
+    );
+    expect(sum(scenario.summaries, "appliedTicks")).toBe(600);
+  });
+
+  it("reports the bars whose keys stay unprocessed, and only those", async () => {
+    tableCounter += 1;
+    const tableName = `dev-market-analytics-faults-${tableCounter}`;
+    await createAnalyticsTable(localDynamoDbClient(local), tableName);
+    const processor = createMarketProcessor({
+      dynamodb: proxiedClient(),
+      tableName,
+      barTtlDays: 7,
+      logger: silentLogger(),
+      metrics: new RecordingMetrics(),
+      backoffMs: () => 1,
+    });
+    const { records } = tickRecords(syntheticTicks(25, 60, ["AAPL", "MSFT", "NVDA", "AMZN"], 1));
+    proxy.setPlan((request) =>
+      request.operation === "BatchGetItem" ? "unprocessed-keys" : undefined,
+    );
+    try {
+      const result = await processor.processBatch(kinesisEvent(records));
+      // 4 keys: 2 read in round 1, 1 in round 2, the last one held for all 6 rounds.
+      expect(result.summary).toMatchObject({ bars: 4, barsWritten: 3, barsFailed: 1 });
+      expect(result.failures.map((failure) => failure.error.message)).toEqual([
+        "BatchGetItem left 1 key unprocessed after 6 rounds",
+      ]);
+      expect(result.response.batchItemFailures).toEqual([
+        { itemIdentifier: result.failures[0].earliestSequenceNumber },
+      ]);
+    } finally {
+      proxy.setPlan(noFaults);
+    }
   });
 
   it("keeps every bar exact when most requests are throttled", async () => {

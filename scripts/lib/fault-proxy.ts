@@ -10,7 +10,10 @@ import type { AddressInfo } from "node:net";
  * - `internal-error`: 500 InternalServerError (not forwarded);
  * - `drop-request`: the connection is cut before the request reaches DynamoDB;
  * - `drop-response`: the request is applied, then the connection is cut before the response:
- *   the client cannot know its write succeeded.
+ *   the client cannot know its write succeeded;
+ * - `unprocessed-keys` (BatchGetItem only): the read is answered, but the second half of the keys
+ *   (a lone key included) is moved to `UnprocessedKeys`, as DynamoDB does when it throttles part
+ *   of a batch.
  */
 
 export const DYNAMODB_FAULTS = [
@@ -21,7 +24,7 @@ export const DYNAMODB_FAULTS = [
   "drop-response",
 ] as const;
 
-export type DynamoDbFault = (typeof DYNAMODB_FAULTS)[number];
+export type DynamoDbFault = (typeof DYNAMODB_FAULTS)[number] | "unprocessed-keys";
 
 /** A request as the proxy sees it. */
 export interface ProxiedRequest {
@@ -38,6 +41,8 @@ export type FaultPlan = (request: ProxiedRequest) => DynamoDbFault | undefined;
 
 export interface FaultProxyStats {
   readonly requests: number;
+  /** Requests per DynamoDB operation, e.g. `{ BatchGetItem: 3, PutItem: 40 }`. */
+  readonly operations: Readonly<Record<string, number>>;
   readonly faults: Readonly<Record<DynamoDbFault, number>>;
 }
 
@@ -116,6 +121,36 @@ export function randomFaults(options: {
   };
 }
 
+type AttributeMap = Record<string, Record<string, unknown>>;
+
+interface BatchGetRequest {
+  RequestItems: Record<string, { Keys: AttributeMap[]; ConsistentRead?: boolean }>;
+}
+
+interface BatchGetResponse {
+  Responses?: Record<string, AttributeMap[]>;
+  UnprocessedKeys?: Record<string, { Keys: AttributeMap[]; ConsistentRead?: boolean }>;
+}
+
+/** Moves the second half of each table's requested keys (or its only key) to `UnprocessedKeys`. */
+function withUnprocessedKeys(requestText: string, responseText: string): string {
+  const request = JSON.parse(requestText) as BatchGetRequest;
+  const response = JSON.parse(responseText) as BatchGetResponse;
+  const unprocessed: NonNullable<BatchGetResponse["UnprocessedKeys"]> = {};
+  const responses: NonNullable<BatchGetResponse["Responses"]> = {};
+  for (const [table, { Keys, ConsistentRead }] of Object.entries(request.RequestItems)) {
+    const held = Keys.length === 1 ? Keys : Keys.slice(Math.ceil(Keys.length / 2));
+    const heldIds = new Set(held.map((key) => JSON.stringify([key.pk, key.sk])));
+    responses[table] = (response.Responses?.[table] ?? []).filter(
+      (item) => !heldIds.has(JSON.stringify([item.pk, item.sk])),
+    );
+    if (held.length > 0) {
+      unprocessed[table] = { Keys: held, ConsistentRead };
+    }
+  }
+  return JSON.stringify({ Responses: responses, UnprocessedKeys: unprocessed });
+}
+
 function readBody(message: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -130,12 +165,14 @@ export async function startFaultProxy(target: string, initialPlan: FaultPlan): P
   const upstream = new URL(target);
   let plan = initialPlan;
   let requests = 0;
+  const operations: Record<string, number> = {};
   const faults: Record<DynamoDbFault, number> = {
     "throughput-exceeded": 0,
     throttling: 0,
     "internal-error": 0,
     "drop-request": 0,
     "drop-response": 0,
+    "unprocessed-keys": 0,
   };
 
   function forward(
@@ -174,11 +211,22 @@ export async function startFaultProxy(target: string, initialPlan: FaultPlan): P
     const operation = typeof target === "string" ? target.slice(target.indexOf(".") + 1) : "";
     const fault = plan({ operation, body: body.toString("utf8"), index: requests });
     requests += 1;
+    operations[operation] = (operations[operation] ?? 0) + 1;
     if (fault !== undefined) {
       faults[fault] += 1;
     }
     if (fault === "drop-request") {
       incoming.socket.destroy();
+      return;
+    }
+    if (fault === "unprocessed-keys") {
+      const response = await forward(incoming, body);
+      const rewritten =
+        operation === "BatchGetItem" && response.status === 200
+          ? withUnprocessedKeys(body.toString("utf8"), response.body.toString("utf8"))
+          : response.body.toString("utf8");
+      outgoing.writeHead(response.status, { "content-type": "application/x-amz-json-1.0" });
+      outgoing.end(rewritten);
       return;
     }
     if (fault !== undefined && fault !== "drop-response") {
@@ -211,7 +259,7 @@ export async function startFaultProxy(target: string, initialPlan: FaultPlan): P
     setPlan(next) {
       plan = next;
     },
-    stats: () => ({ requests, faults: { ...faults } }),
+    stats: () => ({ requests, operations: { ...operations }, faults: { ...faults } }),
     stop: () =>
       new Promise((resolve, reject) => {
         server.closeAllConnections();
