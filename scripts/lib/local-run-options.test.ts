@@ -22,7 +22,7 @@ describe("parseLocalRunArgs", () => {
       options: {
         env: "dev",
         symbols: 40,
-        ratePerSecond: 2000,
+        ratePerSecond: 1000,
         durationSeconds: 10,
         seed: 42,
         faults: 0.01,

@@ -6,7 +6,10 @@ export interface LocalRunOptions {
   readonly env: EnvironmentName;
   /** Number of symbols the synthetic market trades. */
   readonly symbols: number;
-  /** Ticks per second the producers send. */
+  /**
+   * Ticks per second the producers send. The default is what dev's single shard keeps up with
+   * on a two-core machine that also runs the local services; raise it to watch the iterator age grow.
+   */
   readonly ratePerSecond: number;
   /** How long the producers send, in seconds. */
   readonly durationSeconds: number;
@@ -19,7 +22,7 @@ export interface LocalRunOptions {
 export const DEFAULT_LOCAL_RUN_OPTIONS: LocalRunOptions = {
   env: "dev",
   symbols: 40,
-  ratePerSecond: 2000,
+  ratePerSecond: 1000,
   durationSeconds: 10,
   seed: 42,
   faults: 0.01,
