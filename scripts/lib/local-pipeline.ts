@@ -394,7 +394,7 @@ export async function runLocalPipeline(
     };
 
     status(
-      `Sending ${options.ratePerSecond} ticks/s over ${options.symbols} symbols for ${options.durationSeconds} s (seed ${options.seed}, ${(options.faults * 100).toFixed(1)}% malformed records)...`,
+      `Sending ${options.ratePerSecond.toLocaleString("en-US")} ticks/s over ${options.symbols.toLocaleString("en-US")} symbols for ${options.durationSeconds} s (seed ${options.seed}, ${(options.faults * 100).toFixed(1)}% malformed records)...`,
     );
     const inFlight = new Set<Promise<void>>();
     let sendFailure: Error | undefined;
