@@ -148,7 +148,7 @@ describe("report", () => {
     expect(markdown).toContain("| dev | FAIL (1) |");
     expect(markdown).toContain("| dev | required-tags | dev-market-data | missing Service |");
     expect(markdown).toContain("| lambda.memoryMb | 512 | 1024 | 2048 |");
-    expect(markdown).toContain(`reviewed ${PRICE_TABLE.reviewed}`);
+    expect(markdown).toContain(`as of ${PRICE_TABLE.asOf}`);
     expect(markdown).toContain("- dev: 5 ticks/s average");
     expect(markdown).toContain("13 alarms");
   });

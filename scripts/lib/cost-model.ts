@@ -5,11 +5,11 @@ import type {
 } from "../../modules/config/settings";
 
 /**
- * On-demand list prices for us-east-1, in USD. Estimates only: no free tier, no savings plans, no
+ * On-demand list prices for us-east-1, in USD, as AWS published them in mid-2025. Estimates only: no free tier, no savings plans, no
  * taxes. Review them against the sources below whenever AWS announces a price change.
  */
 export const PRICE_TABLE = {
-  reviewed: "2025-06-01",
+  asOf: "2025-06",
   region: "us-east-1",
   sources: [
     "https://aws.amazon.com/kinesis/data-streams/pricing/",

@@ -172,7 +172,7 @@ export function renderPlan(plans: readonly EnvironmentPlan[], format: ReportForm
     heading(format, 3, "Estimated monthly cost (USD)"),
     table(format, ["item", ...envs], costRows),
     [
-      `Prices: AWS on-demand list prices for ${PRICE_TABLE.region}, reviewed ${PRICE_TABLE.reviewed}; sources: ${PRICE_TABLE.sources.join(", ")}.`,
+      `Prices: AWS on-demand list prices for ${PRICE_TABLE.region}, as of ${PRICE_TABLE.asOf}; sources: ${PRICE_TABLE.sources.join(", ")}.`,
       "No free tier, savings plans, data transfer or taxes. Traffic assumed:",
       ...assumptions.map((line) => `- ${line}`),
     ].join("\n"),

@@ -22,7 +22,9 @@ export async function planEnvironment(environment: string): Promise<WorkerResult
   });
   return {
     resources: resources
-      .filter((resource) => resource.custom)
+      // Cloud resources, plus remote components such as awsx's VPC (which expands into subnets,
+      // route tables and endpoints only in the real engine); not the platform's own components.
+      .filter((resource) => resource.custom || !resource.type.startsWith("trading:"))
       .map((resource) => ({
         type: resource.type,
         name: resource.name,
