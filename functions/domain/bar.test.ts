@@ -113,6 +113,40 @@ describe("barFromTicks", () => {
     );
   });
 
+  it("stays exact when the sums outgrow safe integers and fast and bigint terms mix", () => {
+    // 1,000 x 99,999.99 x 199,999.9999 is far beyond 2^53 at any scale.
+    const big = Array.from({ length: 1_000 }, (_, i) =>
+      tick({ price: 99_999.99, size: 199_999.9999, tradeId: String(i) }),
+    );
+    const mixed = [
+      ...big,
+      tick({ price: 250_000.5, size: 3, tradeId: "x" }),
+      tick({ price: 0.0000000001, size: 7, tradeId: "y" }),
+      tick({ price: 12.34567, size: 0.123456789, tradeId: "z" }),
+    ];
+    const bar = barFromTicks(mixed);
+    expect(bar).toEqual(referenceBar(mixed));
+    expect(bar.volume).toBe(2_000_000_100_234_567_890n);
+  });
+
+  it("equals the reference for long runs of large amounts", () => {
+    const large = fc.record({
+      symbol: fc.constant("AAPL"),
+      price: fc.integer({ min: 1, max: 19_999_999 }).map((n) => n / 100),
+      size: fc.integer({ min: 1, max: 1_999_999_999 }).map((n) => n / 10_000),
+      ts: fc.integer({ min: BASE_MINUTE, max: BASE_MINUTE + 59_999 }),
+      tradeId: fc.integer({ min: 0, max: 10 ** 6 }).map(String),
+      seq: fc.constant("1"),
+      index: fc.integer({ min: 0, max: 1_000 }),
+    });
+    fc.assert(
+      fc.property(fc.array(large, { minLength: 1, maxLength: 400 }), (ticks) => {
+        expect(barFromTicks(ticks)).toEqual(referenceBar(ticks));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("does not depend on the order of the ticks", () => {
     fc.assert(
       fc.property(

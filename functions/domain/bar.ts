@@ -1,4 +1,11 @@
-import { DECIMAL_PLACES, NOTIONAL_DECIMAL_PLACES, divideScaled, scaleDecimal } from "./decimal";
+import {
+  DECIMAL_PLACES,
+  NOTIONAL_DECIMAL_PLACES,
+  ScaledSum,
+  divideScaled,
+  scaleDecimal,
+  scaleDecimalToNumber,
+} from "./decimal";
 import { compareSequenceNumbers } from "./sequence";
 import type { Tick } from "./tick";
 import { INTERVAL_MS, bucketStart } from "./time";
@@ -105,52 +112,75 @@ function orderOf(tick: SequencedTick): TradeOrder {
 }
 
 /**
+ * Scale of the fast notional terms: a price and a size with at most this many decimals are
+ * multiplied as numbers at 10^(2 x this), which stays exact while the product is a safe integer.
+ */
+const FAST_NOTIONAL_PLACES = 4;
+const FAST_UNIT = 10 ** (DECIMAL_PLACES - FAST_NOTIONAL_PLACES);
+const FAST_NOTIONAL_FACTOR = 10n ** BigInt(NOTIONAL_DECIMAL_PLACES - 2 * FAST_NOTIONAL_PLACES);
+
+/**
  * The bar of `ticks`, which must be non-empty and all fall in the same symbol and interval.
  * Ticks are expected to be validated (see `validateTick`).
  */
 export function barFromTicks(ticks: readonly SequencedTick[], interval: Interval = "1m"): Bar {
-  if (ticks.length === 0) {
+  return barFromTickGroups([ticks], interval);
+}
+
+/**
+ * {@link barFromTicks} of the concatenation of `groups`, without building it. Volume and notional
+ * are exact: scaled integers summed as numbers while they are safe integers (see
+ * {@link ScaledSum}), as bigints otherwise, so the result is the same as all-bigint arithmetic.
+ */
+export function barFromTickGroups(
+  groups: readonly (readonly SequencedTick[])[],
+  interval: Interval = "1m",
+): Bar {
+  const first = groups.find((ticks) => ticks.length > 0)?.[0];
+  if (first === undefined) {
     throw new RangeError("barFromTicks needs at least one tick");
   }
-  const first = ticks[0];
   const start = bucketStart(first.ts, interval);
-  const firstSize = scaled(first.size, "size");
+  const end = start + INTERVAL_MS[interval];
+  const volume = new ScaledSum();
+  const notional = new ScaledSum(FAST_NOTIONAL_FACTOR);
   let open = first;
   let close = first;
   let high = first.price;
   let low = first.price;
-  let volume = firstSize;
-  let notional = scaled(first.price, "price") * firstSize;
   let firstTradeAt = first.ts;
   let lastTradeAt = first.ts;
-  for (let i = 1; i < ticks.length; i += 1) {
-    const tick = ticks[i];
-    if (tick.symbol !== first.symbol || bucketStart(tick.ts, interval) !== start) {
-      throw new RangeError(
-        `barFromTicks got ticks of different bars: ${first.symbol}@${first.ts} and ${tick.symbol}@${tick.ts}`,
-      );
-    }
-    const size = scaled(tick.size, "size");
-    volume += size;
-    notional += scaled(tick.price, "price") * size;
-    if (tick.price > high) {
-      high = tick.price;
-    }
-    if (tick.price < low) {
-      low = tick.price;
-    }
-    if (tick.ts < firstTradeAt) {
-      firstTradeAt = tick.ts;
-    }
-    if (tick.ts > lastTradeAt) {
-      lastTradeAt = tick.ts;
-    }
-    // A sequenced tick carries its own trade order (ts, tradeId, seq, index).
-    if (opensBefore(tick, tick.price, open, open.price)) {
-      open = tick;
-    }
-    if (closesAfter(tick, tick.price, close, close.price)) {
-      close = tick;
+  let trades = 0;
+  for (const ticks of groups) {
+    for (let i = 0; i < ticks.length; i += 1) {
+      const tick = ticks[i];
+      const { price, ts } = tick;
+      if (tick.symbol !== first.symbol || !(ts >= start && ts < end)) {
+        throw new RangeError(
+          `barFromTicks got ticks of different bars: ${first.symbol}@${first.ts} and ${tick.symbol}@${ts}`,
+        );
+      }
+      addAmounts(volume, notional, price, tick.size);
+      trades += 1;
+      if (price > high) {
+        high = price;
+      }
+      if (price < low) {
+        low = price;
+      }
+      if (ts < firstTradeAt) {
+        firstTradeAt = ts;
+      }
+      if (ts > lastTradeAt) {
+        lastTradeAt = ts;
+      }
+      // A sequenced tick carries its own trade order (ts, tradeId, seq, index).
+      if (tick !== open && opensBefore(tick, price, open, open.price)) {
+        open = tick;
+      }
+      if (tick !== close && closesAfter(tick, price, close, close.price)) {
+        close = tick;
+      }
     }
   }
   const openOrder = orderOf(open);
@@ -164,12 +194,34 @@ export function barFromTicks(ticks: readonly SequencedTick[], interval: Interval
     low,
     close: close.price,
     closeOrder: close === open ? openOrder : orderOf(close),
-    volume,
-    notional,
-    trades: ticks.length,
+    volume: volume.total(),
+    notional: notional.total(),
+    trades,
     firstTradeAt,
     lastTradeAt,
   };
+}
+
+/** Adds a tick's size to `volume` and price x size to `notional`, exactly. */
+function addAmounts(volume: ScaledSum, notional: ScaledSum, price: number, size: number): void {
+  const scaledSize = scaleDecimalToNumber(size);
+  const scaledPrice = scaledSize < 0 ? -1 : scaleDecimalToNumber(price);
+  if (scaledPrice < 0) {
+    // Large or not exactly scalable as a number: bigint (which also rejects bad decimals).
+    const exactSize = scaled(size, "size");
+    volume.addBig(exactSize);
+    notional.addBig(scaled(price, "price") * exactSize);
+    return;
+  }
+  volume.addSafe(scaledSize);
+  if (scaledPrice % FAST_UNIT === 0 && scaledSize % FAST_UNIT === 0) {
+    const term = (scaledPrice / FAST_UNIT) * (scaledSize / FAST_UNIT);
+    if (term <= Number.MAX_SAFE_INTEGER) {
+      notional.addSafe(term);
+      return;
+    }
+  }
+  notional.addBig(BigInt(scaledPrice) * BigInt(scaledSize));
 }
 
 /**

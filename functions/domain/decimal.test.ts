@@ -1,12 +1,14 @@
 import fc from "fast-check";
 import {
   DECIMAL_PLACES,
+  ScaledSum,
   divideScaled,
   fitsDecimalPlaces,
   formatScaled,
   parseScaled,
   scaleDecimal,
   scaleDecimalText,
+  scaleDecimalToNumber,
   scaledToNumber,
 } from "./decimal";
 
@@ -112,6 +114,74 @@ describe("divideScaled", () => {
   it("rejects a zero denominator", () => {
     expect(() => divideScaled(1n, 0, 0n, 0, 2)).toThrow(
       "divideScaled expects a positive denominator",
+    );
+  });
+});
+
+describe("ScaledSum", () => {
+  it("adds safe integers past 2^53 exactly, spilling into bigint", () => {
+    const sum = new ScaledSum();
+    for (let i = 0; i < 5; i += 1) {
+      sum.addSafe(Number.MAX_SAFE_INTEGER);
+    }
+    sum.addBig(3n);
+    expect(sum.total()).toBe(5n * BigInt(Number.MAX_SAFE_INTEGER) + 3n);
+  });
+
+  it("converts number terms to the sum's scale", () => {
+    const sum = new ScaledSum(10n ** 12n);
+    sum.addSafe(Number.MAX_SAFE_INTEGER);
+    sum.addSafe(2);
+    sum.addBig(5n);
+    expect(sum.total()).toBe((BigInt(Number.MAX_SAFE_INTEGER) + 2n) * 10n ** 12n + 5n);
+  });
+
+  it("equals a bigint sum for any terms", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.maxSafeNat(), fc.bigInt({ min: 0n, max: 10n ** 30n })), {
+          maxLength: 50,
+        }),
+        (terms) => {
+          const sum = new ScaledSum(1_000n);
+          let expected = 0n;
+          for (const term of terms) {
+            if (typeof term === "number") {
+              sum.addSafe(term);
+              expected += BigInt(term) * 1_000n;
+            } else {
+              sum.addBig(term);
+              expected += term;
+            }
+          }
+          expect(sum.total()).toBe(expected);
+        },
+      ),
+    );
+  });
+});
+
+describe("scaleDecimalToNumber", () => {
+  it.each([
+    [1.25, 12_500_000_000],
+    [0.0000000001, 1],
+    [199_999.9999999999, 1_999_999_999_999_999],
+    [200_000, -1],
+    [1e-11, -1],
+    [0.1 + 0.2, -1],
+  ])("scales %p to %p", (value, expected) => {
+    expect(scaleDecimalToNumber(value)).toBe(expected);
+  });
+
+  it("agrees with scaleDecimal wherever it gives a number", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1e-12, max: 3e5, noNaN: true }), (value) => {
+        const fast = scaleDecimalToNumber(value);
+        if (fast >= 0) {
+          expect(BigInt(fast)).toBe(scaleDecimal(value));
+        }
+      }),
+      { numRuns: 2_000 },
     );
   });
 });

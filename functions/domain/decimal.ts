@@ -36,6 +36,55 @@ export function scaleDecimal(x: number): bigint | undefined {
   return scaleDecimalText(String(x));
 }
 
+/**
+ * {@link scaleDecimal} as a JavaScript number where that is exact (below the fast-path limit, so
+ * the result is a safe integer), or -1 where the caller must use {@link scaleDecimal}.
+ */
+export function scaleDecimalToNumber(x: number): number {
+  if (x < FAST_PATH_LIMIT) {
+    const scaled = Math.round(x * FACTOR);
+    if (scaled / FACTOR === x) {
+      return scaled;
+    }
+  }
+  return -1;
+}
+
+/**
+ * An exact running sum of non-negative scaled integers that avoids bigint arithmetic per term:
+ * terms given as safe integers are added as numbers while the running total stays a safe
+ * integer, and moved into a bigint only when it would not. `smallFactor` converts the scale of
+ * the number terms to the scale of the sum (the number terms may use a coarser scale so their
+ * products stay small).
+ */
+export class ScaledSum {
+  private small = 0;
+  private big = 0n;
+
+  constructor(private readonly smallFactor: bigint = 1n) {}
+
+  /** Adds a non-negative safe integer, at the number terms' scale. */
+  addSafe(term: number): void {
+    const next = this.small + term;
+    // Exact whenever the true sum is a safe integer; a larger true sum rounds to >= 2^53.
+    if (next <= Number.MAX_SAFE_INTEGER) {
+      this.small = next;
+    } else {
+      this.big += BigInt(this.small) * this.smallFactor;
+      this.small = term;
+    }
+  }
+
+  /** Adds a term at the sum's own scale. */
+  addBig(term: bigint): void {
+    this.big += term;
+  }
+
+  total(): bigint {
+    return this.big + BigInt(this.small) * this.smallFactor;
+  }
+}
+
 /** Whether `x` (finite, positive) has at most `DECIMAL_PLACES` decimals: {@link scaleDecimal} without the bigint. */
 export function fitsDecimalPlaces(x: number): boolean {
   if (x < FAST_PATH_LIMIT) {

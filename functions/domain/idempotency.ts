@@ -1,8 +1,8 @@
 import type { Bar, SequencedTick } from "./bar";
-import { barFromTicks, mergeBars } from "./bar";
+import { barFromTickGroups, mergeBars } from "./bar";
 import type { DecodedStreamRecord } from "./record";
 import { compareSequenceNumbers, maxSequenceNumber } from "./sequence";
-import { minuteStart } from "./time";
+import { MINUTE_MS, minuteStart } from "./time";
 
 /**
  * Exactly-once effect on redelivery.
@@ -71,23 +71,43 @@ interface MutableUpdate {
 }
 
 /**
- * Groups a batch's valid ticks by 1-minute bar and, within a bar, by record. Bars come out in the
- * order they first appear; contributions in record order.
+ * The bars of one batch, found by symbol and then by minute start: a batch touches few minutes
+ * per symbol, so a short scan beats building a `SYMBOL|start` string key for every tick.
  */
-export function planBarUpdates(records: readonly DecodedStreamRecord[]): BarUpdate[] {
-  const updates = new Map<string, MutableUpdate>();
-  const add = (key: string, contribution: Contribution): void => {
-    const update = updates.get(key);
+class BarIndex {
+  readonly updates: MutableUpdate[] = [];
+  private readonly bySymbol = new Map<string, MutableUpdate[]>();
+
+  find(symbol: string, start: number): MutableUpdate | undefined {
+    const bars = this.bySymbol.get(symbol);
+    if (bars !== undefined) {
+      for (const update of bars) {
+        if (update.start === start) {
+          return update;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  add(symbol: string, start: number, contribution: Contribution): void {
+    const update = this.find(symbol, start);
     if (update === undefined) {
-      const first = contribution.ticks[0];
-      updates.set(key, {
-        key,
-        symbol: first.symbol,
-        start: minuteStart(first.ts),
+      const created: MutableUpdate = {
+        key: barKey(symbol, start),
+        symbol,
+        start,
         contributions: [contribution],
         ticks: contribution.ticks.length,
         earliestSequenceNumber: contribution.sequenceNumber,
-      });
+      };
+      this.updates.push(created);
+      const bars = this.bySymbol.get(symbol);
+      if (bars === undefined) {
+        this.bySymbol.set(symbol, [created]);
+      } else {
+        bars.push(created);
+      }
       return;
     }
     update.contributions.push(contribution);
@@ -95,33 +115,81 @@ export function planBarUpdates(records: readonly DecodedStreamRecord[]): BarUpda
     if (compareSequenceNumbers(contribution.sequenceNumber, update.earliestSequenceNumber) < 0) {
       update.earliestSequenceNumber = contribution.sequenceNumber;
     }
-  };
+  }
+}
+
+/** Watermark keys of a batch's streams, built once per (shard, partition key). */
+class StreamKeys {
+  private shardId: string | undefined;
+  private readonly byPartitionKey = new Map<string, string>();
+
+  get(shardId: string, partitionKey: string): string {
+    if (shardId !== this.shardId) {
+      this.shardId = shardId;
+      this.byPartitionKey.clear();
+    }
+    let key = this.byPartitionKey.get(partitionKey);
+    if (key === undefined) {
+      key = watermarkKey(shardId, partitionKey);
+      this.byPartitionKey.set(partitionKey, key);
+    }
+    return key;
+  }
+}
+
+/**
+ * Groups a batch's valid ticks by 1-minute bar and, within a bar, by record. Bars come out in the
+ * order they first appear; contributions in record order.
+ */
+export function planBarUpdates(records: readonly DecodedStreamRecord[]): BarUpdate[] {
+  const index = new BarIndex();
+  const streams = new StreamKeys();
   for (const { shardId, partitionKey, sequenceNumber, ticks } of records) {
     if (ticks.length === 0) {
       continue;
     }
-    const stream = watermarkKey(shardId, partitionKey);
-    if (ticks.length === 1) {
-      // The common record: one tick, one bar.
-      add(barKey(ticks[0].symbol, minuteStart(ticks[0].ts)), { stream, sequenceNumber, ticks });
+    const stream = streams.get(shardId, partitionKey);
+    const first = ticks[0];
+    const start = minuteStart(first.ts);
+    if (inOneBar(ticks, first.symbol, start)) {
+      // The common record: all its ticks in one bar, so the record's own array is the group.
+      index.add(first.symbol, start, { stream, sequenceNumber, ticks });
       continue;
     }
-    for (const [key, group] of groupByBar(ticks)) {
-      add(key, { stream, sequenceNumber, ticks: group });
+    for (const group of groupByBar(ticks)) {
+      index.add(group.symbol, group.start, { stream, sequenceNumber, ticks: group.ticks });
     }
   }
-  return [...updates.values()];
+  return index.updates;
 }
 
-function groupByBar(ticks: readonly SequencedTick[]): Map<string, SequencedTick[]> {
-  const groups = new Map<string, SequencedTick[]>();
+function inOneBar(ticks: readonly SequencedTick[], symbol: string, start: number): boolean {
+  const end = start + MINUTE_MS;
+  for (let i = 1; i < ticks.length; i += 1) {
+    const tick = ticks[i];
+    if (tick.symbol !== symbol || tick.ts < start || tick.ts >= end) {
+      return false;
+    }
+  }
+  return true;
+}
+
+interface TickGroup {
+  readonly symbol: string;
+  readonly start: number;
+  readonly ticks: SequencedTick[];
+}
+
+/** A record's ticks by bar, in order of first appearance (records hold few bars: a scan). */
+function groupByBar(ticks: readonly SequencedTick[]): TickGroup[] {
+  const groups: TickGroup[] = [];
   for (const tick of ticks) {
-    const key = barKey(tick.symbol, minuteStart(tick.ts));
-    const group = groups.get(key);
+    const start = minuteStart(tick.ts);
+    const group = groups.find((g) => g.start === start && g.symbol === tick.symbol);
     if (group === undefined) {
-      groups.set(key, [tick]);
+      groups.push({ symbol: tick.symbol, start, ticks: [tick] });
     } else {
-      group.push(tick);
+      group.ticks.push(tick);
     }
   }
   return groups;
@@ -152,7 +220,8 @@ export function applyContributions(
   const stored = current?.watermarks ?? {};
   let watermarks: Record<string, string> | undefined;
   // The ticks of every record to apply go through one aggregation pass, then one merge.
-  const applied: SequencedTick[] = [];
+  const applied: (readonly SequencedTick[])[] = [];
+  let appliedTicks = 0;
   let appliedRecords = 0;
   let duplicateTicks = 0;
   let duplicateRecords = 0;
@@ -168,9 +237,8 @@ export function applyContributions(
       duplicateRecords += 1;
       continue;
     }
-    for (const tick of contribution.ticks) {
-      applied.push(tick);
-    }
+    applied.push(contribution.ticks);
+    appliedTicks += contribution.ticks.length;
     watermarks ??= { ...stored };
     watermarks[contribution.stream] = maxSequenceNumber(
       Object.hasOwn(watermarks, contribution.stream) ? watermarks[contribution.stream] : undefined,
@@ -178,11 +246,11 @@ export function applyContributions(
     );
     appliedRecords += 1;
   }
-  const counts = { appliedTicks: applied.length, appliedRecords, duplicateTicks, duplicateRecords };
-  if (watermarks === undefined || applied.length === 0) {
+  const counts = { appliedTicks, appliedRecords, duplicateTicks, duplicateRecords };
+  if (watermarks === undefined || appliedTicks === 0) {
     return { state: current, changed: false, ...counts };
   }
-  const added = barFromTicks(applied);
+  const added = barFromTickGroups(applied);
   const bar = current === undefined ? added : mergeBars(current.bar, added);
   return { state: { bar, watermarks }, changed: true, ...counts };
 }

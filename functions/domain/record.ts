@@ -1,6 +1,6 @@
 import type { SequencedTick } from "./bar";
 import type { Tick } from "./tick";
-import { checkTick } from "./tick";
+import { checkSequencedTick } from "./tick";
 
 /**
  * A stream record as the functions see it, independent of the Lambda event shape (see
@@ -48,73 +48,106 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** atob yields one character per byte, so any byte above 0x7f means non-ASCII input. */
 const NON_ASCII = /[\x80-\xff]/;
 
+/** A record rejected as a whole; one shared instance per reason, so rejecting allocates nothing. */
+interface RecordFailure {
+  readonly ok: false;
+  readonly reason: string;
+}
+
+const failure = (reason: string): RecordFailure => ({ ok: false, reason });
+const NOT_BASE64 = failure(RECORD_REASONS.notBase64);
+const NOT_UTF8 = failure(RECORD_REASONS.notUtf8);
+const NOT_JSON = failure(RECORD_REASONS.notJson);
+const EMPTY_ARRAY = failure(RECORD_REASONS.emptyArray);
+
 /** Record bytes (base64) to text: strict base64, strict UTF-8. */
-function decodeText(base64: string): { ok: true; text: string } | { ok: false; reason: string } {
+function decodeText(base64: string): string | RecordFailure {
   let binary: string;
   try {
     // atob validates the alphabet and padding, and is the fastest decoder in Node.js 20.
     binary = atob(base64);
   } catch {
-    return { ok: false, reason: RECORD_REASONS.notBase64 };
+    return NOT_BASE64;
   }
   if (!NON_ASCII.test(binary)) {
     // ASCII bytes decode to the same characters in latin1 and UTF-8.
-    return { ok: true, text: binary };
+    return binary;
   }
   try {
-    return { ok: true, text: utf8.decode(Buffer.from(base64, "base64")) };
+    return utf8.decode(Buffer.from(base64, "base64"));
   } catch {
-    return { ok: false, reason: RECORD_REASONS.notUtf8 };
+    return NOT_UTF8;
   }
 }
 
-type DecodedTicks =
-  | { readonly ok: true; readonly ticks: SequencedTick[]; readonly rejected: RejectedTick[] }
-  | { readonly ok: false; readonly reason: string };
+/** Receives a record's valid ticks and the reasons of its invalid ones, in tick order. */
+interface TickSink {
+  readonly ticks: SequencedTick[];
+  rejected(index: number, reason: string): void;
+}
 
-/** The hot path of {@link decodeRecordData}: builds sequenced ticks directly. */
-function decodeTicks(base64: string, sequenceNumber: string): DecodedTicks {
+/**
+ * The hot path of decoding: base64, UTF-8 and JSON, then each tick validated straight into a
+ * sequenced tick. Returns the failure of a record rejected as a whole, else `undefined`.
+ */
+function decodeTicks(
+  base64: string,
+  sequenceNumber: string,
+  sink: TickSink,
+): RecordFailure | undefined {
   const text = decodeText(base64);
-  if (!text.ok) {
+  if (typeof text !== "string") {
     return text;
   }
   let value: unknown;
   try {
-    value = JSON.parse(text.text);
+    value = JSON.parse(text);
   } catch {
-    return { ok: false, reason: RECORD_REASONS.notJson };
+    return NOT_JSON;
   }
-  const elements: readonly unknown[] = Array.isArray(value) ? value : [value];
+  if (!Array.isArray(value)) {
+    addTick(value, sequenceNumber, 0, sink);
+    return undefined;
+  }
+  const elements: readonly unknown[] = value;
   if (elements.length === 0) {
-    return { ok: false, reason: RECORD_REASONS.emptyArray };
+    return EMPTY_ARRAY;
   }
-  const ticks: SequencedTick[] = [];
-  const rejected: RejectedTick[] = [];
   for (let index = 0; index < elements.length; index += 1) {
-    const checked = checkTick(elements[index]);
-    if (typeof checked === "string") {
-      rejected.push({ index, reason: checked });
-    } else {
-      const { symbol, price, size, ts, tradeId } = checked;
-      ticks.push({ symbol, price, size, ts, tradeId, seq: sequenceNumber, index });
-    }
+    addTick(elements[index], sequenceNumber, index, sink);
   }
-  return { ok: true, ticks, rejected };
+  return undefined;
+}
+
+function addTick(element: unknown, sequenceNumber: string, index: number, sink: TickSink): void {
+  const checked = checkSequencedTick(element, sequenceNumber, index);
+  if (typeof checked === "string") {
+    sink.rejected(index, checked);
+  } else {
+    sink.ticks.push(checked);
+  }
 }
 
 /** Decodes one record's data: base64, UTF-8, JSON, then each tick through `validateTick`. */
 export function decodeRecordData(base64: string): DecodedRecord {
-  const decoded = decodeTicks(base64, "0");
-  if (!decoded.ok) {
-    return decoded;
+  const rejected: RejectedTick[] = [];
+  const sink: TickSink = {
+    ticks: [],
+    rejected: (index, reason) => {
+      rejected.push({ index, reason });
+    },
+  };
+  const failed = decodeTicks(base64, "0", sink);
+  if (failed !== undefined) {
+    return { ok: false, reason: failed.reason };
   }
   return {
     ok: true,
-    ticks: decoded.ticks.map(({ symbol, price, size, ts, tradeId, index }) => ({
+    ticks: sink.ticks.map(({ symbol, price, size, ts, tradeId, index }) => ({
       index,
       tick: { symbol, price, size, ts, tradeId },
     })),
-    rejected: decoded.rejected,
+    rejected,
   };
 }
 
@@ -145,36 +178,44 @@ export interface DecodedBatch {
   readonly validTicks: number;
 }
 
+/** Collects one record's ticks; reused across the records of a batch. */
+class RecordSink implements TickSink {
+  ticks: SequencedTick[] = [];
+  private record: StreamRecord | undefined;
+
+  constructor(private readonly malformed: MalformedInput[]) {}
+
+  begin(record: StreamRecord): void {
+    this.record = record;
+    this.ticks = [];
+  }
+
+  rejected(index: number, reason: string): void {
+    this.reject(index, reason);
+  }
+
+  reject(tickIndex: number | null, reason: string): void {
+    const { shardId, sequenceNumber, partitionKey } = this.record as StreamRecord;
+    this.malformed.push({ shardId, sequenceNumber, partitionKey, tickIndex, reason });
+  }
+}
+
 /** Decodes a batch of records. Never throws on bad data: bad input is reported in `malformed`. */
 export function decodeStreamRecords(records: readonly StreamRecord[]): DecodedBatch {
   const decoded: DecodedStreamRecord[] = [];
   const malformed: MalformedInput[] = [];
+  const sink = new RecordSink(malformed);
   let validTicks = 0;
   for (const record of records) {
     const { shardId, sequenceNumber, partitionKey } = record;
-    const result = decodeTicks(record.data, sequenceNumber);
-    if (!result.ok) {
-      malformed.push({
-        shardId,
-        sequenceNumber,
-        partitionKey,
-        tickIndex: null,
-        reason: result.reason,
-      });
-      decoded.push({ shardId, sequenceNumber, partitionKey, ticks: [] });
-      continue;
+    sink.begin(record);
+    const failed = decodeTicks(record.data, sequenceNumber, sink);
+    if (failed !== undefined) {
+      sink.reject(null, failed.reason);
     }
-    for (const rejected of result.rejected) {
-      malformed.push({
-        shardId,
-        sequenceNumber,
-        partitionKey,
-        tickIndex: rejected.index,
-        reason: rejected.reason,
-      });
-    }
-    validTicks += result.ticks.length;
-    decoded.push({ shardId, sequenceNumber, partitionKey, ticks: result.ticks });
+    const ticks = failed === undefined ? sink.ticks : [];
+    validTicks += ticks.length;
+    decoded.push({ shardId, sequenceNumber, partitionKey, ticks });
   }
   return { records: decoded, malformed, validTicks };
 }

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import type { SequencedTick } from "./bar";
 import { DECIMAL_PLACES, fitsDecimalPlaces } from "./decimal";
 import { SYMBOL_PATTERN, SYMBOL_RULE } from "./symbol";
 import { checkEpochMs, parseIsoTimestamp, toIso, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "./time";
@@ -193,9 +194,46 @@ export function checkTick(input: unknown): Tick | string {
       }
     }
   }
+  return schemaCheck(input);
+}
+
+function schemaCheck(input: unknown): Tick | string {
   const result = tickSchema.safeParse(input);
   if (result.success) {
     return result.data;
   }
   return result.error.issues.map((issue) => issue.message).join("; ");
+}
+
+/**
+ * {@link checkTick} for the decoder's hot path: a valid tick comes back as the sequenced tick
+ * itself, built once (no intermediate {@link Tick}); an invalid one as its reason.
+ */
+export function checkSequencedTick(
+  input: unknown,
+  seq: string,
+  index: number,
+): SequencedTick | string {
+  if (typeof input === "object" && input !== null && !Array.isArray(input)) {
+    const candidate = input as Record<string, unknown>;
+    const { symbol, price, size, ts, tradeId } = candidate;
+    if (
+      typeof symbol === "string" &&
+      SYMBOL_PATTERN.test(symbol) &&
+      isAcceptedAmount(price) &&
+      isAcceptedAmount(size)
+    ) {
+      const ms = acceptedTimestamp(ts);
+      const id = acceptedTradeId(tradeId);
+      if (ms !== undefined && id !== undefined) {
+        return { symbol, price, size, ts: ms, tradeId: id, seq, index };
+      }
+    }
+  }
+  const checked = schemaCheck(input);
+  if (typeof checked === "string") {
+    return checked;
+  }
+  const { symbol, price, size, ts, tradeId } = checked;
+  return { symbol, price, size, ts, tradeId, seq, index };
 }
