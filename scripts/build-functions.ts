@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
@@ -30,6 +30,49 @@ const lambdaCredentials: Plugin = {
     plugin.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
       path: join(ROOT, "functions", "shared", "lambda-credentials.ts"),
     }));
+  },
+};
+
+/** A module-level `const _name = "text";`, as the SDK's generated schema modules declare names. */
+const STRING_CONSTANT = /^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm;
+/** An object key computed from an identifier: `{ [_name]: value }`. */
+const COMPUTED_KEY = /\[(_\w+)\]:/g;
+
+/**
+ * Replaces object keys computed from a module's string constants by the strings themselves:
+ * `{ [_h]: x }` with `const _h = "http";` becomes `{ "http": x }`. The same object, but one esbuild
+ * can see has no side effects. Keys computed from anything else are left alone.
+ */
+export function inlineConstantKeys(source: string): string {
+  const constants = new Map<string, string>();
+  for (const [, name, literal] of source.matchAll(STRING_CONSTANT)) {
+    constants.set(name, literal);
+  }
+  return source.replace(COMPUTED_KEY, (key, name: string) => {
+    const literal = constants.get(name);
+    return literal === undefined ? key : `${literal}:`;
+  });
+}
+
+/**
+ * An SDK client's schemas (one module with every shape of the service) key their trait objects
+ * with constants. esbuild keeps any object literal with a computed key, since computing a key can
+ * run code, and with those the shapes they point at: the archiver carried all of S3's shapes for
+ * its one PutObject. With the keys inlined, only the shapes the bundled commands reach remain.
+ */
+const treeShakableSchemas: Plugin = {
+  name: "tree-shakable-schemas",
+  setup(plugin) {
+    plugin.onLoad(
+      {
+        filter:
+          /[\\/]node_modules[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/][^\\/]+\.js$/,
+      },
+      async (args) => ({
+        contents: inlineConstantKeys(await readFile(args.path, "utf8")),
+        loader: "js",
+      }),
+    );
   },
 };
 
@@ -114,7 +157,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<Bundle
         metafile: true,
         logLevel: "warning",
         absWorkingDir: ROOT,
-        plugins: [lambdaCredentials],
+        plugins: [lambdaCredentials, treeShakableSchemas],
       });
       const metafile = join(metaDir, `${name}.json`);
       await writeFile(metafile, JSON.stringify(result.metafile));
