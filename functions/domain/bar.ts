@@ -4,7 +4,6 @@ import {
   ScaledSum,
   divideScaled,
   scaleDecimal,
-  scaleDecimalToNumber,
 } from "./decimal";
 import { compareSequenceNumbers } from "./sequence";
 import type { Tick } from "./tick";
@@ -112,12 +111,15 @@ function orderOf(tick: SequencedTick): TradeOrder {
 }
 
 /**
- * Scale of the fast notional terms: a price and a size with at most this many decimals are
- * multiplied as numbers at 10^(2 x this), which stays exact while the product is a safe integer.
+ * Decimals of the fast path: a price and a size with at most this many decimals are summed and
+ * multiplied as numbers, at 10^4 and 10^8, which stays exact while the results are safe integers.
  */
-const FAST_NOTIONAL_PLACES = 4;
-const FAST_UNIT = 10 ** (DECIMAL_PLACES - FAST_NOTIONAL_PLACES);
-const FAST_NOTIONAL_FACTOR = 10n ** BigInt(NOTIONAL_DECIMAL_PLACES - 2 * FAST_NOTIONAL_PLACES);
+const FAST_FACTOR = 10 ** 4;
+/** Below this, a double is never within half a unit in the last place of two multiples of 10^-10. */
+const FAST_LIMIT = 2e5;
+/** From the fast scales to the exact ones: 10^4 to 10^DECIMAL_PLACES, 10^8 to 10^NOTIONAL_DECIMAL_PLACES. */
+const VOLUME_FACTOR = 10n ** BigInt(DECIMAL_PLACES - 4);
+const NOTIONAL_FACTOR = 10n ** BigInt(NOTIONAL_DECIMAL_PLACES - 8);
 
 /**
  * The bar of `ticks`, which must be non-empty and all fall in the same symbol and interval.
@@ -142,8 +144,8 @@ export function barFromTickGroups(
   }
   const start = bucketStart(first.ts, interval);
   const end = start + INTERVAL_MS[interval];
-  const volume = new ScaledSum();
-  const notional = new ScaledSum(FAST_NOTIONAL_FACTOR);
+  const volume = new ScaledSum(VOLUME_FACTOR);
+  const notional = new ScaledSum(NOTIONAL_FACTOR);
   let open = first;
   let close = first;
   let high = first.price;
@@ -202,26 +204,31 @@ export function barFromTickGroups(
   };
 }
 
-/** Adds a tick's size to `volume` and price x size to `notional`, exactly. */
+/**
+ * Adds a tick's size to `volume` (at 10^4) and price x size to `notional` (at 10^8), exactly.
+ * `round(x * 10^4) / 10^4 === x` means x is the double nearest to that many ten-thousandths, so
+ * its exact scaled value is that count times 10^6: the same integers {@link scaleDecimal} gives.
+ */
 function addAmounts(volume: ScaledSum, notional: ScaledSum, price: number, size: number): void {
-  const scaledSize = scaleDecimalToNumber(size);
-  const scaledPrice = scaledSize < 0 ? -1 : scaleDecimalToNumber(price);
-  if (scaledPrice < 0) {
-    // Large or not exactly scalable as a number: bigint (which also rejects bad decimals).
-    const exactSize = scaled(size, "size");
-    volume.addBig(exactSize);
-    notional.addBig(scaled(price, "price") * exactSize);
-    return;
-  }
-  volume.addSafe(scaledSize);
-  if (scaledPrice % FAST_UNIT === 0 && scaledSize % FAST_UNIT === 0) {
-    const term = (scaledPrice / FAST_UNIT) * (scaledSize / FAST_UNIT);
-    if (term <= Number.MAX_SAFE_INTEGER) {
-      notional.addSafe(term);
+  if (size < FAST_LIMIT && price < FAST_LIMIT) {
+    const fastSize = Math.round(size * FAST_FACTOR);
+    const fastPrice = Math.round(price * FAST_FACTOR);
+    if (fastSize / FAST_FACTOR === size && fastPrice / FAST_FACTOR === price) {
+      volume.addSafe(fastSize);
+      // Both below 2e9, so the product is below 4e18: exact only up to 2^53, checked below.
+      const term = fastPrice * fastSize;
+      if (term <= Number.MAX_SAFE_INTEGER) {
+        notional.addSafe(term);
+      } else {
+        notional.addBig(BigInt(fastPrice) * BigInt(fastSize) * NOTIONAL_FACTOR);
+      }
       return;
     }
   }
-  notional.addBig(BigInt(scaledPrice) * BigInt(scaledSize));
+  // More decimals or large amounts: bigint (which also rejects amounts with too many decimals).
+  const exactSize = scaled(size, "size");
+  volume.addBig(exactSize);
+  notional.addBig(scaled(price, "price") * exactSize);
 }
 
 /**

@@ -8,7 +8,6 @@ import {
   parseScaled,
   scaleDecimal,
   scaleDecimalText,
-  scaleDecimalToNumber,
   scaledToNumber,
 } from "./decimal";
 
@@ -157,31 +156,6 @@ describe("ScaledSum", () => {
           expect(sum.total()).toBe(expected);
         },
       ),
-    );
-  });
-});
-
-describe("scaleDecimalToNumber", () => {
-  it.each([
-    [1.25, 12_500_000_000],
-    [0.0000000001, 1],
-    [199_999.9999999999, 1_999_999_999_999_999],
-    [200_000, -1],
-    [1e-11, -1],
-    [0.1 + 0.2, -1],
-  ])("scales %p to %p", (value, expected) => {
-    expect(scaleDecimalToNumber(value)).toBe(expected);
-  });
-
-  it("agrees with scaleDecimal wherever it gives a number", () => {
-    fc.assert(
-      fc.property(fc.double({ min: 1e-12, max: 3e5, noNaN: true }), (value) => {
-        const fast = scaleDecimalToNumber(value);
-        if (fast >= 0) {
-          expect(BigInt(fast)).toBe(scaleDecimal(value));
-        }
-      }),
-      { numRuns: 2_000 },
     );
   });
 });

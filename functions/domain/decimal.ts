@@ -37,20 +37,6 @@ export function scaleDecimal(x: number): bigint | undefined {
 }
 
 /**
- * {@link scaleDecimal} as a JavaScript number where that is exact (below the fast-path limit, so
- * the result is a safe integer), or -1 where the caller must use {@link scaleDecimal}.
- */
-export function scaleDecimalToNumber(x: number): number {
-  if (x < FAST_PATH_LIMIT) {
-    const scaled = Math.round(x * FACTOR);
-    if (scaled / FACTOR === x) {
-      return scaled;
-    }
-  }
-  return -1;
-}
-
-/**
  * An exact running sum of non-negative scaled integers that avoids bigint arithmetic per term:
  * terms given as safe integers are added as numbers while the running total stays a safe
  * integer, and moved into a bigint only when it would not. `smallFactor` converts the scale of

@@ -1,8 +1,15 @@
 import * as z from "zod/mini";
 import type { SequencedTick } from "./bar";
 import { DECIMAL_PLACES, fitsDecimalPlaces } from "./decimal";
-import { SYMBOL_PATTERN, SYMBOL_RULE } from "./symbol";
-import { checkEpochMs, parseIsoTimestamp, toIso, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "./time";
+import { SYMBOL_PATTERN, SYMBOL_RULE, isSymbol } from "./symbol";
+import {
+  checkEpochMs,
+  isoTimestampMs,
+  parseIsoTimestamp,
+  toIso,
+  MAX_TIMESTAMP_MS,
+  MIN_TIMESTAMP_MS,
+} from "./time";
 import type { TimestampParse } from "./time";
 
 /** One trade, validated and normalised. */
@@ -144,8 +151,8 @@ function acceptedTimestamp(value: unknown): number | undefined {
       : undefined;
   }
   if (typeof value === "string") {
-    const parsed = parseIsoTimestamp(value);
-    return parsed.ok ? parsed.ms : undefined;
+    const ms = isoTimestampMs(value);
+    return ms >= 0 ? ms : undefined;
   }
   return undefined;
 }
@@ -183,7 +190,7 @@ export function checkTick(input: unknown): Tick | string {
     const { symbol, price, size, ts, tradeId } = candidate;
     if (
       typeof symbol === "string" &&
-      SYMBOL_PATTERN.test(symbol) &&
+      isSymbol(symbol) &&
       isAcceptedAmount(price) &&
       isAcceptedAmount(size)
     ) {
@@ -219,7 +226,7 @@ export function checkSequencedTick(
     const { symbol, price, size, ts, tradeId } = candidate;
     if (
       typeof symbol === "string" &&
-      SYMBOL_PATTERN.test(symbol) &&
+      isSymbol(symbol) &&
       isAcceptedAmount(price) &&
       isAcceptedAmount(size)
     ) {

@@ -1,9 +1,13 @@
 import fc from "fast-check";
 import {
   INTERVALS,
+  ISO_CALENDAR,
+  ISO_FORMAT,
+  ISO_RANGE,
   bucketStart,
   checkEpochMs,
   isInterval,
+  isoTimestampMs,
   minuteStart,
   parseIsoTimestamp,
   parseTimestampText,
@@ -129,6 +133,31 @@ describe("parseIsoTimestamp against a reference", () => {
       }),
       { numRuns: 5_000 },
     );
+  });
+
+  it("agrees with Date on every instant of the accepted range", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }),
+        (ms) => {
+          expect(isoTimestampMs(new Date(ms).toISOString())).toBe(ms);
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+  });
+});
+
+describe("isoTimestampMs", () => {
+  it.each([
+    ["2024-05-01T13:45:00.123Z", Date.UTC(2024, 4, 1, 13, 45, 0, 123)],
+    ["2024-05-01T15:45:00+02:00", Date.UTC(2024, 4, 1, 13, 45)],
+    ["2024-05-01 13:45:00Z", ISO_FORMAT],
+    ["2023-02-29T00:00:00Z", ISO_CALENDAR],
+    ["1999-12-31T23:59:59.999Z", ISO_RANGE],
+    ["0099-01-01T00:00:00Z", ISO_RANGE],
+  ])("%p -> %p", (text, expected) => {
+    expect(isoTimestampMs(text)).toBe(expected);
   });
 });
 

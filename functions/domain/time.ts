@@ -77,6 +77,23 @@ function digitsAt(text: string, start: number, count: number): number {
 
 const FORMAT: TimestampParse = { ok: false, problem: "format" };
 const CALENDAR: TimestampParse = { ok: false, problem: "calendar" };
+const RANGE: TimestampParse = { ok: false, problem: "range" };
+
+/** {@link isoTimestampMs} failures: negative, so never a valid (in-range) timestamp. */
+export const ISO_FORMAT = -1;
+export const ISO_CALENDAR = -2;
+export const ISO_RANGE = -3;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (month 1-12), as `Date.UTC` counts them. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
 
 /**
  * Parses an ISO-8601 date-time with a UTC offset: `YYYY-MM-DDTHH:mm:ss`, optionally `.` and 1-9
@@ -85,6 +102,24 @@ const CALENDAR: TimestampParse = { ok: false, problem: "calendar" };
  * expression: ticks with ISO times take this path for every tick.
  */
 export function parseIsoTimestamp(text: string): TimestampParse {
+  const ms = isoTimestampMs(text);
+  switch (ms) {
+    case ISO_FORMAT:
+      return FORMAT;
+    case ISO_CALENDAR:
+      return CALENDAR;
+    case ISO_RANGE:
+      return RANGE;
+    default:
+      return { ok: true, ms };
+  }
+}
+
+/**
+ * {@link parseIsoTimestamp} without a result object: epoch milliseconds, or {@link ISO_FORMAT},
+ * {@link ISO_CALENDAR} or {@link ISO_RANGE}.
+ */
+export function isoTimestampMs(text: string): number {
   const length = text.length;
   if (
     length < 20 ||
@@ -94,7 +129,7 @@ export function parseIsoTimestamp(text: string): TimestampParse {
     text.charCodeAt(13) !== 58 || // :
     text.charCodeAt(16) !== 58
   ) {
-    return FORMAT;
+    return ISO_FORMAT;
   }
   const year = digitsAt(text, 0, 4);
   const month = digitsAt(text, 5, 2);
@@ -103,7 +138,7 @@ export function parseIsoTimestamp(text: string): TimestampParse {
   const minute = digitsAt(text, 14, 2);
   const second = digitsAt(text, 17, 2);
   if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
-    return FORMAT;
+    return ISO_FORMAT;
   }
   let position = 19;
   let millis = 0;
@@ -116,7 +151,7 @@ export function parseIsoTimestamp(text: string): TimestampParse {
     }
     const count = end - first;
     if (count < 1 || count > 9) {
-      return FORMAT;
+      return ISO_FORMAT;
     }
     millis = digitsAt(text, first, Math.min(3, count)) * 10 ** Math.max(0, 3 - count);
     position = end;
@@ -134,14 +169,14 @@ export function parseIsoTimestamp(text: string): TimestampParse {
     const offsetHours = digitsAt(text, position + 1, 2);
     const offsetMins = digitsAt(text, position + 4, 2);
     if (offsetHours < 0 || offsetMins < 0) {
-      return FORMAT;
+      return ISO_FORMAT;
     }
     if (offsetHours > 23 || offsetMins > 59) {
-      return CALENDAR;
+      return ISO_CALENDAR;
     }
     offsetMinutes = (zone === 45 ? -1 : 1) * (offsetHours * 60 + offsetMins);
   } else {
-    return FORMAT;
+    return ISO_FORMAT;
   }
   if (
     month < 1 ||
@@ -152,11 +187,14 @@ export function parseIsoTimestamp(text: string): TimestampParse {
     minute > 59 ||
     second > 59
   ) {
-    return CALENDAR;
+    return ISO_CALENDAR;
   }
-  // Date.UTC maps years 0-99 to 1900-1999; those fail the range check either way.
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  return inRange(ms - offsetMinutes * MINUTE_MS);
+  // Years 0-99 (which Date.UTC would map to 1900-1999) fail the range check either way.
+  const ms =
+    daysFromCivil(year, month, day) * 86_400_000 +
+    ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 +
+    millis;
+  return ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS ? ms : ISO_RANGE;
 }
 
 /** Validates epoch milliseconds: an integer within the accepted range. */
