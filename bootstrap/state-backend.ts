@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { EnvironmentName } from "../modules/config/settings";
 import { standardTags } from "../modules/naming/tags";
+import { createPrivateBucket } from "../modules/storage/private-bucket";
 
 /**
  * What the account (through IAM policies) may do with the key. Listed exactly instead of `kms:*`:
@@ -60,7 +61,8 @@ export interface StateBackendArgs {
  * One environment's Pulumi state backend: a KMS key (rotation on) that encrypts the stack's secrets
  * and the state bucket, and the bucket itself. The bucket is versioned, because a state file must
  * always be recoverable (an interrupted or wrong `up` overwrites it); encrypted with the key;
- * private (all four public-access blocks, ACLs disabled); and reachable over TLS only.
+ * private (all four public-access blocks, ACLs disabled); and reachable over TLS only
+ * (`createPrivateBucket`).
  *
  * Unlike the platform's archive bucket, nothing here empties itself on destroy: deleting a state
  * bucket with stacks in it needs a person to empty it first.
@@ -105,50 +107,21 @@ export class StateBackend extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const bucket = new aws.s3.Bucket(
-      `${name}-bucket`,
-      { bucket: args.bucketName, forceDestroy: false, tags },
-      { parent: this },
-    );
-
-    new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
+    // Logical names as the bucket and its policy were first registered, so their URNs stay put.
+    const { bucket } = createPrivateBucket(
+      name,
       {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
+        bucketName: args.bucketName,
+        tags,
+        kmsKeyArn: key.arn,
+        logicalNames: { bucket: `${name}-bucket`, policy: `${name}-tls-only` },
       },
-      { parent: this },
+      this,
     );
 
     new aws.s3.BucketVersioning(
       `${name}-versioning`,
       { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      { parent: this },
-    );
-
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: {
-              sseAlgorithm: "aws:kms",
-              kmsMasterKeyId: key.arn,
-            },
-            bucketKeyEnabled: true,
-          },
-        ],
-      },
       { parent: this },
     );
 
@@ -167,30 +140,6 @@ export class StateBackend extends pulumi.ComponentResource {
         ],
       },
       { parent: this },
-    );
-
-    // A policy on a bucket whose public access block is still being applied can be rejected as
-    // public; wait for the block.
-    new aws.s3.BucketPolicy(
-      `${name}-tls-only`,
-      {
-        bucket: bucket.id,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              // A Deny, so covering every action is the point.
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-          ],
-        }),
-      },
-      { parent: this, dependsOn: [publicAccess] },
     );
 
     this.bucketName = bucket.bucket;

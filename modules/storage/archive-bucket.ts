@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentName, EnvironmentSettings } from "../config/settings";
 import { standardTags } from "../naming/tags";
 import { archiveLifecycleRules } from "./archive-lifecycle";
+import { createPrivateBucket } from "./private-bucket";
 
 export interface ArchiveBucketArgs {
   /** The environment the resources belong to, as their `Environment` tag says. */
@@ -15,9 +16,10 @@ export interface ArchiveBucketArgs {
 }
 
 /**
- * The raw tick archive. Private and TLS-only whatever the caller passes: all four public-access
- * blocks, bucket-owner-enforced ownership (ACLs off), a policy that denies plain HTTP, and default
- * encryption. Destroy empties it (`forceDestroy`), so no environment leaves a bucket behind.
+ * The raw tick archive. Private and TLS-only whatever the caller passes (`createPrivateBucket`): all
+ * four public-access blocks, bucket-owner-enforced ownership (ACLs off), a policy that denies plain
+ * HTTP, and default encryption. Destroy empties it (`forceDestroy`), so no environment leaves a
+ * bucket behind.
  *
  * Encryption is SSE-KMS with the AWS-managed `aws/s3` key and an S3 Bucket Key. S3 calls KMS
  * itself, so the functions in the no-NAT VPC never need a KMS endpoint, and the key policy of
@@ -35,42 +37,14 @@ export class ArchiveBucket extends pulumi.ComponentResource {
     const lifecycleRules = archiveLifecycleRules(args.archive);
     const tags = standardTags(args.environment, "market-archive");
 
-    const bucket = new aws.s3.Bucket(
+    const { bucket } = createPrivateBucket(
       name,
-      { bucket: args.bucketName, forceDestroy: true, tags },
-      { parent: this },
-    );
-
-    new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-
-    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
       {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
+        bucketName: args.bucketName,
+        tags,
+        emptyOnDestroy: { reason: "environment-is-destroyable" },
       },
-      { parent: this },
-    );
-
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" },
-            bucketKeyEnabled: true,
-          },
-        ],
-      },
-      { parent: this },
+      this,
     );
 
     const versioning = args.archive.versioning
@@ -80,28 +54,6 @@ export class ArchiveBucket extends pulumi.ComponentResource {
           { parent: this },
         )
       : undefined;
-
-    new aws.s3.BucketPolicy(
-      `${name}-policy`,
-      {
-        bucket: bucket.id,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-          ],
-        }),
-      },
-      // S3 rejects concurrent changes to a bucket's policy and its public-access block.
-      { parent: this, dependsOn: [publicAccessBlock] },
-    );
 
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
