@@ -10,6 +10,11 @@ import type { Tick } from "./tick";
 import { INTERVAL_MS, bucketStart } from "./time";
 import type { Interval } from "./time";
 
+// Module-level references for the per-tick path: esbuild's CommonJS output (what tsx runs, as in
+// `npm run bench`) reads every imported binding through two export accessors at each use.
+const compareSequences = compareSequenceNumbers;
+const Sum = ScaledSum;
+
 /**
  * Where a tick sits in the total order that picks a bar's open and close: trade time first, then
  * trade id, then the Kinesis sequence number of its record and its index inside the record. Ties on
@@ -81,7 +86,7 @@ export function compareTradeOrder(a: TradeOrder, b: TradeOrder): number {
   return (
     a.ts - b.ts ||
     compareTradeIds(a.tradeId, b.tradeId) ||
-    compareSequenceNumbers(a.seq, b.seq) ||
+    compareSequences(a.seq, b.seq) ||
     a.index - b.index
   );
 }
@@ -144,8 +149,8 @@ export function barFromTickGroups(
   }
   const start = bucketStart(first.ts, interval);
   const end = start + INTERVAL_MS[interval];
-  const volume = new ScaledSum(VOLUME_FACTOR);
-  const notional = new ScaledSum(NOTIONAL_FACTOR);
+  const volume = new Sum(VOLUME_FACTOR);
+  const notional = new Sum(NOTIONAL_FACTOR);
   let open = first;
   let close = first;
   let high = first.price;

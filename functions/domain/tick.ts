@@ -12,6 +12,14 @@ import {
 } from "./time";
 import type { TimestampParse } from "./time";
 
+// Module-level references for the per-tick path: esbuild's CommonJS output (what tsx runs, as in
+// `npm run bench`) reads every imported binding through two export accessors at each use.
+const fitsDecimals = fitsDecimalPlaces;
+const symbolChars = isSymbol;
+const isoMs = isoTimestampMs;
+const earliestMs = MIN_TIMESTAMP_MS;
+const latestMs = MAX_TIMESTAMP_MS;
+
 /** One trade, validated and normalised. */
 export interface Tick {
   /** 1-12 characters of `A-Z 0-9 . -`. */
@@ -53,7 +61,7 @@ const requiredOr = (required: string, invalid: string) => ({
 });
 
 function hasAllowedDecimals(value: number): boolean {
-  return fitsDecimalPlaces(value);
+  return fitsDecimals(value);
 }
 
 function timestampReason(parse: Extract<TimestampParse, { ok: false }>): string {
@@ -146,12 +154,10 @@ export type TickValidation =
 
 function acceptedTimestamp(value: unknown): number | undefined {
   if (typeof value === "number") {
-    return Number.isInteger(value) && value >= MIN_TIMESTAMP_MS && value <= MAX_TIMESTAMP_MS
-      ? value
-      : undefined;
+    return Number.isInteger(value) && value >= earliestMs && value <= latestMs ? value : undefined;
   }
   if (typeof value === "string") {
-    const ms = isoTimestampMs(value);
+    const ms = isoMs(value);
     return ms >= 0 ? ms : undefined;
   }
   return undefined;
@@ -190,7 +196,7 @@ export function checkTick(input: unknown): Tick | string {
     const { symbol, price, size, ts, tradeId } = candidate;
     if (
       typeof symbol === "string" &&
-      isSymbol(symbol) &&
+      symbolChars(symbol) &&
       isAcceptedAmount(price) &&
       isAcceptedAmount(size)
     ) {
@@ -226,7 +232,7 @@ export function checkSequencedTick(
     const { symbol, price, size, ts, tradeId } = candidate;
     if (
       typeof symbol === "string" &&
-      isSymbol(symbol) &&
+      symbolChars(symbol) &&
       isAcceptedAmount(price) &&
       isAcceptedAmount(size)
     ) {
