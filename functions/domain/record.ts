@@ -84,21 +84,21 @@ function decodeText(base64: string): string | RecordFailure {
   }
 }
 
-/** Receives a record's valid ticks and the reasons of its invalid ones, in tick order. */
-interface TickSink {
-  readonly ticks: SequencedTick[];
-  rejected(index: number, reason: string): void;
-}
+/** Receives the reason of each invalid tick of a record. */
+type RejectTick = (index: number, reason: string) => void;
+
+/** Shared by records without a valid tick; never mutated (records expose ticks read-only). */
+const NO_TICKS: readonly SequencedTick[] = Object.freeze([]);
 
 /**
  * The hot path of decoding: base64, UTF-8 and JSON, then each tick validated straight into a
- * sequenced tick. Returns the failure of a record rejected as a whole, else `undefined`.
+ * sequenced tick. Returns the record's valid ticks, or the failure of a record rejected as a whole.
  */
 function decodeTicks(
   base64: string,
   sequenceNumber: string,
-  sink: TickSink,
-): RecordFailure | undefined {
+  reject: RejectTick,
+): readonly SequencedTick[] | RecordFailure {
   const text = decodeText(base64);
   if (typeof text !== "string") {
     return text;
@@ -110,49 +110,53 @@ function decodeTicks(
     return NOT_JSON;
   }
   if (!Array.isArray(value)) {
-    addTick(value, sequenceNumber, 0, sink);
-    return undefined;
+    // The common record: one tick, held in an array of exactly one element.
+    const checked = checkTickOf(value, sequenceNumber, 0);
+    if (typeof checked === "string") {
+      reject(0, checked);
+      return NO_TICKS;
+    }
+    return [checked];
   }
   const elements: readonly unknown[] = value;
   if (elements.length === 0) {
     return EMPTY_ARRAY;
   }
+  const ticks: SequencedTick[] = [];
   for (let index = 0; index < elements.length; index += 1) {
-    addTick(elements[index], sequenceNumber, index, sink);
+    const checked = checkTickOf(elements[index], sequenceNumber, index);
+    if (typeof checked === "string") {
+      reject(index, checked);
+    } else {
+      ticks.push(checked);
+    }
   }
-  return undefined;
-}
-
-function addTick(element: unknown, sequenceNumber: string, index: number, sink: TickSink): void {
-  const checked = checkTickOf(element, sequenceNumber, index);
-  if (typeof checked === "string") {
-    sink.rejected(index, checked);
-  } else {
-    sink.ticks.push(checked);
-  }
+  return ticks;
 }
 
 /** Decodes one record's data: base64, UTF-8, JSON, then each tick through `validateTick`. */
 export function decodeRecordData(base64: string): DecodedRecord {
   const rejected: RejectedTick[] = [];
-  const sink: TickSink = {
-    ticks: [],
-    rejected: (index, reason) => {
-      rejected.push({ index, reason });
-    },
-  };
-  const failed = decodeTicks(base64, "0", sink);
-  if (failed !== undefined) {
-    return { ok: false, reason: failed.reason };
+  const decoded = decodeTicks(base64, "0", (index, reason) => {
+    rejected.push({ index, reason });
+  });
+  if (!isTickArray(decoded)) {
+    return { ok: false, reason: decoded.reason };
   }
   return {
     ok: true,
-    ticks: sink.ticks.map(({ symbol, price, size, ts, tradeId, index }) => ({
+    ticks: decoded.map(({ symbol, price, size, ts, tradeId, index }) => ({
       index,
       tick: { symbol, price, size, ts, tradeId },
     })),
     rejected,
   };
+}
+
+function isTickArray(
+  decoded: readonly SequencedTick[] | RecordFailure,
+): decoded is readonly SequencedTick[] {
+  return Array.isArray(decoded);
 }
 
 /** One skipped input: a whole record (`tickIndex` null) or one tick of a record. */
@@ -182,42 +186,26 @@ export interface DecodedBatch {
   readonly validTicks: number;
 }
 
-/** Collects one record's ticks; reused across the records of a batch. */
-class RecordSink implements TickSink {
-  ticks: SequencedTick[] = [];
-  private record: StreamRecord | undefined;
-
-  constructor(private readonly malformed: MalformedInput[]) {}
-
-  begin(record: StreamRecord): void {
-    this.record = record;
-    this.ticks = [];
-  }
-
-  rejected(index: number, reason: string): void {
-    this.reject(index, reason);
-  }
-
-  reject(tickIndex: number | null, reason: string): void {
-    const { shardId, sequenceNumber, partitionKey } = this.record as StreamRecord;
-    this.malformed.push({ shardId, sequenceNumber, partitionKey, tickIndex, reason });
-  }
-}
-
 /** Decodes a batch of records. Never throws on bad data: bad input is reported in `malformed`. */
 export function decodeStreamRecords(records: readonly StreamRecord[]): DecodedBatch {
   const decoded: DecodedStreamRecord[] = [];
   const malformed: MalformedInput[] = [];
-  const sink = new RecordSink(malformed);
+  let current: StreamRecord | undefined;
+  const reject = (tickIndex: number | null, reason: string): void => {
+    const { shardId, sequenceNumber, partitionKey } = current as StreamRecord;
+    malformed.push({ shardId, sequenceNumber, partitionKey, tickIndex, reason });
+  };
   let validTicks = 0;
   for (const record of records) {
     const { shardId, sequenceNumber, partitionKey } = record;
-    sink.begin(record);
-    const failed = decodeTicks(record.data, sequenceNumber, sink);
-    if (failed !== undefined) {
-      sink.reject(null, failed.reason);
+    current = record;
+    const result = decodeTicks(record.data, sequenceNumber, reject);
+    let ticks = NO_TICKS;
+    if (isTickArray(result)) {
+      ticks = result;
+    } else {
+      reject(null, result.reason);
     }
-    const ticks = failed === undefined ? sink.ticks : [];
     validTicks += ticks.length;
     decoded.push({ shardId, sequenceNumber, partitionKey, ticks });
   }

@@ -75,6 +75,13 @@ function digitsAt(text: string, start: number, count: number): number {
   return value;
 }
 
+/** The two decimal digits at `start` as a number, or -1 if either is not a digit. */
+function twoDigits(text: string, start: number): number {
+  const tens = text.charCodeAt(start) - 48;
+  const ones = text.charCodeAt(start + 1) - 48;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
+}
+
 const FORMAT: TimestampParse = { ok: false, problem: "format" };
 const CALENDAR: TimestampParse = { ok: false, problem: "calendar" };
 const RANGE: TimestampParse = { ok: false, problem: "range" };
@@ -131,15 +138,17 @@ export function isoTimestampMs(text: string): number {
   ) {
     return ISO_FORMAT;
   }
-  const year = digitsAt(text, 0, 4);
-  const month = digitsAt(text, 5, 2);
-  const day = digitsAt(text, 8, 2);
-  const hour = digitsAt(text, 11, 2);
-  const minute = digitsAt(text, 14, 2);
-  const second = digitsAt(text, 17, 2);
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
+  const century = twoDigits(text, 0);
+  const yearOfCentury = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if ((century | yearOfCentury | month | day | hour | minute | second) < 0) {
     return ISO_FORMAT;
   }
+  const year = century * 100 + yearOfCentury;
   let position = 19;
   let millis = 0;
   if (text.charCodeAt(position) === 46) {
@@ -166,8 +175,8 @@ export function isoTimestampMs(text: string): number {
     text.charCodeAt(position + 3) === 58
   ) {
     // +hh:mm or -hh:mm
-    const offsetHours = digitsAt(text, position + 1, 2);
-    const offsetMins = digitsAt(text, position + 4, 2);
+    const offsetHours = twoDigits(text, position + 1);
+    const offsetMins = twoDigits(text, position + 4);
     if (offsetHours < 0 || offsetMins < 0) {
       return ISO_FORMAT;
     }
