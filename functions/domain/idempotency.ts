@@ -225,7 +225,7 @@ export function applyContributions(
   current: BarState | undefined,
   contributions: readonly Contribution[],
 ): AppliedContributions {
-  const stored = current?.watermarks ?? {};
+  const stored = current?.watermarks;
   let watermarks: Record<string, string> | undefined;
   // The ticks of every record to apply go through one aggregation pass, then one merge.
   const applied: (readonly SequencedTick[])[] = [];
@@ -233,29 +233,68 @@ export function applyContributions(
   let appliedRecords = 0;
   let duplicateTicks = 0;
   let duplicateRecords = 0;
+  // A stream's contributions usually come one after another: its stored watermark is looked up,
+  // and its raised one written, once per run of them.
+  let runStream: string | undefined;
+  let runStored: string | undefined;
+  let runHighest: string | undefined;
   for (const contribution of contributions) {
-    const watermark = Object.hasOwn(stored, contribution.stream)
-      ? stored[contribution.stream]
-      : undefined;
-    if (watermark !== undefined && compareSequences(contribution.sequenceNumber, watermark) <= 0) {
-      duplicateTicks += contribution.ticks.length;
+    const { stream, sequenceNumber, ticks } = contribution;
+    if (stream !== runStream) {
+      if (runStream !== undefined && runHighest !== undefined) {
+        watermarks = raiseWatermark(watermarks, stored, runStream, runHighest);
+      }
+      runStream = stream;
+      runStored =
+        stored !== undefined && Object.hasOwn(stored, stream) ? stored[stream] : undefined;
+      runHighest = undefined;
+    }
+    if (runStored !== undefined && compareSequences(sequenceNumber, runStored) <= 0) {
+      duplicateTicks += ticks.length;
       duplicateRecords += 1;
       continue;
     }
-    applied.push(contribution.ticks);
-    appliedTicks += contribution.ticks.length;
-    watermarks ??= { ...stored };
-    watermarks[contribution.stream] = maxSequence(
-      Object.hasOwn(watermarks, contribution.stream) ? watermarks[contribution.stream] : undefined,
-      contribution.sequenceNumber,
-    );
+    applied.push(ticks);
+    appliedTicks += ticks.length;
     appliedRecords += 1;
+    runHighest = maxSequence(runHighest, sequenceNumber);
   }
-  const counts = { appliedTicks, appliedRecords, duplicateTicks, duplicateRecords };
+  if (runStream !== undefined && runHighest !== undefined) {
+    watermarks = raiseWatermark(watermarks, stored, runStream, runHighest);
+  }
   if (watermarks === undefined || appliedTicks === 0) {
-    return { state: current, changed: false, ...counts };
+    return {
+      state: current,
+      changed: false,
+      appliedTicks,
+      appliedRecords,
+      duplicateTicks,
+      duplicateRecords,
+    };
   }
   const added = aggregate(applied);
   const bar = current === undefined ? added : mergeBars(current.bar, added);
-  return { state: { bar, watermarks }, changed: true, ...counts };
+  return {
+    state: { bar, watermarks },
+    changed: true,
+    appliedTicks,
+    appliedRecords,
+    duplicateTicks,
+    duplicateRecords,
+  };
+}
+
+/** The watermarks with `stream`'s raised to `sequenceNumber` (a copy of `stored` on first write). */
+function raiseWatermark(
+  watermarks: Record<string, string> | undefined,
+  stored: Readonly<Record<string, string>> | undefined,
+  stream: string,
+  sequenceNumber: string,
+): Record<string, string> {
+  const raised = watermarks ?? { ...stored };
+  raised[stream] = maxSequence(
+    Object.hasOwn(raised, stream) ? raised[stream] : undefined,
+    sequenceNumber,
+  );
+  return raised;
 }
