@@ -120,7 +120,8 @@ class BarIndex {
     }
     update.contributions.push(contribution);
     update.ticks += contribution.ticks.length;
-    if (compareSequences(contribution.sequenceNumber, update.earliestSequenceNumber) < 0) {
+    // Records usually arrive in order: the earliest is then the lower side, a single scan.
+    if (compareSequences(update.earliestSequenceNumber, contribution.sequenceNumber) > 0) {
       update.earliestSequenceNumber = contribution.sequenceNumber;
     }
   }

@@ -16,10 +16,8 @@ export function compareSequenceNumbers(a: string, b: string): number {
   if (a.length !== b.length) {
     return a.length - b.length;
   }
-  if (a === b) {
-    return 0;
-  }
-  return a < b ? -1 : 1;
+  // One scan when a < b; equal-length sequence numbers share long prefixes.
+  return a < b ? -1 : a === b ? 0 : 1;
 }
 
 /** The larger of two sequence numbers; `undefined` counts as below every sequence number. */

@@ -151,7 +151,17 @@ export function isoTimestampMs(text: string): number {
   const year = century * 100 + yearOfCentury;
   let position = 19;
   let millis = 0;
-  if (text.charCodeAt(position) === 46) {
+  const dot = text.charCodeAt(position) === 46;
+  if (dot && length === 24 && text.charCodeAt(23) === 90) {
+    // The common form, `.sssZ`: three fraction digits.
+    const hundreds = text.charCodeAt(20) - 48;
+    const tens = twoDigits(text, 21);
+    if (hundreds < 0 || hundreds > 9 || tens < 0) {
+      return ISO_FORMAT;
+    }
+    millis = hundreds * 100 + tens;
+    position = 23;
+  } else if (dot) {
     // .
     const first = position + 1;
     let end = first;
