@@ -109,6 +109,25 @@ describe("buildFunctions", () => {
     }
   });
 
+  it("bundles no event stream support behind import(), so no module is wrapped for lazy init", async () => {
+    for (const report of reports) {
+      const metafile = JSON.parse(await readFile(report.metafile, "utf8")) as Metafile;
+      const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
+      const bundled = Object.entries(output?.inputs ?? {})
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([input]) => input);
+      const dynamicImports = bundled.flatMap((input) =>
+        (metafile.inputs[input]?.imports ?? [])
+          .filter((entry) => entry.kind === "dynamic-import" && entry.external !== true)
+          .map((entry) => `${input.replace(/.*node_modules\//, "")} -> ${entry.path}`),
+      );
+      expect(dynamicImports).toEqual([
+        "@smithy/core/dist-es/submodules/protocols/HttpProtocol.js -> without-lazy-event-streams:event-streams",
+      ]);
+      expect(bundled.filter((input) => input.endsWith("/EventStreamSerde.js"))).toEqual([]);
+    }
+  });
+
   it("reports sizes as a table", () => {
     const table = formatBundleReports(reports).split("\n");
     expect(table[0]).toMatch(/^function\s+index\.js\s+gzip\s+files\s+largest parts$/);

@@ -33,6 +33,45 @@ const lambdaCredentials: Plugin = {
   },
 };
 
+/**
+ * The SDK's protocols load their event stream support with `import()` when an operation streams
+ * events. None of the bundled operations does, yet bundling that import costs every cold start:
+ * esbuild turns a dynamic import target and everything it imports (most of `@smithy/core`) into
+ * lazily initialised module wrappers, whose code V8 parses twice (once when the bundle is
+ * compiled, again when each wrapper runs), and the event stream codecs come along. The import
+ * resolves instead to a module that says what happened if an event stream operation is ever
+ * called. Static imports of the package (S3's runtime config) are unaffected.
+ */
+const withoutLazyEventStreams: Plugin = {
+  name: "without-lazy-event-streams",
+  setup(plugin) {
+    plugin.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) =>
+      args.kind === "dynamic-import"
+        ? { path: "event-streams", namespace: "without-lazy-event-streams" }
+        : undefined,
+    );
+    plugin.onLoad({ filter: /.*/, namespace: "without-lazy-event-streams" }, () => ({
+      contents: EVENT_STREAMS_NOT_BUNDLED,
+      loader: "js",
+    }));
+  },
+};
+
+/** What stands in for `@smithy/core/event-streams` behind the protocols' `import()`. */
+const EVENT_STREAMS_NOT_BUNDLED = `
+const notBundled = () => {
+  throw new Error(
+    "Event stream operations are not bundled with this function: remove the without-lazy-event-streams plugin from scripts/build-functions.ts to call them",
+  );
+};
+export class EventStreamSerde {
+  constructor() {
+    notBundled();
+  }
+}
+export const eventStreamSerdeProvider = notBundled;
+`;
+
 /** A module-level `const _name = "text";`, as the SDK's generated schema modules declare names. */
 const STRING_CONSTANT = /^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm;
 /** An object key computed from an identifier: `{ [_name]: value }`. */
@@ -157,7 +196,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<Bundle
         metafile: true,
         logLevel: "warning",
         absWorkingDir: ROOT,
-        plugins: [lambdaCredentials, treeShakableSchemas],
+        plugins: [lambdaCredentials, treeShakableSchemas, withoutLazyEventStreams],
       });
       const metafile = join(metaDir, `${name}.json`);
       await writeFile(metafile, JSON.stringify(result.metafile));
