@@ -143,70 +143,114 @@ export function barFromTickGroups(
   groups: readonly (readonly SequencedTick[])[],
   interval: Interval = "1m",
 ): Bar {
-  const first = groups.find((ticks) => ticks.length > 0)?.[0];
-  if (first === undefined) {
-    throw new RangeError("barFromTicks needs at least one tick");
-  }
-  const start = bucketStart(first.ts, interval);
-  const end = start + INTERVAL_MS[interval];
-  const volume = new Sum(VOLUME_FACTOR);
-  const notional = new Sum(NOTIONAL_FACTOR);
-  let open = first;
-  let close = first;
-  let high = first.price;
-  let low = first.price;
-  let firstTradeAt = first.ts;
-  let lastTradeAt = first.ts;
-  let trades = 0;
-  for (const ticks of groups) {
+  let accumulator: BarAccumulator | undefined;
+  for (let g = 0; g < groups.length; g += 1) {
+    const ticks = groups[g];
     for (let i = 0; i < ticks.length; i += 1) {
-      const tick = ticks[i];
-      const { price, ts } = tick;
-      if (tick.symbol !== first.symbol || !(ts >= start && ts < end)) {
-        throw new RangeError(
-          `barFromTicks got ticks of different bars: ${first.symbol}@${first.ts} and ${tick.symbol}@${ts}`,
-        );
-      }
-      addAmounts(volume, notional, price, tick.size);
-      trades += 1;
-      if (price > high) {
-        high = price;
-      }
-      if (price < low) {
-        low = price;
-      }
-      if (ts < firstTradeAt) {
-        firstTradeAt = ts;
-      }
-      if (ts > lastTradeAt) {
-        lastTradeAt = ts;
-      }
-      // A sequenced tick carries its own trade order (ts, tradeId, seq, index).
-      if (tick !== open && opensBefore(tick, price, open, open.price)) {
-        open = tick;
-      }
-      if (tick !== close && closesAfter(tick, price, close, close.price)) {
-        close = tick;
+      if (accumulator === undefined) {
+        accumulator = new BarAccumulator(ticks[i], interval);
+      } else {
+        accumulator.add(ticks[i]);
       }
     }
   }
-  const openOrder = orderOf(open);
-  return {
-    symbol: first.symbol,
-    interval,
-    start,
-    open: open.price,
-    openOrder,
-    high,
-    low,
-    close: close.price,
-    closeOrder: close === open ? openOrder : orderOf(close),
-    volume: volume.total(),
-    notional: notional.total(),
-    trades,
-    firstTradeAt,
-    lastTradeAt,
-  };
+  if (accumulator === undefined) {
+    throw new RangeError("barFromTicks needs at least one tick");
+  }
+  return accumulator.bar();
+}
+
+/**
+ * A bar being built one tick at a time: the single aggregation pass behind
+ * {@link barFromTickGroups}, also fed directly by callers that hold their ticks in other shapes
+ * (no intermediate arrays). Every tick must fall in the first tick's symbol and interval.
+ */
+export class BarAccumulator {
+  private readonly symbol: string;
+  private readonly interval: Interval;
+  private readonly start: number;
+  private readonly end: number;
+  /** Time of the first tick, for the error message of a tick of another bar. */
+  private readonly firstTs: number;
+  private readonly volume = new Sum(VOLUME_FACTOR);
+  private readonly notional = new Sum(NOTIONAL_FACTOR);
+  private open: SequencedTick;
+  private close: SequencedTick;
+  private high: number;
+  private low: number;
+  private firstTradeAt: number;
+  private lastTradeAt: number;
+  private trades = 0;
+
+  constructor(first: SequencedTick, interval: Interval = "1m") {
+    this.symbol = first.symbol;
+    this.interval = interval;
+    this.start = bucketStart(first.ts, interval);
+    this.end = this.start + INTERVAL_MS[interval];
+    this.firstTs = first.ts;
+    this.open = first;
+    this.close = first;
+    this.high = first.price;
+    this.low = first.price;
+    this.firstTradeAt = first.ts;
+    this.lastTradeAt = first.ts;
+    this.add(first);
+  }
+
+  /** Adds one tick (validated, see `validateTick`). */
+  add(tick: SequencedTick): void {
+    const { price, ts } = tick;
+    if (tick.symbol !== this.symbol || !(ts >= this.start && ts < this.end)) {
+      throw new RangeError(
+        `barFromTicks got ticks of different bars: ${this.symbol}@${this.firstTs} and ${tick.symbol}@${ts}`,
+      );
+    }
+    addAmounts(this.volume, this.notional, price, tick.size);
+    this.trades += 1;
+    if (price > this.high) {
+      this.high = price;
+    }
+    if (price < this.low) {
+      this.low = price;
+    }
+    if (ts < this.firstTradeAt) {
+      this.firstTradeAt = ts;
+    }
+    if (ts > this.lastTradeAt) {
+      this.lastTradeAt = ts;
+    }
+    // A sequenced tick carries its own trade order (ts, tradeId, seq, index). Trade times differ
+    // far more often than not, so they decide before the full comparison is called.
+    const open = this.open;
+    if (tick !== open && ts <= open.ts && opensBefore(tick, price, open, open.price)) {
+      this.open = tick;
+    }
+    const close = this.close;
+    if (tick !== close && ts >= close.ts && closesAfter(tick, price, close, close.price)) {
+      this.close = tick;
+    }
+  }
+
+  bar(): Bar {
+    const { open, close } = this;
+    const openOrder = orderOf(open);
+    return {
+      symbol: this.symbol,
+      interval: this.interval,
+      start: this.start,
+      open: open.price,
+      openOrder,
+      high: this.high,
+      low: this.low,
+      close: close.price,
+      closeOrder: close === open ? openOrder : orderOf(close),
+      volume: this.volume.total(),
+      notional: this.notional.total(),
+      trades: this.trades,
+      firstTradeAt: this.firstTradeAt,
+      lastTradeAt: this.lastTradeAt,
+    };
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Bar, SequencedTick } from "./bar";
-import { barFromTickGroups, mergeBars } from "./bar";
+import { BarAccumulator, mergeBars } from "./bar";
 import type { DecodedStreamRecord } from "./record";
 import { compareSequenceNumbers, maxSequenceNumber } from "./sequence";
 import { MINUTE_MS, minuteStart } from "./time";
@@ -10,7 +10,7 @@ const compareSequences = compareSequenceNumbers;
 const maxSequence = maxSequenceNumber;
 const minuteOf = minuteStart;
 const MINUTE = MINUTE_MS;
-const aggregate = barFromTickGroups;
+const Accumulator = BarAccumulator;
 
 /**
  * Exactly-once effect on redelivery.
@@ -228,8 +228,8 @@ export function applyContributions(
 ): AppliedContributions {
   const stored = current?.watermarks;
   let watermarks: Record<string, string> | undefined;
-  // The ticks of every record to apply go through one aggregation pass, then one merge.
-  const applied: (readonly SequencedTick[])[] = [];
+  // The ticks of every record to apply go straight into one accumulator, then one merge.
+  let added: BarAccumulator | undefined;
   let appliedTicks = 0;
   let appliedRecords = 0;
   let duplicateTicks = 0;
@@ -255,7 +255,13 @@ export function applyContributions(
       duplicateRecords += 1;
       continue;
     }
-    applied.push(ticks);
+    for (let i = 0; i < ticks.length; i += 1) {
+      if (added === undefined) {
+        added = new Accumulator(ticks[i]);
+      } else {
+        added.add(ticks[i]);
+      }
+    }
     appliedTicks += ticks.length;
     appliedRecords += 1;
     runHighest = maxSequence(runHighest, sequenceNumber);
@@ -263,7 +269,7 @@ export function applyContributions(
   if (runStream !== undefined && runHighest !== undefined) {
     watermarks = raiseWatermark(watermarks, stored, runStream, runHighest);
   }
-  if (watermarks === undefined || appliedTicks === 0) {
+  if (watermarks === undefined || added === undefined) {
     return {
       state: current,
       changed: false,
@@ -273,8 +279,7 @@ export function applyContributions(
       duplicateRecords,
     };
   }
-  const added = aggregate(applied);
-  const bar = current === undefined ? added : mergeBars(current.bar, added);
+  const bar = current === undefined ? added.bar() : mergeBars(current.bar, added.bar());
   return {
     state: { bar, watermarks },
     changed: true,
