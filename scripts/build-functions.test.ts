@@ -17,7 +17,12 @@ import {
   credentialsWillNeedRefresh,
   defaultProvider,
 } from "../functions/shared/lambda-credentials";
-import { FUNCTION_NAMES, buildFunctions, formatBundleReports } from "./build-functions";
+import {
+  EVENT_STREAMS_NOT_BUNDLED_MESSAGE,
+  FUNCTION_NAMES,
+  buildFunctions,
+  formatBundleReports,
+} from "./build-functions";
 import type { BundleReport } from "./build-functions";
 import {
   createAnalyticsTable,
@@ -109,7 +114,7 @@ describe("buildFunctions", () => {
     }
   });
 
-  it("bundles no event stream support behind import(), so no module is wrapped for lazy init", async () => {
+  it("bundles no event stream support, so no module is wrapped for lazy init behind import()", async () => {
     for (const report of reports) {
       const metafile = JSON.parse(await readFile(report.metafile, "utf8")) as Metafile;
       const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
@@ -122,9 +127,11 @@ describe("buildFunctions", () => {
           .map((entry) => `${input.replace(/.*node_modules\//, "")} -> ${entry.path}`),
       );
       expect(dynamicImports).toEqual([
-        "@smithy/core/dist-es/submodules/protocols/HttpProtocol.js -> without-lazy-event-streams:event-streams",
+        "@smithy/core/dist-es/submodules/protocols/HttpProtocol.js -> without-event-streams:event-streams",
       ]);
-      expect(bundled.filter((input) => input.endsWith("/EventStreamSerde.js"))).toEqual([]);
+      expect(bundled.filter((input) => input.includes("/event-streams/"))).toEqual([]);
+      const code = await readFile(report.outfile, "utf8");
+      expect(code).toContain(EVENT_STREAMS_NOT_BUNDLED_MESSAGE);
     }
   });
 

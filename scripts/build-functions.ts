@@ -34,42 +34,45 @@ const lambdaCredentials: Plugin = {
 };
 
 /**
- * The SDK's protocols load their event stream support with `import()` when an operation streams
- * events. None of the bundled operations does, yet bundling that import costs every cold start:
- * esbuild turns a dynamic import target and everything it imports (most of `@smithy/core`) into
- * lazily initialised module wrappers, whose code V8 parses twice (once when the bundle is
- * compiled, again when each wrapper runs), and the event stream codecs come along. The import
- * resolves instead to a module that says what happened if an event stream operation is ever
- * called. Static imports of the package (S3's runtime config) are unaffected.
+ * Event streams (S3 SelectObjectContent and the like) are not used by any bundled operation, yet
+ * their support costs every cold start. The protocols load it with `import()`, which esbuild turns
+ * into lazily initialised wrappers around the import target and everything it imports (most of
+ * `@smithy/core`): code V8 parses twice, once when the bundle is compiled and again when each
+ * wrapper runs. S3's client also imports the codecs statically to build a marshaller up front.
+ * Every import of the package resolves instead to a module that keeps the client configuration
+ * working and says what happened if an event stream is ever sent or received.
  */
-const withoutLazyEventStreams: Plugin = {
-  name: "without-lazy-event-streams",
+const withoutEventStreams: Plugin = {
+  name: "without-event-streams",
   setup(plugin) {
-    plugin.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) =>
-      args.kind === "dynamic-import"
-        ? { path: "event-streams", namespace: "without-lazy-event-streams" }
-        : undefined,
-    );
-    plugin.onLoad({ filter: /.*/, namespace: "without-lazy-event-streams" }, () => ({
+    plugin.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({
+      path: "event-streams",
+      namespace: "without-event-streams",
+    }));
+    plugin.onLoad({ filter: /.*/, namespace: "without-event-streams" }, () => ({
       contents: EVENT_STREAMS_NOT_BUNDLED,
       loader: "js",
     }));
   },
 };
 
-/** What stands in for `@smithy/core/event-streams` behind the protocols' `import()`. */
+/** Thrown when an operation sends or receives an event stream. */
+export const EVENT_STREAMS_NOT_BUNDLED_MESSAGE =
+  "Event stream operations are not bundled with this function: remove the without-event-streams plugin from scripts/build-functions.ts to call them";
+
+/** What `@smithy/core/event-streams` resolves to in the bundles. */
 const EVENT_STREAMS_NOT_BUNDLED = `
 const notBundled = () => {
-  throw new Error(
-    "Event stream operations are not bundled with this function: remove the without-lazy-event-streams plugin from scripts/build-functions.ts to call them",
-  );
+  throw new Error(${JSON.stringify(EVENT_STREAMS_NOT_BUNDLED_MESSAGE)});
 };
 export class EventStreamSerde {
   constructor() {
     notBundled();
   }
 }
-export const eventStreamSerdeProvider = notBundled;
+export const eventStreamSerdeProvider = () => ({ serialize: notBundled, deserialize: notBundled });
+export const resolveEventStreamSerdeConfig = (input) =>
+  Object.assign(input, { eventStreamMarshaller: input.eventStreamSerdeProvider(input) });
 `;
 
 /** A module-level `const _name = "text";`, as the SDK's generated schema modules declare names. */
@@ -196,7 +199,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<Bundle
         metafile: true,
         logLevel: "warning",
         absWorkingDir: ROOT,
-        plugins: [lambdaCredentials, treeShakableSchemas, withoutLazyEventStreams],
+        plugins: [lambdaCredentials, treeShakableSchemas, withoutEventStreams],
       });
       const metafile = join(metaDir, `${name}.json`);
       await writeFile(metafile, JSON.stringify(result.metafile));
