@@ -14,6 +14,8 @@ import type { Interval } from "./time";
 // `npm run bench`) reads every imported binding through two export accessors at each use.
 const compareSequences = compareSequenceNumbers;
 const Sum = ScaledSum;
+const bucketOf = bucketStart;
+const intervalMs = INTERVAL_MS;
 
 /**
  * Where a tick sits in the total order that picks a bar's open and close: trade time first, then
@@ -61,7 +63,20 @@ export interface Bar {
   readonly lastTradeAt: number;
 }
 
-const NUMERIC_ID = /^\d+$/;
+/** Whether `id` is all decimal digits (`/^\d+$/` as a character loop: it runs on trade-time ties). */
+function isNumericId(id: string): boolean {
+  const length = id.length;
+  if (length === 0) {
+    return false;
+  }
+  for (let i = 0; i < length; i += 1) {
+    const code = id.charCodeAt(i);
+    if (code < 48 || code > 57) {
+      return false;
+    }
+  }
+  return true;
+}
 
 /**
  * Trade ids: numeric ids in numeric order (by length, then digits) before all other ids, which
@@ -71,8 +86,8 @@ export function compareTradeIds(a: string, b: string): number {
   if (a === b) {
     return 0;
   }
-  const aNumeric = NUMERIC_ID.test(a);
-  const bNumeric = NUMERIC_ID.test(b);
+  const aNumeric = isNumericId(a);
+  const bNumeric = isNumericId(b);
   if (aNumeric !== bNumeric) {
     return aNumeric ? -1 : 1;
   }
@@ -185,8 +200,8 @@ export class BarAccumulator {
   constructor(first: SequencedTick, interval: Interval = "1m") {
     this.symbol = first.symbol;
     this.interval = interval;
-    this.start = bucketStart(first.ts, interval);
-    this.end = this.start + INTERVAL_MS[interval];
+    this.start = bucketOf(first.ts, interval);
+    this.end = this.start + intervalMs[interval];
     this.firstTs = first.ts;
     this.open = first;
     this.close = first;

@@ -132,16 +132,25 @@ class StreamKeys {
   private shardId: string | undefined;
   private readonly byPartitionKey = new Map<string, string>();
 
+  private lastPartitionKey: string | undefined;
+  private lastKey = "";
+
   get(shardId: string, partitionKey: string): string {
     if (shardId !== this.shardId) {
       this.shardId = shardId;
       this.byPartitionKey.clear();
+      this.lastPartitionKey = undefined;
+    } else if (partitionKey === this.lastPartitionKey) {
+      // Producers often put a partition key's records one after another.
+      return this.lastKey;
     }
     let key = this.byPartitionKey.get(partitionKey);
     if (key === undefined) {
       key = watermarkKey(shardId, partitionKey);
       this.byPartitionKey.set(partitionKey, key);
     }
+    this.lastPartitionKey = partitionKey;
+    this.lastKey = key;
     return key;
   }
 }
@@ -297,6 +306,10 @@ function raiseWatermark(
   stream: string,
   sequenceNumber: string,
 ): Record<string, string> {
+  if (watermarks === undefined && stored === undefined) {
+    // A new bar: its first watermark, nothing to copy or compare.
+    return { [stream]: sequenceNumber };
+  }
   const raised = watermarks ?? { ...stored };
   raised[stream] = maxSequence(
     Object.hasOwn(raised, stream) ? raised[stream] : undefined,
