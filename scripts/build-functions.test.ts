@@ -23,7 +23,7 @@ import {
   buildFunctions,
   formatBundleReports,
 } from "./build-functions";
-import type { BundleReport } from "./build-functions";
+import type { BundleReport, FunctionName } from "./build-functions";
 import {
   createAnalyticsTable,
   createArchiveBucket,
@@ -132,6 +132,33 @@ describe("buildFunctions", () => {
       expect(bundled.filter((input) => input.includes("/event-streams/"))).toEqual([]);
       const code = await readFile(report.outfile, "utf8");
       expect(code).toContain(EVENT_STREAMS_NOT_BUNDLED_MESSAGE);
+    }
+  });
+
+  it("bundles only the version of each SDK client's package.json", async () => {
+    const clients: Record<FunctionName, string> = {
+      "market-processor": "client-dynamodb",
+      "market-archiver": "client-s3",
+      "analytics-api": "client-dynamodb",
+    };
+    for (const report of reports) {
+      const client = clients[report.name];
+      const packageJson = JSON.parse(
+        await readFile(
+          join(__dirname, "..", "node_modules", "@aws-sdk", client, "package.json"),
+          "utf8",
+        ),
+      ) as { version: string };
+      const metafile = JSON.parse(await readFile(report.metafile, "utf8")) as Metafile;
+      const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
+      const bundled = Object.entries(output?.inputs ?? {}).filter(([input]) =>
+        input.endsWith(`@aws-sdk/${client}/package.json`),
+      );
+      // `var <name>={version:"..."};` with a minified name, where the whole file was 2.4 KB.
+      expect(bundled.map(([, input]) => input.bytesInOutput < 40)).toEqual([true]);
+      const code = await readFile(report.outfile, "utf8");
+      expect(code).toContain(`={version:"${packageJson.version}"};`);
+      expect(code).not.toContain(`"@aws-sdk/${client}"`);
     }
   });
 

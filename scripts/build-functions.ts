@@ -75,6 +75,24 @@ export const resolveEventStreamSerdeConfig = (input) =>
   Object.assign(input, { eventStreamMarshaller: input.eventStreamSerdeProvider(input) });
 `;
 
+/**
+ * An SDK client's runtime config imports its whole `package.json` (dependencies, scripts, ...) as
+ * a default import, which esbuild cannot trim, for the version in the user agent. Only the version
+ * is bundled.
+ */
+const sdkClientVersions: Plugin = {
+  name: "sdk-client-versions",
+  setup(plugin) {
+    plugin.onLoad(
+      { filter: /[\\/]node_modules[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/ },
+      async (args) => {
+        const { version } = JSON.parse(await readFile(args.path, "utf8")) as { version: string };
+        return { contents: JSON.stringify({ version }), loader: "json" };
+      },
+    );
+  },
+};
+
 /** A module-level `const _name = "text";`, as the SDK's generated schema modules declare names. */
 const STRING_CONSTANT = /^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm;
 /** An object key computed from an identifier: `{ [_name]: value }`. */
@@ -199,7 +217,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<Bundle
         metafile: true,
         logLevel: "warning",
         absWorkingDir: ROOT,
-        plugins: [lambdaCredentials, treeShakableSchemas, withoutEventStreams],
+        plugins: [lambdaCredentials, treeShakableSchemas, withoutEventStreams, sdkClientVersions],
       });
       const metafile = join(metaDir, `${name}.json`);
       await writeFile(metafile, JSON.stringify(result.metafile));
