@@ -157,7 +157,7 @@ describe("validateTick", () => {
   it("accepts exactly what the schema accepts, with the same tick", () => {
     fc.assert(
       fc.property(looseTick, (input) => {
-        const schema = tickSchema.safeParse(input);
+        const schema = tickSchema().safeParse(input);
         const result = validateTick(input);
         expect(result.ok).toBe(schema.success);
         if (result.ok && schema.success) {
