@@ -67,7 +67,9 @@ export class ScaledSum {
   }
 
   total(): bigint {
-    return this.big + BigInt(this.small) * this.smallFactor;
+    // Bigint operations are calls, not instructions: skip the ones a zero makes pointless.
+    const small = this.small === 0 ? 0n : BigInt(this.small) * this.smallFactor;
+    return this.big === 0n ? small : this.big + small;
   }
 }
 
