@@ -307,8 +307,11 @@ function raiseWatermark(
   sequenceNumber: string,
 ): Record<string, string> {
   if (watermarks === undefined && stored === undefined) {
-    // A new bar: its first watermark, nothing to copy or compare.
-    return { [stream]: sequenceNumber };
+    // A new bar: its first watermark, nothing to copy or compare. Assigned rather than written as
+    // a computed-key literal, which takes a much slower path for keys it has not seen at this site.
+    const first: Record<string, string> = {};
+    first[stream] = sequenceNumber;
+    return first;
   }
   const raised = watermarks ?? { ...stored };
   raised[stream] = maxSequence(
