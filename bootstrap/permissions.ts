@@ -1,3 +1,4 @@
+import { VPC_NETWORK_INTERFACE_ACTIONS, XRAY_WRITE_ACTIONS } from "../modules/compute/iam";
 import type { EnvironmentName, EnvironmentSettings } from "../modules/config/settings";
 
 /**
@@ -712,20 +713,14 @@ export function workloadBoundaryPolicy(scope: PermissionScope): PolicyDocument {
         // AWS only authorizes these on "*" (the interfaces do not exist yet).
         Sid: "VpcNetworkInterfaces",
         Effect: "Allow",
-        Action: [
-          "ec2:CreateNetworkInterface",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DeleteNetworkInterface",
-          "ec2:AssignPrivateIpAddresses",
-          "ec2:UnassignPrivateIpAddresses",
-        ],
+        Action: [...VPC_NETWORK_INTERFACE_ACTIONS],
         Resource: "*",
       },
       {
         // Active tracing; X-Ray has no resource types.
         Sid: "WriteTraces",
         Effect: "Allow",
-        Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        Action: [...XRAY_WRITE_ACTIONS],
         Resource: "*",
       },
     ],
