@@ -202,23 +202,12 @@ export function validateTick(input: unknown): TickValidation {
 
 /** {@link validateTick} without the wrapper object: the tick, or the reason it is not one. */
 export function checkTick(input: unknown): Tick | string {
-  if (typeof input === "object" && input !== null && !Array.isArray(input)) {
-    const candidate = input as Record<string, unknown>;
-    const { symbol, price, size, ts, tradeId } = candidate;
-    if (
-      typeof symbol === "string" &&
-      symbolChars(symbol) &&
-      isAcceptedAmount(price) &&
-      isAcceptedAmount(size)
-    ) {
-      const ms = acceptedTimestamp(ts);
-      const id = acceptedTradeId(tradeId);
-      if (ms !== undefined && id !== undefined) {
-        return { symbol, price, size, ts: ms, tradeId: id };
-      }
-    }
+  const checked = checkSequencedTick(input, "", 0);
+  if (typeof checked === "string") {
+    return checked;
   }
-  return schemaCheck(input);
+  const { symbol, price, size, ts, tradeId } = checked;
+  return { symbol, price, size, ts, tradeId };
 }
 
 function schemaCheck(input: unknown): Tick | string {
