@@ -7,8 +7,8 @@ import type { Metafile, Plugin } from "esbuild";
 
 /**
  * Bundles each Lambda function with esbuild: one minified CommonJS file per function,
- * `dist/functions/<name>/index.js` (plus its source map), for Node.js 20 syntax so it runs here
- * and on the nodejs24.x runtime. The AWS SDK is bundled too: the function then runs the SDK
+ * `dist/functions/<name>/index.js` (plus its source map), for the nodejs24.x runtime's Node.js (the
+ * tools, tests and the local run use the same major, from `.nvmrc`). The AWS SDK is bundled too: the function then runs the SDK
  * version this repository tests, not whichever the runtime ships; its credential chain is cut
  * down to the environment variables Lambda sets. The infrastructure zips
  * `dist/functions/<name>`; build metadata goes to `dist/meta/`, outside what is deployed.
@@ -203,7 +203,7 @@ export async function buildFunctions(options: BuildOptions = {}): Promise<Bundle
         outfile,
         bundle: true,
         platform: "node",
-        target: "node20",
+        target: "node24",
         format: "cjs",
         // ESM builds of the AWS SDK and Powertools tree-shake far better than their CommonJS ones.
         mainFields: ["module", "main"],

@@ -33,7 +33,7 @@ const PINNED_ACTIONS: Record<string, { readonly sha: string; readonly version: s
 /** Inputs each pinned action documents for the pinned version; a typo would be silently ignored. */
 const KNOWN_ACTION_INPUTS: Record<string, readonly string[]> = {
   "actions/checkout": ["ref", "fetch-depth", "persist-credentials"],
-  "actions/setup-node": ["node-version", "cache", "cache-dependency-path"],
+  "actions/setup-node": ["node-version", "node-version-file", "cache", "cache-dependency-path"],
   "aws-actions/configure-aws-credentials": [
     "role-to-assume",
     "role-session-name",
@@ -839,7 +839,7 @@ describe("shared steps and caches", () => {
       ".github/actions/setup-node-project/action.yml",
     ]);
     expect(setupNode[0].step.with).toEqual({
-      "node-version": "20",
+      "node-version-file": ".nvmrc",
       cache: "npm",
       "cache-dependency-path": "${{ inputs.cache-dependency-path }}",
     });

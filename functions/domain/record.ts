@@ -66,7 +66,7 @@ const EMPTY_ARRAY = failure(RECORD_REASONS.emptyArray);
 function decodeText(base64: string): string | RecordFailure {
   let binary: string;
   try {
-    // atob validates the alphabet and padding, and is the fastest decoder in Node.js 20.
+    // atob validates the alphabet and padding, and is the fastest decoder in Node.js.
     binary = atob(base64);
   } catch {
     return NOT_BASE64;

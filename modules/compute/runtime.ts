@@ -5,7 +5,7 @@ export const FUNCTION_SERVICES = ["market-processor", "market-archiver", "analyt
 
 export type FunctionService = (typeof FUNCTION_SERVICES)[number];
 
-/** Lambda runtime of every function. The bundles target node20 so they also run on this machine. */
+/** Lambda runtime of every function; the bundles, tools and tests target the same Node.js major (`.nvmrc`). */
 export const LAMBDA_RUNTIME = "nodejs24.x";
 
 /** Graviton: about 20% cheaper per GB-second than x86 for the same memory, and the bundles are pure JavaScript. */

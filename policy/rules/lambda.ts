@@ -19,7 +19,7 @@ import { asNumber, asRecord, asString, describeResource, tagsOf, type Props } fr
 import { TYPES } from "../resource-types";
 import { perEnvironment } from "../settings-text";
 
-/** Node.js runtimes AWS supports and the bundles target (built for node20 syntax, run on either). */
+/** Node.js runtimes AWS supports and the bundles target (the bundles need Node.js 22 or later: the tick decoder reads numbers' source text). */
 export const SUPPORTED_RUNTIMES: readonly string[] = ["nodejs22.x", "nodejs24.x"];
 
 export const LAMBDA_RULES = {
