@@ -3,6 +3,7 @@ import {
   DECIMAL_PLACES,
   ScaledSum,
   divideScaled,
+  divideScaledHalfEven,
   fitsDecimalPlaces,
   formatScaled,
   parseScaled,
@@ -154,6 +155,92 @@ describe("ScaledSum", () => {
             }
           }
           expect(sum.total()).toBe(expected);
+        },
+      ),
+    );
+  });
+});
+
+describe("divideScaledHalfEven", () => {
+  const NOTIONAL = 20;
+
+  it.each<[string, bigint, bigint, bigint]>([
+    // [description, notional at 20 places, volume at 10 places, VWAP at 10 places]
+    ["a tie after an even digit stays", 200000000010000000000n, 20000000000n, 10000000000n],
+    ["a tie after an odd digit goes up", 200000000030000000000n, 20000000000n, 10000000002n],
+    ["below the tie goes down", 200000000009999999999n, 20000000000n, 10000000000n],
+    ["above the tie goes up", 200000000010000000001n, 20000000000n, 10000000001n],
+    ["1 / 3", 100000000000000000000n, 30000000000n, 3333333333n],
+    ["2 / 3", 200000000000000000000n, 30000000000n, 6666666667n],
+    ["an exact quotient", 123450000000000000000000n, 100000000000n, 1234500000000n],
+  ])("%s", (_, notional, volume, expected) => {
+    expect(divideScaledHalfEven(notional, NOTIONAL, volume, DECIMAL_PLACES, DECIMAL_PLACES)).toBe(
+      expected,
+    );
+  });
+
+  it("rounds down a tie that divideScaled (half up) rounds up", () => {
+    const tie = [
+      200000000010000000000n,
+      NOTIONAL,
+      20000000000n,
+      DECIMAL_PLACES,
+      DECIMAL_PLACES,
+    ] as const;
+    expect(divideScaled(...tie)).toBe(10000000001n);
+    expect(divideScaledHalfEven(...tie)).toBe(10000000000n);
+  });
+
+  it("rounds ties to even beyond 2^53", () => {
+    // (2^53 + 1) / 2 = 4503599627370496.5: the even neighbour is ...496.
+    const volume = 2n * 10n ** 10n;
+    const notional = (2n ** 53n + 1n) * 10n ** 20n;
+    expect(divideScaledHalfEven(notional, NOTIONAL, volume, DECIMAL_PLACES, 0)).toBe(2n ** 52n);
+    expect(
+      divideScaledHalfEven(notional + 2n * 10n ** 20n, NOTIONAL, volume, DECIMAL_PLACES, 0),
+    ).toBe(2n ** 52n + 2n);
+  });
+
+  it("scales down when the result has fewer places than the operands", () => {
+    expect(divideScaledHalfEven(25n, 1, 1n, 0, 0)).toBe(2n);
+    expect(divideScaledHalfEven(35n, 1, 1n, 0, 0)).toBe(4n);
+    expect(divideScaledHalfEven(26n, 1, 1n, 0, 0)).toBe(3n);
+  });
+
+  it("rounds negative ties to even, symmetrically", () => {
+    expect(divideScaledHalfEven(-25n, 1, 1n, 0, 0)).toBe(-2n);
+    expect(divideScaledHalfEven(-35n, 1, 1n, 0, 0)).toBe(-4n);
+    expect(divideScaledHalfEven(-24n, 1, 1n, 0, 0)).toBe(-2n);
+    expect(divideScaledHalfEven(-26n, 1, 1n, 0, 0)).toBe(-3n);
+  });
+
+  it("rejects a denominator that is not positive", () => {
+    expect(() => divideScaledHalfEven(1n, 0, 0n, 0, 0)).toThrow(
+      "divideScaledHalfEven expects a positive denominator",
+    );
+    expect(() => divideScaledHalfEven(1n, 0, -1n, 0, 0)).toThrow(RangeError);
+  });
+
+  it("is the nearest scaled integer, the even one on a tie", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 40n }),
+        fc.bigInt({ min: 1n, max: 10n ** 25n }),
+        (notional, volume) => {
+          const result = divideScaledHalfEven(
+            notional,
+            NOTIONAL,
+            volume,
+            DECIMAL_PLACES,
+            DECIMAL_PLACES,
+          );
+          // notional / 10^20 / (volume / 10^10) * 10^10 = notional / volume exactly.
+          const error = notional - result * volume;
+          const twice = (error < 0n ? -error : error) * 2n;
+          expect(twice <= volume).toBe(true);
+          if (twice === volume) {
+            expect(result % 2n).toBe(0n);
+          }
         },
       ),
     );

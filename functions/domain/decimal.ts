@@ -147,3 +147,34 @@ export function divideScaled(
   const scaledDenominator = shift >= 0 ? denominator : denominator * 10n ** BigInt(-shift);
   return (scaledNumerator * 2n + scaledDenominator) / (scaledDenominator * 2n);
 }
+
+/**
+ * `numerator / denominator` as a scaled integer with `decimalPlaces`, rounded half to even
+ * (banker's rounding): an exact tie goes to the neighbour whose last digit is even, so ties do not
+ * bias a series of results upwards. Same arguments as {@link divideScaled}; any sign of numerator.
+ */
+export function divideScaledHalfEven(
+  numerator: bigint,
+  numeratorPlaces: number,
+  denominator: bigint,
+  denominatorPlaces: number,
+  decimalPlaces: number,
+): bigint {
+  if (denominator <= 0n) {
+    throw new RangeError("divideScaledHalfEven expects a positive denominator");
+  }
+  const shift = denominatorPlaces - numeratorPlaces + decimalPlaces;
+  const scaledNumerator = shift >= 0 ? numerator * 10n ** BigInt(shift) : numerator;
+  const scaledDenominator = shift >= 0 ? denominator : denominator * 10n ** BigInt(-shift);
+  // Truncated quotient and remainder (the remainder has the numerator's sign).
+  const quotient = scaledNumerator / scaledDenominator;
+  const remainder = scaledNumerator % scaledDenominator;
+  const twiceRemainder = (remainder < 0n ? -remainder : remainder) * 2n;
+  const awayFromZero =
+    twiceRemainder > scaledDenominator ||
+    (twiceRemainder === scaledDenominator && quotient % 2n !== 0n);
+  if (!awayFromZero) {
+    return quotient;
+  }
+  return scaledNumerator < 0n ? quotient - 1n : quotient + 1n;
+}
