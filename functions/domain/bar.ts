@@ -5,34 +5,28 @@ import {
   divideScaled,
   scaleDecimal,
 } from "./decimal";
-import { compareSequenceNumbers } from "./sequence";
 import type { Tick } from "./tick";
 import { INTERVAL_MS, bucketStart } from "./time";
 import type { Interval } from "./time";
 
 // Module-level references for the per-tick path: esbuild's CommonJS output (what tsx runs, as in
 // `npm run bench`) reads every imported binding through two export accessors at each use.
-const compareSequences = compareSequenceNumbers;
 const Sum = ScaledSum;
 const bucketOf = bucketStart;
 const intervalMs = INTERVAL_MS;
 
 /**
- * Where a tick sits in the total order that picks a bar's open and close: trade time first, then
- * trade id, then the Kinesis sequence number of its record and its index inside the record. Ties on
- * time are common (many trades per millisecond); the rest makes the choice deterministic, so a bar
- * is the same whatever order its ticks arrive in.
+ * Where a trade sits in the total order that picks a bar's open and close: trade time first, then
+ * trade id. Ties on time are common (many trades per millisecond); a trade id is unique within its
+ * bar, so the order is total and depends on the trade alone, never on the record that carried it:
+ * a bar is the same whatever order, and however often, its trades arrive.
  */
 export interface TradeOrder {
   readonly ts: number;
   readonly tradeId: string;
-  /** Sequence number of the record that carried the tick (`"0"` outside Kinesis). */
-  readonly seq: string;
-  /** Position of the tick in its record (0 for a record holding one tick). */
-  readonly index: number;
 }
 
-/** A tick with its position in the stream. */
+/** A tick with its position in the stream (for logs and retries; never part of a bar). */
 export interface SequencedTick extends Tick {
   readonly seq: string;
   readonly index: number;
@@ -98,12 +92,7 @@ export function compareTradeIds(a: string, b: string): number {
 }
 
 export function compareTradeOrder(a: TradeOrder, b: TradeOrder): number {
-  return (
-    a.ts - b.ts ||
-    compareTradeIds(a.tradeId, b.tradeId) ||
-    compareSequences(a.seq, b.seq) ||
-    a.index - b.index
-  );
+  return a.ts - b.ts || compareTradeIds(a.tradeId, b.tradeId);
 }
 
 /** Open is the first tick by (order, price); identical orders fall back to the lower price. */
@@ -126,8 +115,8 @@ function scaled(value: number, field: string): bigint {
   return result;
 }
 
-function orderOf(tick: SequencedTick): TradeOrder {
-  return { ts: tick.ts, tradeId: tick.tradeId, seq: tick.seq, index: tick.index };
+function orderOf(tick: Tick): TradeOrder {
+  return { ts: tick.ts, tradeId: tick.tradeId };
 }
 
 /**
@@ -145,7 +134,7 @@ const NOTIONAL_FACTOR = 10n ** BigInt(NOTIONAL_DECIMAL_PLACES - 8);
  * The bar of `ticks`, which must be non-empty and all fall in the same symbol and interval.
  * Ticks are expected to be validated (see `validateTick`).
  */
-export function barFromTicks(ticks: readonly SequencedTick[], interval: Interval = "1m"): Bar {
+export function barFromTicks(ticks: readonly Tick[], interval: Interval = "1m"): Bar {
   return barFromTickGroups([ticks], interval);
 }
 
@@ -155,7 +144,7 @@ export function barFromTicks(ticks: readonly SequencedTick[], interval: Interval
  * {@link ScaledSum}), as bigints otherwise, so the result is the same as all-bigint arithmetic.
  */
 export function barFromTickGroups(
-  groups: readonly (readonly SequencedTick[])[],
+  groups: readonly (readonly Tick[])[],
   interval: Interval = "1m",
 ): Bar {
   let accumulator: BarAccumulator | undefined;
@@ -189,15 +178,15 @@ export class BarAccumulator {
   private readonly firstTs: number;
   private readonly volume = new Sum(VOLUME_FACTOR);
   private readonly notional = new Sum(NOTIONAL_FACTOR);
-  private open: SequencedTick;
-  private close: SequencedTick;
+  private open: Tick;
+  private close: Tick;
   private high: number;
   private low: number;
   private firstTradeAt: number;
   private lastTradeAt: number;
   private trades = 0;
 
-  constructor(first: SequencedTick, interval: Interval = "1m") {
+  constructor(first: Tick, interval: Interval = "1m") {
     this.symbol = first.symbol;
     this.interval = interval;
     this.start = bucketOf(first.ts, interval);
@@ -213,7 +202,7 @@ export class BarAccumulator {
   }
 
   /** Adds one tick (validated, see `validateTick`). */
-  add(tick: SequencedTick): void {
+  add(tick: Tick): void {
     const { price, ts } = tick;
     if (tick.symbol !== this.symbol || !(ts >= this.start && ts < this.end)) {
       throw new RangeError(
@@ -234,7 +223,7 @@ export class BarAccumulator {
     if (ts > this.lastTradeAt) {
       this.lastTradeAt = ts;
     }
-    // A sequenced tick carries its own trade order (ts, tradeId, seq, index). Trade times differ
+    // A tick carries its own trade order (ts, tradeId). Trade times differ
     // far more often than not, so they decide before the full comparison is called.
     const open = this.open;
     if (tick !== open && ts <= open.ts && opensBefore(tick, price, open, open.price)) {

@@ -1,14 +1,30 @@
 import { randomUUID } from "node:crypto";
-import { BatchGetItemCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  TransactWriteItemsCommand,
+} from "@aws-sdk/client-dynamodb";
 import type {
   BatchGetItemCommandOutput,
+  ConsumedCapacity,
   DynamoDBClient,
   KeysAndAttributes,
+  TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
-import type { BarState } from "../domain/idempotency";
 import { barKey } from "../domain/idempotency";
-import type { Item, StoredBar } from "../shared/bar-codec";
-import { barItemKey, decodeStoredBar, encodeBarItem } from "../shared/bar-codec";
+import type { PageAddress } from "../domain/trade-set";
+import { pageId } from "../domain/trade-set";
+import type { Item, StoredBar, StoredPage } from "../shared/bar-codec";
+import {
+  barItemKey,
+  decodeStoredBar,
+  decodeTradePage,
+  encodeBarItem,
+  encodeTradePageItem,
+  tradePageItemKey,
+} from "../shared/bar-codec";
+import type { SetWrite } from "./trade-set-writes";
 
 /** BatchGetItem takes at most 100 keys per request. */
 export const BATCH_GET_LIMIT = 100;
@@ -47,13 +63,54 @@ function keyOfItem(item: Item): string {
   return `${pk}\u0000${item.sk?.S ?? ""}`;
 }
 
-/** DynamoDB access for the processor: consistent batch reads and conditional whole-item writes. */
+/** Pages of one bar's large set to read. */
+export interface PageRequest extends BarAddress {
+  readonly setId: string;
+  readonly pages: readonly PageAddress[];
+}
+
+/** Read and write capacity the store consumed, as DynamoDB reports it (`ReturnConsumedCapacity`). */
+export interface CapacityUsage {
+  readUnits: number;
+  writeUnits: number;
+}
+
+const conditionOn = (expectedVersion: number | null) =>
+  expectedVersion === null
+    ? { ConditionExpression: "attribute_not_exists(pk)" }
+    : {
+        ConditionExpression: "#version = :expected",
+        ExpressionAttributeNames: { "#version": "version" },
+        ExpressionAttributeValues: { ":expected": { N: String(expectedVersion) } },
+      };
+
+function isConflict(error: unknown): boolean {
+  // By name: an instanceof check fails across copies of the SDK module. A cancelled transaction
+  // is a conflict when a condition failed (or another transaction held an item).
+  if (!(error instanceof Error)) {
+    return false;
+  }
+  if (error.name === "ConditionalCheckFailedException") {
+    return true;
+  }
+  if (error.name !== "TransactionCanceledException") {
+    return false;
+  }
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return (reasons ?? []).some(
+    (reason) => reason.Code === "ConditionalCheckFailed" || reason.Code === "TransactionConflict",
+  );
+}
+
+/** DynamoDB access for the processor: consistent batch reads and conditional writes. */
 export class BarStore {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly ttlDays: number;
   private readonly unprocessedKeyRounds: number;
   private readonly backoffMs: (attempt: number) => number;
+  /** Capacity consumed since this store was made (reads and writes DynamoDB reported). */
+  readonly usage: CapacityUsage = { readUnits: 0, writeUnits: 0 };
 
   constructor(options: BarStoreOptions) {
     this.client = options.client;
@@ -93,8 +150,12 @@ export class BarStore {
       for (let round = 1; pending !== undefined; round += 1) {
         const requested: Item[] = pending.Keys ?? [];
         const response: BatchGetItemCommandOutput = await this.client.send(
-          new BatchGetItemCommand({ RequestItems: { [this.tableName]: pending } }),
+          new BatchGetItemCommand({
+            RequestItems: { [this.tableName]: pending },
+            ReturnConsumedCapacity: "TOTAL",
+          }),
         );
+        this.count("read", response.ConsumedCapacity);
         for (const item of response.Responses?.[this.tableName] ?? []) {
           const key = byItemKey.get(keyOfItem(item));
           if (key !== undefined) {
@@ -133,50 +194,177 @@ export class BarStore {
     }
   }
 
-  /** Strongly consistent read of one bar, after a conditional write lost a race. */
+  /** Adds DynamoDB's reported capacity (`CapacityUnits`: what the operation was billed). */
+  private count(
+    kind: "read" | "write",
+    consumed: ConsumedCapacity[] | ConsumedCapacity | undefined,
+  ): void {
+    for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+      if (kind === "read") {
+        this.usage.readUnits += entry.CapacityUnits ?? 0;
+      } else {
+        this.usage.writeUnits += entry.CapacityUnits ?? 0;
+      }
+    }
+  }
+
+  /**
+   * Reads pages of large sets with strongly consistent BatchGetItem requests of at most 100 keys.
+   * Per bar key: its pages by page id (a page without an item is simply absent), or the error.
+   */
+  async readPages(
+    requests: readonly PageRequest[],
+  ): Promise<Map<string, Map<string, StoredPage> | Error>> {
+    const result = new Map<string, Map<string, StoredPage> | Error>();
+    const keys: { bar: string; page: PageAddress; key: Item }[] = [];
+    for (const request of requests) {
+      const bar = barKey(request.symbol, request.start);
+      result.set(bar, new Map());
+      for (const page of request.pages) {
+        keys.push({
+          bar,
+          page,
+          key: tradePageItemKey(request.symbol, request.start, request.setId, page),
+        });
+      }
+    }
+    const chunks: (typeof keys)[] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+      chunks.push(keys.slice(i, i + BATCH_GET_LIMIT));
+    }
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        const byItemKey = new Map(chunk.map((entry) => [keyOfItem(entry.key), entry]));
+        let pending: KeysAndAttributes | undefined = {
+          Keys: chunk.map((entry) => entry.key),
+          ConsistentRead: true,
+        };
+        try {
+          for (let round = 1; pending !== undefined; round += 1) {
+            const response: BatchGetItemCommandOutput = await this.client.send(
+              new BatchGetItemCommand({
+                RequestItems: { [this.tableName]: pending },
+                ReturnConsumedCapacity: "TOTAL",
+              }),
+            );
+            this.count("read", response.ConsumedCapacity);
+            for (const item of response.Responses?.[this.tableName] ?? []) {
+              const entry = byItemKey.get(keyOfItem(item));
+              const pages = entry === undefined ? undefined : result.get(entry.bar);
+              if (entry !== undefined && pages instanceof Map) {
+                pages.set(pageId(entry.page), decodeTradePage(item, entry.page));
+              }
+            }
+            const unprocessed: KeysAndAttributes | undefined =
+              response.UnprocessedKeys?.[this.tableName];
+            if ((unprocessed?.Keys ?? []).length === 0) {
+              pending = undefined;
+            } else if (round >= this.unprocessedKeyRounds) {
+              throw new Error(`BatchGetItem left page keys unprocessed after ${round} rounds`);
+            } else {
+              pending = unprocessed;
+              await sleep(this.backoffMs(round));
+            }
+          }
+        } catch (error) {
+          const failure = error instanceof Error ? error : new Error(String(error));
+          for (const entry of chunk) {
+            result.set(entry.bar, failure);
+          }
+        }
+      }),
+    );
+    return result;
+  }
+
+  /** Strongly consistent read of one bar item, after a conditional write lost a race. */
   async read(address: BarAddress): Promise<StoredBar | null> {
     const response = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
         Key: barItemKey(address.symbol, address.start),
         ConsistentRead: true,
+        ReturnConsumedCapacity: "TOTAL",
       }),
     );
+    this.count("read", response.ConsumedCapacity);
     return response.Item === undefined ? null : decodeStoredBar(response.Item);
   }
 
   /**
-   * Writes the whole item if the stored version is still `expectedVersion` (`null`: no item yet).
-   * Returns the stored bar, or `"conflict"` when the condition failed: another writer got there
-   * first, or this very write landed and its response was lost (the SDK's retry then fails the
-   * condition; the caller tells the two apart by `writeId`).
+   * Writes a bar (and for a large set the pages the write changes) if nothing changed since it
+   * was read: the bar item's version and each page's version are the conditions. A small set is
+   * one PutItem; a large one a TransactWriteItems, all or nothing. Returns `"conflict"` when a
+   * condition failed: another writer got there first, or this very write landed and its response
+   * was lost (the SDK's retry then fails the condition; the caller tells the two apart by
+   * `writeId`). A transaction's retry carries the same ClientRequestToken, which DynamoDB treats
+   * as the same request for 10 minutes (API reference, TransactWriteItems).
    */
   async write(
-    state: BarState,
-    expectedVersion: number | null,
+    symbol: string,
+    start: number,
+    write: SetWrite,
     writeId: string = randomUUID(),
-  ): Promise<StoredBar | "conflict"> {
-    const version = (expectedVersion ?? 0) + 1;
-    const condition =
-      expectedVersion === null
-        ? { ConditionExpression: "attribute_not_exists(pk)" }
-        : {
-            ConditionExpression: "#version = :expected",
-            ExpressionAttributeNames: { "#version": "version" },
-            ExpressionAttributeValues: { ":expected": { N: String(expectedVersion) } },
-          };
+  ): Promise<"written" | "conflict"> {
+    const version = (write.expectedVersion ?? 0) + 1;
+    const barItem = encodeBarItem(write.bar, write.trades, version, writeId, this.ttlDays);
     try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: encodeBarItem(state, version, writeId, this.ttlDays),
-          ...condition,
+      if (write.pagePuts.length === 0 && write.pageDeletes.length === 0) {
+        const response = await this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: barItem,
+            ...conditionOn(write.expectedVersion),
+            ReturnConsumedCapacity: "TOTAL",
+          }),
+        );
+        this.count("write", response.ConsumedCapacity);
+        return "written";
+      }
+      if (write.trades.kind !== "paged") {
+        throw new RangeError("page writes need a paged set");
+      }
+      const setId = write.trades.setId;
+      const items: TransactWriteItem[] = [
+        { Put: { TableName: this.tableName, Item: barItem, ...conditionOn(write.expectedVersion) } },
+      ];
+      for (const deleted of write.pageDeletes) {
+        items.push({
+          Delete: {
+            TableName: this.tableName,
+            Key: tradePageItemKey(symbol, start, setId, deleted.page),
+            ...conditionOn(deleted.expectedVersion),
+          },
+        });
+      }
+      for (const put of write.pagePuts) {
+        items.push({
+          Put: {
+            TableName: this.tableName,
+            Item: encodeTradePageItem(
+              symbol,
+              start,
+              setId,
+              put.page,
+              put.bytes,
+              (put.expectedVersion ?? 0) + 1,
+              this.ttlDays,
+            ),
+            ...conditionOn(put.expectedVersion),
+          },
+        });
+      }
+      const response = await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: items,
+          ClientRequestToken: writeId,
+          ReturnConsumedCapacity: "TOTAL",
         }),
       );
-      return { state, version, writeId };
+      this.count("write", response.ConsumedCapacity);
+      return "written";
     } catch (error) {
-      // By name: an instanceof check fails across copies of the SDK module.
-      if (error instanceof Error && error.name === "ConditionalCheckFailedException") {
+      if (isConflict(error)) {
         return "conflict";
       }
       throw error;

@@ -4,20 +4,31 @@ import type { Metrics } from "@aws-lambda-powertools/metrics";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import type { AppliedContributions, BarUpdate } from "../domain/idempotency";
-import { applyContributions, planBarUpdates } from "../domain/idempotency";
+import type { BarUpdate } from "../domain/idempotency";
+import { applyTrades, planBarUpdates } from "../domain/idempotency";
 import type { MalformedInput } from "../domain/record";
 import { decodeStreamRecords } from "../domain/record";
 import { compareSequenceNumbers } from "../domain/sequence";
 import { toIso } from "../domain/time";
 import type { StoredBar } from "../shared/bar-codec";
+import { barKey } from "../domain/idempotency";
 import { createDynamoDbClient } from "../shared/clients";
 import { mapWithConcurrency } from "../shared/concurrency";
 import type { Environment } from "../shared/env";
 import { positiveIntegerEnv, requiredEnv } from "../shared/env";
 import { toStreamRecords } from "../shared/kinesis-event";
 import { createLogger, createMetrics } from "../shared/observability";
+import type { CapacityUsage, PageRequest } from "./bar-store";
 import { BarStore, defaultBackoffMs, sleep } from "./bar-store";
+import type { LoadedBar, SetWrite } from "./trade-set-writes";
+import {
+  TRANSACTION_ITEM_LIMIT,
+  afterWrite,
+  isCountedIn,
+  pagesNeeded,
+  planSetWrite,
+  writeItems,
+} from "./trade-set-writes";
 
 export interface MarketProcessorOptions {
   readonly dynamodb: DynamoDBClient;
@@ -44,9 +55,9 @@ export interface ProcessorSummary {
   readonly records: number;
   /** Valid ticks in the batch: appliedTicks + duplicateTicks + retryTicks. */
   readonly validTicks: number;
-  /** Ticks newly counted into bars. Summed over invocations this is exactly the ticks in bars. */
+  /** Distinct trades newly counted into bars. Summed over invocations: exactly the trades in bars. */
   readonly appliedTicks: number;
-  /** Ticks of records already applied to their bar (redeliveries), skipped. */
+  /** Ticks whose trade was already counted in its bar (redeliveries, re-puts, replays), skipped. */
   readonly duplicateTicks: number;
   /** Ticks of bars that could not be written; Lambda redelivers them from `retryFrom`. */
   readonly retryTicks: number;
@@ -57,13 +68,16 @@ export interface ProcessorSummary {
   /** Distinct 1-minute bars the batch touches. */
   readonly bars: number;
   readonly barsWritten: number;
-  /** Bars with nothing new to apply (every record already applied): no write. */
+  /** Bars with nothing new to apply (every trade already counted): no write. */
   readonly barsUnchanged: number;
   readonly barsFailed: number;
   /** Conditional writes that lost a race and were retried. */
   readonly writeConflicts: number;
   /** The sequence number Lambda retries from, `null` when the batch is complete. */
   readonly retryFrom: string | null;
+  /** DynamoDB requests and the capacity units they consumed, as DynamoDB reported them. */
+  readonly readUnits: number;
+  readonly writeUnits: number;
 }
 
 export interface BarFailure {
@@ -96,7 +110,8 @@ export interface MarketProcessor {
 type BarOutcome =
   | {
       readonly status: "written" | "unchanged";
-      readonly applied: AppliedContributions;
+      readonly appliedTicks: number;
+      readonly duplicateTicks: number;
       readonly conflicts: number;
     }
   | { readonly status: "failed"; readonly error: Error; readonly conflicts: number };
@@ -131,50 +146,121 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
     backoffMs,
   });
 
-  async function commitBar(
-    update: BarUpdate,
-    initial: StoredBar | null | Error,
-  ): Promise<BarOutcome> {
+  /** A bar item and the pages of its large set that `ticks` fall into, read consistently. */
+  async function loadBar(update: BarUpdate): Promise<LoadedBar> {
+    const stored = await store.read(update);
+    if (stored === null || stored.trades.kind === "inline") {
+      return { stored, pages: new Map() };
+    }
+    const pages = (
+      await store.readPages([
+        {
+          symbol: update.symbol,
+          start: update.start,
+          setId: stored.trades.setId,
+          pages: pagesNeeded(
+            stored,
+            update.ticks.map((tick) => tick.tradeId),
+          ),
+        },
+      ])
+    ).get(update.key);
+    if (pages instanceof Error || pages === undefined) {
+      throw pages ?? new Error("pages were not read");
+    }
+    return { stored, pages };
+  }
+
+  /**
+   * The largest write of the first trades of `added` that fits one transaction; the rest waits
+   * for the next write. A set spilling or a page splitting adds items, so the count is checked
+   * on the planned write itself.
+   */
+  function nextWrite(loaded: LoadedBar, added: readonly BarUpdate["ticks"][number][]): SetWrite {
+    for (let take = added.length; ; take = Math.ceil(take / 2)) {
+      const chunk = added.slice(0, take);
+      const bar = applyTrades(loaded.stored?.bar, chunk, () => false).bar;
+      if (bar === undefined) {
+        throw new Error("a write needs at least one trade");
+      }
+      const write = planSetWrite(loaded, bar, chunk, randomUUID());
+      if (writeItems(write) <= TRANSACTION_ITEM_LIMIT || take === 1) {
+        return write;
+      }
+    }
+  }
+
+  async function commitBar(update: BarUpdate, initial: LoadedBar | Error): Promise<BarOutcome> {
     if (initial instanceof Error) {
       return { status: "failed", error: initial, conflicts: 0 };
     }
-    let current = initial;
+    let loaded = initial;
     let conflicts = 0;
+    let appliedTicks = 0;
     for (let attempt = 1; ; attempt += 1) {
-      const applied = applyContributions(current?.state, update.contributions);
-      if (!applied.changed || applied.state === undefined) {
-        return { status: "unchanged", applied, conflicts };
+      const applied = applyTrades(loaded.stored?.bar, update.ticks, (id) =>
+        isCountedIn(loaded, id),
+      );
+      let remaining = applied.added;
+      if (remaining.length === 0) {
+        return {
+          status: appliedTicks > 0 ? "written" : "unchanged",
+          appliedTicks,
+          duplicateTicks: update.ticks.length - appliedTicks,
+          conflicts,
+        };
       }
-      const writeId = randomUUID();
-      let written: Awaited<ReturnType<BarStore["write"]>>;
-      try {
-        written = await store.write(applied.state, current?.version ?? null, writeId);
-      } catch (error) {
-        // The write may have landed with only its response lost (after the SDK gave up retrying).
-        const landed = await store.read(update).then(
-          (stored) => stored?.writeId === writeId,
-          () => false,
-        );
-        return landed
-          ? { status: "written", applied, conflicts }
-          : { status: "failed", error: asError(error), conflicts };
-      }
-      if (written !== "conflict") {
-        return { status: "written", applied, conflicts };
-      }
-      try {
-        if (attempt > 1) {
-          await sleep(backoffMs(attempt - 1));
+      let lost = false;
+      while (remaining.length > 0) {
+        const write = nextWrite(loaded, remaining);
+        const writeId = randomUUID();
+        let written: "written" | "conflict";
+        try {
+          written = await store.write(update.symbol, update.start, write, writeId);
+        } catch (error) {
+          // The write may have landed with only its response lost (after the SDK gave up retrying).
+          const landed = await store.read(update).then(
+            (stored) => stored?.writeId === writeId,
+            () => false,
+          );
+          if (!landed) {
+            return { status: "failed", error: asError(error), conflicts };
+          }
+          written = "written";
         }
-        current = await store.read(update);
-      } catch (error) {
-        return { status: "failed", error: asError(error), conflicts };
+        if (written === "conflict") {
+          try {
+            if (attempt > 1) {
+              await sleep(backoffMs(attempt - 1));
+            }
+            const current = await loadBar(update);
+            if (current.stored?.writeId === writeId) {
+              // This write landed; its response was lost and the SDK's retry failed the condition.
+              written = "written";
+            } else {
+              conflicts += 1;
+              loaded = current;
+              lost = true;
+            }
+          } catch (error) {
+            return { status: "failed", error: asError(error), conflicts };
+          }
+        }
+        if (lost) {
+          break;
+        }
+        appliedTicks += write.added.length;
+        loaded = afterWrite(loaded, write, (write.expectedVersion ?? 0) + 1, writeId);
+        remaining = remaining.slice(write.added.length);
       }
-      if (current?.writeId === writeId) {
-        // This write landed; its response was lost and the SDK's retry failed the condition.
-        return { status: "written", applied, conflicts };
+      if (!lost) {
+        return {
+          status: "written",
+          appliedTicks,
+          duplicateTicks: update.ticks.length - appliedTicks,
+          conflicts,
+        };
       }
-      conflicts += 1;
       if (attempt >= maxWriteAttempts) {
         return {
           status: "failed",
@@ -183,6 +269,46 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
         };
       }
     }
+  }
+
+  /** Every touched bar with the pages its ticks need: bar items first, then pages of large sets. */
+  async function loadBars(updates: readonly BarUpdate[]): Promise<Map<string, LoadedBar | Error>> {
+    const reads = await store.readMany(updates);
+    const loaded = new Map<string, LoadedBar | Error>();
+    const pageRequests: PageRequest[] = [];
+    for (const update of updates) {
+      const read = reads.get(update.key);
+      if (read === undefined || read instanceof Error) {
+        loaded.set(update.key, read ?? new Error("bar was not read"));
+      } else if (read === null || read.trades.kind === "inline") {
+        loaded.set(update.key, { stored: read, pages: new Map() });
+      } else {
+        pageRequests.push({
+          symbol: update.symbol,
+          start: update.start,
+          setId: read.trades.setId,
+          pages: pagesNeeded(
+            read,
+            update.ticks.map((tick) => tick.tradeId),
+          ),
+        });
+      }
+    }
+    if (pageRequests.length > 0) {
+      const pages = await store.readPages(pageRequests);
+      for (const request of pageRequests) {
+        const key = barKey(request.symbol, request.start);
+        const read = reads.get(key) as StoredBar;
+        const found = pages.get(key);
+        loaded.set(
+          key,
+          found instanceof Error || found === undefined
+            ? (found ?? new Error("pages were not read"))
+            : { stored: read, pages: found },
+        );
+      }
+    }
+    return loaded;
   }
 
   async function processBatch(event: KinesisStreamEvent): Promise<ProcessorResult> {
@@ -196,11 +322,11 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
     }
     const decoded = decodeStreamRecords(records);
     const updates = planBarUpdates(decoded.records);
-    const reads = await store.readMany(updates);
-    const outcomes = await mapWithConcurrency(updates, writeConcurrency, (update) => {
-      const read = reads.get(update.key);
-      return commitBar(update, read === undefined ? new Error("bar was not read") : read);
-    });
+    const usageBefore: CapacityUsage = { ...store.usage };
+    const loaded = await loadBars(updates);
+    const outcomes = await mapWithConcurrency(updates, writeConcurrency, (update) =>
+      commitBar(update, loaded.get(update.key) ?? new Error("bar was not read")),
+    );
 
     let appliedTicks = 0;
     let duplicateTicks = 0;
@@ -214,7 +340,7 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
       const update = updates[i];
       writeConflicts += outcome.conflicts;
       if (outcome.status === "failed") {
-        retryTicks += update.ticks;
+        retryTicks += update.ticks.length;
         failures.push({
           symbol: update.symbol,
           start: toIso(update.start),
@@ -229,8 +355,8 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
         }
         return;
       }
-      appliedTicks += outcome.applied.appliedTicks;
-      duplicateTicks += outcome.applied.duplicateTicks;
+      appliedTicks += outcome.appliedTicks;
+      duplicateTicks += outcome.duplicateTicks;
       if (outcome.status === "written") {
         barsWritten += 1;
       } else {
@@ -277,6 +403,8 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
       barsFailed: failures.length,
       writeConflicts,
       retryFrom,
+      readUnits: store.usage.readUnits - usageBefore.readUnits,
+      writeUnits: store.usage.writeUnits - usageBefore.writeUnits,
     };
     logger.info("Batch processed", { summary });
     return {
@@ -291,7 +419,7 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
     const counts: [string, number][] = [
       ["Records", summary.records],
       ["TicksApplied", summary.appliedTicks],
-      ["TicksDuplicate", summary.duplicateTicks],
+      ["DuplicateTicks", summary.duplicateTicks],
       ["TicksRetried", summary.retryTicks],
       ["MalformedRecords", summary.malformedRecords],
       ["MalformedTicks", summary.malformedTicks],

@@ -7,28 +7,36 @@ import {
   parseScaled,
   scaleDecimal,
 } from "../domain/decimal";
-import type { BarState } from "../domain/idempotency";
-import { isSequenceNumber } from "../domain/sequence";
 import { MINUTE_MS, parseIsoTimestamp, toIso } from "../domain/time";
+import type { PageAddress } from "../domain/trade-set";
+import { PageDirectory, decodeTradeIds, encodeTradeIds, pageId } from "../domain/trade-set";
 
 /**
  * The analytics table's item layout: the one place that knows it.
  *
- * One item per symbol and UTC minute:
+ * One bar item per symbol and UTC minute:
  * - `pk` (S) `BAR#<SYMBOL>`: one partition per symbol, so a symbol's bars are one Query;
  * - `sk` (S) the minute start as fixed-width ISO-8601 (`2024-05-01T13:45:00.000Z`), which sorts
  *   by time and reads well in the console;
  * - `open`/`high`/`low`/`close` (N) prices as plain decimals;
- * - `openTs`/`openTradeId`/`openSeq`/`openIndex` and the same for `close`: the trade order of the
- *   open and close ticks, needed to merge later ticks correctly;
+ * - `openTs`/`openTradeId` and `closeTs`/`closeTradeId`: the trade order of the open and close
+ *   trades, needed to merge later trades correctly;
  * - `volume` (S) and `notional` (S): exact decimal sums, as text because they can exceed the 38
  *   significant digits of a DynamoDB number and are never added up by DynamoDB;
  * - `trades`, `firstTradeAt`, `lastTradeAt` (N, epoch milliseconds);
- * - `watermarks` (M of S): `<shardId>/<partitionKey>` -> highest applied sequence number;
+ * - the set of trades counted (see `domain/trade-set.ts`), in one of two forms:
+ *   - `tradeIds` (B): the whole set, inline, while it is small (the usual bar);
+ *   - `tradeSet` (S) and `pages` (B): a large set spread over page items by trade-id hash;
+ *     `tradeSet` is a random id given when the set spilled (so pages of an earlier item of the
+ *     same minute, left to TTL, are never read), `pages` holds one depth byte per page;
  * - `version` (N): optimistic-concurrency counter, incremented by every write;
  * - `writeId` (S): random id of the write that produced the item, so a writer whose response was
  *   lost (the SDK's retry then fails its condition) can tell that its own write landed;
  * - `expiresAt` (N): TTL, epoch seconds: the minute start plus the retention period.
+ *
+ * One page item per page of a large set, in its own partition so the API's range queries over
+ * `BAR#<SYMBOL>` never see one: `pk` (S) `TRADES#<SYMBOL>#<minute start>`, `sk` (S)
+ * `<tradeSet>#<page id>`, `tradeIds` (B), `version` (N, per page), `expiresAt` (N, as its bar).
  */
 
 export type Item = Record<string, AttributeValue>;
@@ -47,12 +55,88 @@ export function barItemKey(symbol: string, startMs: number): Item {
   return { pk: { S: barPartitionKey(symbol) }, sk: { S: barSortKey(startMs) } };
 }
 
+export const TRADE_PAGE_PARTITION_PREFIX = "TRADES#";
+
+/** Where a large set's pages live, and which pages it has. */
+export interface PagedTrades {
+  readonly kind: "paged";
+  /** Random id of the set, given when it spilled out of the bar item. */
+  readonly setId: string;
+  readonly directory: PageDirectory;
+}
+
+/** A small set, held in the bar item itself. */
+export interface InlineTrades {
+  readonly kind: "inline";
+  readonly ids: ReadonlySet<string>;
+}
+
+export type StoredTrades = InlineTrades | PagedTrades;
+
 /** A bar as read from the table, with the version its conditional write must expect. */
 export interface StoredBar {
-  readonly state: BarState;
+  readonly bar: Bar;
+  readonly trades: StoredTrades;
   readonly version: number;
   /** Id of the write that stored this version. */
   readonly writeId: string;
+  /** Bytes of the encoded inline set or page directory (what the item's size grows with). */
+  readonly setBytes: number;
+}
+
+/** One page of a large set, as read from the table. */
+export interface StoredPage {
+  readonly page: PageAddress;
+  readonly ids: ReadonlySet<string>;
+  readonly version: number;
+  readonly bytes: number;
+}
+
+export function tradePagePartitionKey(symbol: string, startMs: number): string {
+  return `${TRADE_PAGE_PARTITION_PREFIX}${symbol}#${toIso(startMs)}`;
+}
+
+export function tradePageItemKey(
+  symbol: string,
+  startMs: number,
+  setId: string,
+  page: PageAddress,
+): Item {
+  return {
+    pk: { S: tradePagePartitionKey(symbol, startMs) },
+    sk: { S: `${setId}#${pageId(page)}` },
+  };
+}
+
+/** The item of one page of a large set. */
+export function encodeTradePageItem(
+  symbol: string,
+  startMs: number,
+  setId: string,
+  page: PageAddress,
+  bytes: Uint8Array,
+  version: number,
+  ttlDays: number,
+): Item {
+  return {
+    ...tradePageItemKey(symbol, startMs, setId, page),
+    tradeIds: { B: bytes },
+    version: { N: String(version) },
+    expiresAt: { N: String(barExpiresAt(startMs, ttlDays)) },
+  };
+}
+
+/** The page of a page item. */
+export function decodeTradePage(item: Item, page: PageAddress): StoredPage {
+  const bytes = item.tradeIds?.B;
+  if (bytes === undefined) {
+    throw new BarItemError(item, "attribute tradeIds is missing or not binary");
+  }
+  const version = numberAttribute(item, "version");
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new BarItemError(item, "attribute version is not a positive integer");
+  }
+  return { page, ids: new Set(decodeTradeIds(bytes)), version, bytes: bytes.length };
 }
 
 const SECONDS_PER_DAY = 86_400;
@@ -74,26 +158,34 @@ function orderAttributes(prefix: "open" | "close", order: TradeOrder): Item {
   return {
     [`${prefix}Ts`]: { N: String(order.ts) },
     [`${prefix}TradeId`]: { S: order.tradeId },
-    [`${prefix}Seq`]: { S: order.seq },
-    [`${prefix}Index`]: { N: String(order.index) },
   };
 }
 
-/** The full item of a bar state at `version`, written by the write `writeId`. */
+/** How a bar item holds its trade set: the encoded inline set, or a large set's directory. */
+export type TradeSetAttributes =
+  | { readonly kind: "inline"; readonly bytes: Uint8Array }
+  | { readonly kind: "paged"; readonly setId: string; readonly directory: PageDirectory };
+
+/** The set attributes of an inline set of `ids`. */
+export function inlineTradeSet(ids: Iterable<string>): TradeSetAttributes {
+  return { kind: "inline", bytes: encodeTradeIds(ids) };
+}
+
+/** The full item of `bar` with its trade set at `version`, written by the write `writeId`. */
 export function encodeBarItem(
-  state: BarState,
+  bar: Bar,
+  trades: TradeSetAttributes,
   version: number,
   writeId: string,
   ttlDays: number,
 ): Item {
-  const { bar } = state;
   if (bar.interval !== "1m") {
     throw new RangeError(`only 1m bars are stored, got ${bar.interval}`);
   }
-  const watermarks: Item = {};
-  for (const [stream, sequenceNumber] of Object.entries(state.watermarks)) {
-    watermarks[stream] = { S: sequenceNumber };
-  }
+  const set: Item =
+    trades.kind === "inline"
+      ? { tradeIds: { B: trades.bytes } }
+      : { tradeSet: { S: trades.setId }, pages: { B: trades.directory.depths() } };
   return {
     ...barItemKey(bar.symbol, bar.start),
     symbol: { S: bar.symbol },
@@ -108,14 +200,14 @@ export function encodeBarItem(
     trades: { N: String(bar.trades) },
     firstTradeAt: { N: String(bar.firstTradeAt) },
     lastTradeAt: { N: String(bar.lastTradeAt) },
-    watermarks: { M: watermarks },
+    ...set,
     version: { N: String(version) },
     writeId: { S: writeId },
     expiresAt: { N: String(barExpiresAt(bar.start, ttlDays)) },
   };
 }
 
-/** Attributes the API reads (everything but the watermarks, which can be large). */
+/** Attributes the API reads (everything but the trade set, which can be large). */
 export const BAR_READ_ATTRIBUTES = [
   "sk",
   "symbol",
@@ -125,12 +217,8 @@ export const BAR_READ_ATTRIBUTES = [
   "close",
   "openTs",
   "openTradeId",
-  "openSeq",
-  "openIndex",
   "closeTs",
   "closeTradeId",
-  "closeSeq",
-  "closeIndex",
   "volume",
   "notional",
   "trades",
@@ -186,15 +274,9 @@ function decimalAttribute(item: Item, name: string, decimalPlaces: number): bigi
 }
 
 function orderFrom(item: Item, prefix: "open" | "close"): TradeOrder {
-  const seq = stringAttribute(item, `${prefix}Seq`);
-  if (!isSequenceNumber(seq)) {
-    throw new BarItemError(item, `attribute ${prefix}Seq is not a sequence number`);
-  }
   return {
     ts: numberAttribute(item, `${prefix}Ts`),
     tradeId: stringAttribute(item, `${prefix}TradeId`),
-    seq,
-    index: numberAttribute(item, `${prefix}Index`),
   };
 }
 
@@ -223,26 +305,37 @@ export function decodeBar(item: Item): Bar {
   };
 }
 
-/** The full stored state of an item, as the processor reads it. */
+/** The full stored state of a bar item, as the processor reads it. */
 export function decodeStoredBar(item: Item): StoredBar {
-  const watermarkMap = item.watermarks?.M;
-  if (watermarkMap === undefined) {
-    throw new BarItemError(item, "attribute watermarks is missing or not a map");
-  }
-  const watermarks: Record<string, string> = {};
-  for (const [stream, value] of Object.entries(watermarkMap)) {
-    if (value.S === undefined || !isSequenceNumber(value.S)) {
-      throw new BarItemError(item, `watermark ${stream} is not a sequence number`);
-    }
-    watermarks[stream] = value.S;
-  }
   const version = numberAttribute(item, "version");
   if (!Number.isSafeInteger(version) || version < 1) {
     throw new BarItemError(item, "attribute version is not a positive integer");
   }
-  return {
-    state: { bar: decodeBar(item), watermarks },
-    version,
-    writeId: stringAttribute(item, "writeId"),
-  };
+  const bar = decodeBar(item);
+  const inline = item.tradeIds?.B;
+  let trades: StoredTrades;
+  let setBytes: number;
+  try {
+    if (inline !== undefined) {
+      trades = { kind: "inline", ids: new Set(decodeTradeIds(inline)) };
+      setBytes = inline.length;
+      if (trades.ids.size !== bar.trades) {
+        throw new Error(`holds ${trades.ids.size} trade ids for ${bar.trades} trades`);
+      }
+    } else if (item.tradeSet?.S !== undefined && item.pages?.B !== undefined) {
+      trades = {
+        kind: "paged",
+        setId: item.tradeSet.S,
+        directory: PageDirectory.fromDepths(item.pages.B),
+      };
+      setBytes = item.pages.B.length;
+    } else {
+      throw new Error(
+        "has no trade set (tradeIds, or tradeSet and pages): it was written by an earlier layout; rebuild its range from the archive (npm run rebuild-bars)",
+      );
+    }
+  } catch (error) {
+    throw new BarItemError(item, error instanceof Error ? error.message : String(error));
+  }
+  return { bar, trades, version, writeId: stringAttribute(item, "writeId"), setBytes };
 }

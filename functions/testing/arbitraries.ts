@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import type { Bar, SequencedTick } from "../domain/bar";
+import type { Tick } from "../domain/tick";
 
 /**
  * fast-check generators of valid ticks that collide on purpose: few symbols, a few minutes,
@@ -35,7 +36,7 @@ export function minuteTicksArb(symbol = "AAPL", minute = BASE_MINUTE): fc.Arbitr
 }
 
 /** Reference ordering for tests: the documented total order written out plainly. */
-export function referenceOrder(a: SequencedTick, b: SequencedTick): number {
+export function referenceOrder(a: Tick, b: Tick): number {
   if (a.ts !== b.ts) {
     return a.ts - b.ts;
   }
@@ -53,11 +54,7 @@ export function referenceOrder(a: SequencedTick, b: SequencedTick): number {
   if (a.tradeId !== b.tradeId) {
     return a.tradeId < b.tradeId ? -1 : 1;
   }
-  const seqDiff = BigInt(a.seq) - BigInt(b.seq);
-  if (seqDiff !== 0n) {
-    return seqDiff < 0n ? -1 : 1;
-  }
-  return a.index - b.index || a.price - b.price;
+  return 0;
 }
 
 /** Exact decimal of a number's shortest text, scaled by 10^places: the reference arithmetic. */
@@ -73,17 +70,22 @@ export function referenceScaled(value: number, places: number): bigint {
   return digits * 10n ** BigInt(shift);
 }
 
-/** The bar of one minute's ticks computed the plain way: sort, take ends, add exactly. */
-export function referenceBar(ticks: readonly SequencedTick[]): Bar {
+/**
+ * The bar of one minute's ticks computed the plain way: keep the first tick of each trade id
+ * (distinct trades), sort, take ends, add exactly.
+ */
+export function referenceBar(all: readonly Tick[]): Bar {
+  const byId = new Map<string, Tick>();
+  for (const tick of all) {
+    if (!byId.has(tick.tradeId)) {
+      byId.set(tick.tradeId, tick);
+    }
+  }
+  const ticks = [...byId.values()];
   const sorted = [...ticks].sort(referenceOrder);
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
-  const order = (tick: SequencedTick) => ({
-    ts: tick.ts,
-    tradeId: tick.tradeId,
-    seq: tick.seq,
-    index: tick.index,
-  });
+  const order = (tick: Tick) => ({ ts: tick.ts, tradeId: tick.tradeId });
   return {
     symbol: first.symbol,
     interval: "1m",

@@ -6,7 +6,7 @@ import { barKey } from "../domain/idempotency";
 import type { Tick } from "../domain/tick";
 import { minuteStart } from "../domain/time";
 import type { Item, StoredBar } from "../shared/bar-codec";
-import { decodeStoredBar } from "../shared/bar-codec";
+import { BAR_PARTITION_PREFIX, decodeStoredBar } from "../shared/bar-codec";
 import { referenceBar } from "./arbitraries";
 import { kinesisEventRecord, sequenceNumber } from "./kinesis-events";
 
@@ -122,8 +122,12 @@ export async function scanBars(
       new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }),
     );
     for (const item of page.Items ?? []) {
+      // Page items of large trade sets live beside the bars; only bar items are bars.
+      if (item.pk?.S?.startsWith(BAR_PARTITION_PREFIX) !== true) {
+        continue;
+      }
       const stored = decodeStoredBar(item);
-      bars.set(barKey(stored.state.bar.symbol, stored.state.bar.start), stored);
+      bars.set(barKey(stored.bar.symbol, stored.bar.start), stored);
     }
     start = page.LastEvaluatedKey;
   } while (start !== undefined);
@@ -136,5 +140,5 @@ export async function scanBarValues(
   tableName: string,
 ): Promise<Map<string, Bar>> {
   const stored = await scanBars(client, tableName);
-  return new Map([...stored].map(([key, value]) => [key, value.state.bar]));
+  return new Map([...stored].map(([key, value]) => [key, value.bar]));
 }

@@ -1,5 +1,5 @@
 import {
-  applyContributions,
+  applyTrades,
   decodeStreamRecords,
   planBarUpdates,
   type StreamRecord,
@@ -74,7 +74,7 @@ export function measureDomainThroughput(options: DomainThroughputOptions = {}): 
     for (const batch of batches) {
       const decoded = decodeStreamRecords(batch);
       for (const update of planBarUpdates(decoded.records)) {
-        sink += applyContributions(undefined, update.contributions).appliedTicks;
+        sink += applyTrades(undefined, update.ticks, () => false).added.length;
       }
       sink += decoded.malformed.length;
     }
