@@ -107,6 +107,9 @@ describe("market processor against DynamoDB (dynalite)", () => {
       barsFailed: 0,
       writeConflicts: 0,
       retryFrom: null,
+      // Strongly consistent reads of items under 4 KB and writes of items under 1 KB: 1 unit each.
+      readUnits: expected.size,
+      writeUnits: expected.size,
     });
     expect(Object.fromEntries(counts)).toEqual({
       BatchGetItemCommand: Math.ceil(expected.size / 100),
@@ -172,7 +175,7 @@ describe("market processor against DynamoDB (dynalite)", () => {
     kinesis.destroy();
   });
 
-  it("stores the documented item: keys, exact decimals, watermarks, version and TTL", async () => {
+  it("stores the documented item: keys, exact decimals, the trade set, version and TTL", async () => {
     const { client, tableName } = await newTable();
     const { records } = tickRecords(
       [
@@ -195,7 +198,6 @@ describe("market processor against DynamoDB (dynalite)", () => {
         Key: { pk: { S: "BAR#BRK.B" }, sk: { S: "2024-05-01T13:45:00.000Z" } },
       }),
     );
-    const seq = sequenceNumber(1);
     expect(Item).toEqual({
       pk: { S: "BAR#BRK.B" },
       sk: { S: "2024-05-01T13:45:00.000Z" },
@@ -206,18 +208,15 @@ describe("market processor against DynamoDB (dynalite)", () => {
       close: { N: "412.5" },
       openTs: { N: String(MARKET_START + 1_000) },
       openTradeId: { S: "8" },
-      openSeq: { S: seq },
-      openIndex: { N: "1" },
       closeTs: { N: String(MARKET_START + 5_000) },
       closeTradeId: { S: "7" },
-      closeSeq: { S: seq },
-      closeIndex: { N: "0" },
       volume: { S: "3.0000000001" },
       notional: { S: "1237.500000041275" },
       trades: { N: "2" },
       firstTradeAt: { N: String(MARKET_START + 1_000) },
       lastTradeAt: { N: String(MARKET_START + 5_000) },
-      watermarks: { M: { [`${SHARD_0}/BRK.B`]: { S: seq } } },
+      // Flag byte 0, two integer ids 7 and 8 (7, then the gap 1), no UUIDs, no other ids.
+      tradeIds: { B: Uint8Array.from([0, 2, 7, 1, 0, 0, 0]) },
       version: { N: "1" },
       writeId: {
         S: expect.stringMatching(
@@ -308,7 +307,7 @@ describe("market processor against DynamoDB (dynalite)", () => {
     expect(metrics.published[0]).toMatchObject({
       Records: 4,
       TicksApplied: 3,
-      TicksDuplicate: 0,
+      DuplicateTicks: 0,
       TicksRetried: 0,
       MalformedRecords: 2,
       MalformedTicks: 1,
@@ -500,10 +499,8 @@ describe("market processor against DynamoDB (dynalite)", () => {
     expect(result.summary).toMatchObject({ writeConflicts: 1, barsWritten: 1, appliedTicks: 30 });
     const stored = await scanBars(client, tableName);
     expect(stored.get(`AAPL|${MARKET_START}`)?.version).toBe(2);
-    expect(stored.get(`AAPL|${MARKET_START}`)?.state.watermarks).toEqual({
-      [`${SHARD_0}/AAPL`]: sequenceNumber(30),
-      [`${SHARD_1}/AAPL`]: sequenceNumber(529),
-    });
+    const trades = stored.get(`AAPL|${MARKET_START}`)?.trades;
+    expect(trades?.kind === "inline" ? trades.ids.size : undefined).toBe(60);
     expect(await scanBarValues(client, tableName)).toEqual(
       expectedBars([...shard0.sequenced, ...shard1.sequenced]),
     );

@@ -31,7 +31,7 @@ export function symbolsFor(count: number): string[] {
 
 /**
  * `count` ticks over `symbols` within `minutes` minutes from {@link MARKET_START}: cent prices
- * around 100, sizes with up to 4 decimals, trade ids unique per symbol, timestamps that repeat.
+ * around 100, sizes with up to 4 decimals, trade ids unique per symbol and seed, timestamps that repeat.
  */
 export function syntheticTicks(
   seed: number,
@@ -50,7 +50,8 @@ export function syntheticTicks(
       price: Math.round(9_000 + next() * 2_000) / 100,
       size: Math.round(1 + next() * 5_000_000) / 10_000,
       ts: MARKET_START + Math.floor(next() * minutes * 60) * 1_000,
-      tradeId: `${symbol}-${tradeNumber}`,
+      // Unique per seed too: two seeds' ticks are different trades.
+      tradeId: `${symbol}-${seed}-${tradeNumber}`,
     };
   });
 }
