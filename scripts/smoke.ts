@@ -9,6 +9,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 
 import { environmentDirectory, stackName } from "../environments/backends";
 import { REGION, environmentSettings, type EnvironmentName } from "../modules/config/settings";
+import { decimalEquals } from "./lib/analytics-client";
 
 /**
  * The smoke check after every `pulumi up`: one test tick for the reserved symbol into the
@@ -65,7 +66,10 @@ interface BarView {
   readonly lastTradeAt?: unknown;
 }
 
-/** The 1-minute bar of the tick's minute in a `GET /latest` answer, if the tick made it the latest. */
+/**
+ * The 1-minute bar of the tick's minute in a `GET /latest` answer, if the tick made it the latest:
+ * its close (exact decimal text) is the tick's price exactly, compared as decimals, not as floats.
+ */
 export function findTickBar(body: unknown, tick: SmokeTick): BarView | undefined {
   if (
     typeof body !== "object" ||
@@ -83,7 +87,7 @@ export function findTickBar(body: unknown, tick: SmokeTick): BarView | undefined
       bar.interval === "1m" &&
       typeof bar.start === "string" &&
       Date.parse(bar.start) === minuteStart &&
-      bar.close === tick.price &&
+      decimalEquals(bar.close, tick.price) &&
       typeof bar.lastTradeAt === "string" &&
       Date.parse(bar.lastTradeAt) === tick.ts,
   );

@@ -12,6 +12,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import type { LambdaFunctionURLResult } from "aws-lambda";
 
 import { createAnalyticsApi } from "../functions/analytics-api/api";
+import { divideScaledHalfEven, formatScaled, parseScaled } from "../functions/domain/decimal";
 import { createMarketProcessor } from "../functions/market-processor/processor";
 import { functionUrlEvent } from "../functions/testing/function-url";
 import {
@@ -36,6 +37,7 @@ import {
   type Clock,
   type SmokeTick,
 } from "../scripts/smoke";
+import { decimalTextOf } from "../scripts/lib/analytics-client";
 import {
   createAnalyticsTable,
   createMarketStream,
@@ -61,19 +63,22 @@ class FakeClock implements Clock {
   }
 }
 
+/** The bar of an earlier trade at 1000 and the tick, size 1 each, as the API writes it. */
 function barFor(tick: SmokeTick, overrides: Record<string, unknown> = {}) {
   const start = tick.ts - (tick.ts % 60_000);
+  const price = decimalTextOf(tick.price);
+  const notional = parseScaled(price, 10) + 1000n * 10n ** 10n;
   return {
     symbol: tick.symbol,
     interval: "1m",
     start: new Date(start).toISOString(),
-    open: 1000,
-    high: tick.price,
-    low: 1000,
-    close: tick.price,
-    volume: 2,
-    notional: 1000 + tick.price,
-    vwap: (1000 + tick.price) / 2,
+    open: "1000",
+    high: price,
+    low: "1000",
+    close: price,
+    volume: "2",
+    notional: formatScaled(notional, 10),
+    vwap: formatScaled(divideScaledHalfEven(notional, 10, 2n, 0, 10), 10),
     trades: 2,
     firstTradeAt: new Date(start + 1_000).toISOString(),
     lastTradeAt: new Date(tick.ts).toISOString(),
@@ -100,9 +105,16 @@ describe("the smoke tick", () => {
   it("is recognised only in the bar its own trade made", () => {
     const tick = smokeTick(T0, 42);
     const bar = barFor(tick);
+    expect(bar).toMatchObject({ close: "1000.0042", notional: "2000.0042", vwap: "1000.0021" });
     expect(findTickBar({ bars: [bar], missing: [] }, tick)).toEqual(bar);
     const misses: [string, unknown][] = [
-      ["an earlier run's close", { bars: [barFor(tick, { close: 1000.5 })], missing: [] }],
+      ["an earlier run's close", { bars: [barFor(tick, { close: "1000.5" })], missing: [] }],
+      [
+        "a close that only rounds to the tick's price",
+        { bars: [barFor(tick, { close: "1000.00420000000000001" })] },
+      ],
+      ["a close 1e-10 away", { bars: [barFor(tick, { close: "1000.0042000001" })] }],
+      ["a close as a number", { bars: [barFor(tick, { close: tick.price })] }],
       [
         "an older last trade",
         { bars: [barFor(tick, { lastTradeAt: new Date(T0 - 1).toISOString() })] },
@@ -417,7 +429,7 @@ describe("the smoke check against kinesalite and dynalite with the real handlers
       const body = await apiQuery()(SMOKE_SYMBOL);
       expect(findTickBar(body, tick)).toMatchObject({
         symbol: "ZZSMOKE",
-        close: 1000.4242,
+        close: "1000.4242",
         interval: "1m",
       });
       process.stdout.write(`${formatSuccess("dev", result)}\n`);

@@ -1,7 +1,7 @@
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SequencedTick } from "../domain/bar";
-import { barFromTicks } from "../domain/bar";
+import { barFromTicks, rollupBars } from "../domain/bar";
 import type { Tick } from "../domain/tick";
 import type { Interval } from "../domain/time";
 import { bucketStart } from "../domain/time";
@@ -18,7 +18,7 @@ import { kinesisEvent, lambdaContext } from "../testing/kinesis-events";
 import { tickRecords } from "../testing/market";
 import { RecordingMetrics, silentLogger } from "../testing/observability";
 import type { AnalyticsApi, ApiResponse, BarJson, BarsResponse, LatestResponse } from "./api";
-import { barToJson, createAnalyticsApi } from "./api";
+import { barToJson, createAnalyticsApi, priceText } from "./api";
 import { encodePageToken } from "./params";
 
 const TABLE = "dev-market-analytics-api";
@@ -53,12 +53,12 @@ function marketTicks(): Tick[] {
   return ticks;
 }
 
-beforeAll(async () => {
-  local = await startLocalAws({ services: ["dynamodb"], setEnv: false });
-  client = localDynamoDbClient(local);
-  await createAnalyticsTable(client, TABLE);
-  const packed = tickRecords(marketTicks(), { ticksPerRecord: 3 });
-  sequenced = packed.sequenced;
+/** Runs ticks through the market processor into the table; returns them as it saw them. */
+async function ingest(
+  ticks: readonly Tick[],
+  options: { ticksPerRecord: number; firstSequence: number },
+): Promise<SequencedTick[]> {
+  const packed = tickRecords(ticks, options);
   const processor = createMarketProcessor({
     dynamodb: client,
     tableName: TABLE,
@@ -66,16 +66,24 @@ beforeAll(async () => {
     logger: silentLogger(),
     metrics: new RecordingMetrics(),
   });
+  for (let i = 0; i < packed.records.length; i += 100) {
+    const result = await processor.processBatch(kinesisEvent(packed.records.slice(i, i + 100)));
+    expect(result.response).toEqual({ batchItemFailures: [] });
+  }
+  return packed.sequenced;
+}
+
+beforeAll(async () => {
+  local = await startLocalAws({ services: ["dynamodb"], setEnv: false });
+  client = localDynamoDbClient(local);
+  await createAnalyticsTable(client, TABLE);
   api = createAnalyticsApi({
     dynamodb: client,
     tableName: TABLE,
     logger: silentLogger(),
     metrics: new RecordingMetrics(),
   });
-  for (let i = 0; i < packed.records.length; i += 100) {
-    const result = await processor.processBatch(kinesisEvent(packed.records.slice(i, i + 100)));
-    expect(result.response).toEqual({ batchItemFailures: [] });
-  }
+  sequenced = await ingest(marketTicks(), { ticksPerRecord: 3, firstSequence: 1 });
 });
 
 afterAll(async () => {
@@ -138,13 +146,13 @@ describe("GET /bars", () => {
       symbol: "AAPL",
       interval: "1m",
       start: "2024-05-01T12:00:00.000Z",
-      open: 180,
-      high: 181.5,
-      low: 180,
-      close: 181.5,
-      volume: 4.5,
-      notional: 814.125,
-      vwap: 180.9166666667,
+      open: "180",
+      high: "181.5",
+      low: "180",
+      close: "181.5",
+      volume: "4.5",
+      notional: "814.125",
+      vwap: "180.9166666667",
       trades: 3,
       firstTradeAt: "2024-05-01T12:00:00.000Z",
       lastTradeAt: "2024-05-01T12:00:34.000Z",
@@ -548,5 +556,210 @@ describe("routing and failures", () => {
       [1, 1, 0],
       [1, 0, 0],
     ]);
+  });
+});
+
+describe("exact decimals", () => {
+  const at = (minutes: number, seconds = 0) => NOON + minutes * 60_000 + seconds * 1_000;
+  const tick = (
+    symbol: string,
+    price: number,
+    size: number,
+    ts: number,
+    tradeId: string,
+  ): Tick => ({
+    symbol,
+    price,
+    size,
+    ts,
+    tradeId,
+  });
+  let rollTicks: SequencedTick[];
+
+  beforeAll(async () => {
+    const ticks = [
+      // Notional 97316742.1234567891: more significant digits than a double holds.
+      tick("EXACT", 97_316_742, 1, at(0), "e1"),
+      tick("EXACT", 0.1234567891, 1, at(0, 10), "e2"),
+      // VWAP 1.00000000005 and 1.00000000015: ties at the 11th decimal place.
+      tick("TIE", 1, 1, at(0), "t1"),
+      tick("TIE", 1.0000000001, 1, at(0, 1), "t2"),
+      tick("TIE", 1, 1, at(1), "t3"),
+      tick("TIE", 1.0000000003, 1, at(1, 1), "t4"),
+      // Volume and notional far beyond 2^53, prices at both ends of the range.
+      tick("BIG", 123_456_789.987654, 9e15, at(0), "b1"),
+      tick("BIG", 0.0000000001, 1e14, at(0, 1), "b2"),
+      tick("BIG", 999_999_999_999_999, 0.0000000001, at(0, 2), "b3"),
+      // One trade.
+      tick("ONE", 1234.5678901234, 98_765.4321, at(0, 30), "o1"),
+      // Minutes 0 and 3 share a 5m bar whose VWAP is a tie; minute 20 joins them in the 1h bar.
+      tick("ROLL", 97_316_742, 1, at(0), "r1"),
+      tick("ROLL", 0.1234567893, 1, at(3), "r2"),
+      tick("ROLL", 2.5, 0.5, at(20), "r3"),
+    ];
+    const ingested = await ingest(ticks, { ticksPerRecord: 1, firstSequence: 10_000 });
+    rollTicks = ingested.filter((t) => t.symbol === "ROLL");
+  });
+
+  async function bars(symbol: string, interval: Interval = "1m"): Promise<BarJson[]> {
+    const response = await get("/bars", {
+      symbol,
+      from: iso(NOON),
+      to: iso(NOON + 3_600_000),
+      interval,
+    });
+    expect(response.statusCode).toBe(200);
+    return [...(response.json as BarsResponse).bars];
+  }
+
+  it("returns a notional of 97316742.1234567891 to the last digit, as a JSON string", async () => {
+    const expected: BarJson = {
+      symbol: "EXACT",
+      interval: "1m",
+      start: "2024-05-01T12:00:00.000Z",
+      open: "97316742",
+      high: "97316742",
+      low: "0.1234567891",
+      close: "0.1234567891",
+      volume: "2",
+      notional: "97316742.1234567891",
+      // 48658371.06172839455: a tie after an odd digit, which goes up to the even one.
+      vwap: "48658371.0617283946",
+      trades: 2,
+      firstTradeAt: "2024-05-01T12:00:00.000Z",
+      lastTradeAt: "2024-05-01T12:00:10.000Z",
+    };
+    const response = await get("/bars", {
+      symbol: "EXACT",
+      from: iso(NOON),
+      to: iso(NOON + 60_000),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('"notional":"97316742.1234567891"');
+    expect((response.json as BarsResponse).bars).toEqual([expected]);
+
+    const latest = await get("/latest", { symbols: "EXACT" });
+    expect(latest.body).toContain('"notional":"97316742.1234567891"');
+    expect(latest.json).toEqual({ bars: [expected], missing: [] });
+  });
+
+  it("rounds VWAP half to even at the 10th decimal place, in both directions", async () => {
+    const tie = await bars("TIE");
+    expect(tie.map(({ notional, volume, vwap }) => ({ notional, volume, vwap }))).toEqual([
+      // 1.00000000005: the tie goes down to the even 0 (half up would give 1.0000000001).
+      { notional: "2.0000000001", volume: "2", vwap: "1" },
+      // 1.00000000015: the tie goes up to the even 2.
+      { notional: "2.0000000003", volume: "2", vwap: "1.0000000002" },
+    ]);
+  });
+
+  it("keeps volume and notional beyond 2^53 exact", async () => {
+    expect(await bars("BIG")).toEqual([
+      {
+        symbol: "BIG",
+        interval: "1m",
+        start: "2024-05-01T12:00:00.000Z",
+        open: "123456789.987654",
+        high: "999999999999999",
+        low: "0.0000000001",
+        close: "999999999999999",
+        volume: "9100000000000000.0000000001",
+        notional: "1111111109888886000109999.9999999999",
+        vwap: "122100121.9658116484",
+        trades: 3,
+        firstTradeAt: "2024-05-01T12:00:00.000Z",
+        lastTradeAt: "2024-05-01T12:00:02.000Z",
+      },
+    ]);
+  });
+
+  it("answers a bar of one trade with its price as open, high, low, close and VWAP", async () => {
+    const [bar] = await bars("ONE");
+    expect(bar).toMatchObject({
+      open: "1234.5678901234",
+      high: "1234.5678901234",
+      low: "1234.5678901234",
+      close: "1234.5678901234",
+      volume: "98765.4321",
+      notional: "121932631.12482292332114",
+      vwap: "1234.5678901234",
+      trades: 1,
+    });
+  });
+
+  const ROLLED: Record<"5m" | "15m" | "1h", Partial<BarJson>[]> = {
+    "5m": [
+      {
+        start: "2024-05-01T12:00:00.000Z",
+        open: "97316742",
+        high: "97316742",
+        low: "0.1234567893",
+        close: "0.1234567893",
+        volume: "2",
+        notional: "97316742.1234567893",
+        // 48658371.06172839465: a tie after an even digit stays (half up would end in 47).
+        vwap: "48658371.0617283946",
+        trades: 2,
+      },
+      {
+        start: "2024-05-01T12:20:00.000Z",
+        open: "2.5",
+        close: "2.5",
+        volume: "0.5",
+        notional: "1.25",
+        vwap: "2.5",
+        trades: 1,
+      },
+    ],
+    "15m": [
+      {
+        start: "2024-05-01T12:00:00.000Z",
+        volume: "2",
+        notional: "97316742.1234567893",
+        vwap: "48658371.0617283946",
+        trades: 2,
+      },
+      { start: "2024-05-01T12:15:00.000Z", volume: "0.5", notional: "1.25", vwap: "2.5" },
+    ],
+    "1h": [
+      {
+        start: "2024-05-01T12:00:00.000Z",
+        open: "97316742",
+        high: "97316742",
+        low: "0.1234567893",
+        close: "2.5",
+        volume: "2.5",
+        notional: "97316743.3734567893",
+        vwap: "38926697.3493827157",
+        trades: 3,
+      },
+    ],
+  };
+
+  it.each(["5m", "15m", "1h"] as const)("merges %s bars exactly", async (interval) => {
+    const rolled = await bars("ROLL", interval);
+    expect(rolled).toHaveLength(ROLLED[interval].length);
+    rolled.forEach((bar, i) => expect(bar).toMatchObject({ interval, ...ROLLED[interval][i] }));
+  });
+
+  it("writes bars rolled up by rollupBars exactly", async () => {
+    const minutes = rollTicks.map((t) => barFromTicks([t]));
+    expect(rollupBars(minutes, "1h").map(barToJson)).toEqual(await bars("ROLL", "1h"));
+    expect(barToJson(rollupBars(minutes, "1h")[0])).toMatchObject(ROLLED["1h"][0]);
+  });
+
+  it.each<[number, string]>([
+    [100, "100"],
+    [0.1, "0.1"],
+    [0.0000000001, "0.0000000001"],
+    [1234.5678901234, "1234.5678901234"],
+    [123_456_789_012_345, "123456789012345"],
+    [1e21, "1000000000000000000000"],
+  ])("writes the price %p as %p", (price, text) => {
+    expect(priceText(price)).toBe(text);
+  });
+
+  it.each([0.12345678901, 0, -1])("refuses to write the price %p", (price) => {
+    expect(() => priceText(price)).toThrow(RangeError);
   });
 });

@@ -9,8 +9,14 @@ import type {
   LambdaFunctionURLResult,
 } from "aws-lambda";
 import type { Bar } from "../domain/bar";
-import { VWAP_DECIMAL_PLACES, vwapScaled } from "../domain/bar";
-import { DECIMAL_PLACES, NOTIONAL_DECIMAL_PLACES, scaledToNumber } from "../domain/decimal";
+import { VWAP_DECIMAL_PLACES } from "../domain/bar";
+import {
+  DECIMAL_PLACES,
+  NOTIONAL_DECIMAL_PLACES,
+  divideScaledHalfEven,
+  formatScaled,
+  scaleDecimal,
+} from "../domain/decimal";
 import type { Interval } from "../domain/time";
 import { toIso } from "../domain/time";
 import { createDynamoDbClient } from "../shared/clients";
@@ -21,19 +27,34 @@ import { readBarsPage, readLatestBar } from "./bar-reader";
 import type { QueryParameters } from "./params";
 import { BadRequestError, encodePageToken, parseBarsQuery, parseLatestQuery } from "./params";
 
-/** A bar as the API returns it. Volume, notional and VWAP are exact to 10 decimal places. */
+/**
+ * A decimal as the API writes it: the shortest exact plain decimal text of the value. No sign, no
+ * exponent, no leading zeros (`"0.5"`, not `".5"`), no trailing zeros after the point and no point
+ * for a whole number: `"100"`, `"0.0000000001"`, `"97316742.1234567891"`. Each value has exactly
+ * one such text, so two decimals are equal exactly when their texts are.
+ */
+export type DecimalText = string;
+
+/**
+ * A bar as the API returns it. Prices, volume and notional are exact; VWAP is notional / volume
+ * rounded half to even to {@link VWAP_DECIMAL_PLACES} places, then written in the same shortest
+ * form (trailing zeros dropped: `"180.5"`, not `"180.5000000000"`).
+ */
 export interface BarJson {
   readonly symbol: string;
   readonly interval: Interval;
   /** Interval start, ISO-8601 UTC. */
   readonly start: string;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-  readonly notional: number;
-  readonly vwap: number;
+  readonly open: DecimalText;
+  readonly high: DecimalText;
+  readonly low: DecimalText;
+  readonly close: DecimalText;
+  /** Sum of trade sizes, exact (at most 10 decimal places). */
+  readonly volume: DecimalText;
+  /** Sum of price x size, exact (at most 20 decimal places). */
+  readonly notional: DecimalText;
+  /** Volume-weighted average price, rounded half to even to 10 decimal places. */
+  readonly vwap: DecimalText;
   readonly trades: number;
   readonly firstTradeAt: string;
   readonly lastTradeAt: string;
@@ -59,18 +80,44 @@ export interface LatestResponse {
   readonly missing: readonly string[];
 }
 
+/**
+ * The exact text of a price. A stored price has at most {@link DECIMAL_PLACES} decimals (and at
+ * most 15 significant digits), so the number is the nearest double to exactly one such decimal.
+ */
+export function priceText(price: number): DecimalText {
+  const scaled = price > 0 ? scaleDecimal(price) : undefined;
+  if (scaled === undefined) {
+    throw new RangeError(
+      `price ${price} is not a positive number with at most ${DECIMAL_PLACES} decimal places`,
+    );
+  }
+  return formatScaled(scaled, DECIMAL_PLACES);
+}
+
+/** VWAP of a bar: notional / volume, rounded half to even to {@link VWAP_DECIMAL_PLACES} places. */
+export function vwapText(bar: Bar): DecimalText {
+  const vwap = divideScaledHalfEven(
+    bar.notional,
+    NOTIONAL_DECIMAL_PLACES,
+    bar.volume,
+    DECIMAL_PLACES,
+    VWAP_DECIMAL_PLACES,
+  );
+  return formatScaled(vwap, VWAP_DECIMAL_PLACES);
+}
+
 export function barToJson(bar: Bar): BarJson {
   return {
     symbol: bar.symbol,
     interval: bar.interval,
     start: toIso(bar.start),
-    open: bar.open,
-    high: bar.high,
-    low: bar.low,
-    close: bar.close,
-    volume: scaledToNumber(bar.volume, DECIMAL_PLACES),
-    notional: scaledToNumber(bar.notional, NOTIONAL_DECIMAL_PLACES),
-    vwap: scaledToNumber(vwapScaled(bar), VWAP_DECIMAL_PLACES),
+    open: priceText(bar.open),
+    high: priceText(bar.high),
+    low: priceText(bar.low),
+    close: priceText(bar.close),
+    volume: formatScaled(bar.volume, DECIMAL_PLACES),
+    notional: formatScaled(bar.notional, NOTIONAL_DECIMAL_PLACES),
+    vwap: vwapText(bar),
     trades: bar.trades,
     firstTradeAt: toIso(bar.firstTradeAt),
     lastTradeAt: toIso(bar.lastTradeAt),

@@ -1,26 +1,123 @@
 import { randomUUID } from "node:crypto";
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from "aws-lambda";
 import { z } from "zod";
+import {
+  DECIMAL_PLACES,
+  NOTIONAL_DECIMAL_PLACES,
+  formatScaled,
+  parseScaled,
+  scaleDecimal,
+} from "../../functions/domain/decimal";
 import type { LatestBarView } from "./freshness-probe";
 
-/** A bar as the analytics API returns it (see functions/analytics-api). */
+/**
+ * The API's decimal text with at most `places` decimals: the shortest exact plain decimal (no
+ * sign, exponent, leading zeros or trailing zeros; no point for a whole number), so every value
+ * has exactly one text.
+ */
+export function decimalTextPattern(places: number): RegExp {
+  return new RegExp(`^(?:0|[1-9]\\d*)(?:\\.\\d{0,${places - 1}}[1-9])?$`);
+}
+
+function decimalText(places: number) {
+  return z
+    .string()
+    .regex(
+      decimalTextPattern(places),
+      `must be a plain decimal with at most ${places} decimal places, without trailing zeros`,
+    );
+}
+
+/** A bar as the analytics API returns it (see functions/analytics-api): decimals are exact text. */
 export const barJsonSchema = z.object({
   symbol: z.string(),
   interval: z.string(),
   start: z.string(),
-  open: z.number(),
-  high: z.number(),
-  low: z.number(),
-  close: z.number(),
-  volume: z.number(),
-  notional: z.number(),
-  vwap: z.number(),
+  open: decimalText(DECIMAL_PLACES),
+  high: decimalText(DECIMAL_PLACES),
+  low: decimalText(DECIMAL_PLACES),
+  close: decimalText(DECIMAL_PLACES),
+  volume: decimalText(DECIMAL_PLACES),
+  notional: decimalText(NOTIONAL_DECIMAL_PLACES),
+  /** Rounded half to even to 10 decimal places. */
+  vwap: decimalText(DECIMAL_PLACES),
   trades: z.number().int(),
   firstTradeAt: z.string(),
   lastTradeAt: z.string(),
 });
 
-export type ApiBar = z.infer<typeof barJsonSchema>;
+/** A bar exactly as the API returns it: prices, volume, notional and VWAP as decimal text. */
+export type ExactApiBar = z.infer<typeof barJsonSchema>;
+
+/**
+ * A bar with its decimals as the nearest numbers, for reports and charts. A number keeps about 16
+ * significant digits, so never compare or add these where exactness matters: use
+ * {@link ExactApiBar} and {@link decimalEquals} or {@link parseScaled} instead.
+ */
+export interface ApiBar {
+  readonly symbol: string;
+  readonly interval: string;
+  readonly start: string;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly notional: number;
+  readonly vwap: number;
+  readonly trades: number;
+  readonly firstTradeAt: string;
+  readonly lastTradeAt: string;
+}
+
+/** {@link ApiBar} of an exact bar: each decimal text as the nearest number. */
+export function approximateBar(bar: ExactApiBar): ApiBar {
+  return {
+    ...bar,
+    open: Number(bar.open),
+    high: Number(bar.high),
+    low: Number(bar.low),
+    close: Number(bar.close),
+    volume: Number(bar.volume),
+    notional: Number(bar.notional),
+    vwap: Number(bar.vwap),
+  };
+}
+
+/**
+ * The text the API writes for a price or size sent as a number with at most 10 decimal places
+ * (a double stands for exactly one such decimal): `1000.0042` -> `"1000.0042"`, `1e-10` ->
+ * `"0.0000000001"`.
+ */
+export function decimalTextOf(value: number): string {
+  const scaled = value >= 0 ? scaleDecimal(value) : undefined;
+  if (scaled === undefined) {
+    throw new RangeError(
+      `${value} is not a non-negative number with at most ${DECIMAL_PLACES} decimal places`,
+    );
+  }
+  return formatScaled(scaled, DECIMAL_PLACES);
+}
+
+/**
+ * Whether decimal text from the API (a price, volume or VWAP) is exactly the value of a number
+ * with at most 10 decimal places, compared as scaled integers, never as floats: `"1000.0042"`
+ * equals `1000.0042`, but `"1000.00420000000000001"` does not, although it rounds to that number.
+ */
+export function decimalEquals(text: unknown, value: number): boolean {
+  if (typeof text !== "string") {
+    return false;
+  }
+  const expected = value >= 0 ? scaleDecimal(value) : undefined;
+  if (expected === undefined) {
+    return false;
+  }
+  try {
+    return parseScaled(text, DECIMAL_PLACES) === expected;
+  } catch {
+    return false;
+  }
+}
 
 const barsResponseSchema = z.object({
   bars: z.array(barJsonSchema),
@@ -127,8 +224,8 @@ export class AnalyticsClient {
   }
 
   /** The latest 1-minute bar of each symbol (at most 25 per request, as the API allows). */
-  async latest(symbols: readonly string[]): Promise<Map<string, ApiBar>> {
-    const result = new Map<string, ApiBar>();
+  async latest(symbols: readonly string[]): Promise<Map<string, ExactApiBar>> {
+    const result = new Map<string, ExactApiBar>();
     for (let i = 0; i < symbols.length; i += 25) {
       const body = latestResponseSchema.parse(
         await this.get("/latest", { symbols: symbols.slice(i, i + 25).join(",") }),
@@ -154,9 +251,22 @@ export class AnalyticsClient {
     return views;
   }
 
-  /** Every bar of a symbol in [fromMs, toMs), following `next` tokens through all pages. */
+  /**
+   * Every bar of a symbol in [fromMs, toMs) with its decimals as numbers, for reports: see
+   * {@link ApiBar}; {@link allExactBars} has the exact values.
+   */
   async allBars(symbol: string, fromMs: number, toMs: number, interval = "1m"): Promise<ApiBar[]> {
-    const bars: ApiBar[] = [];
+    return (await this.allExactBars(symbol, fromMs, toMs, interval)).map(approximateBar);
+  }
+
+  /** Every bar of a symbol in [fromMs, toMs), exactly, following `next` tokens through all pages. */
+  async allExactBars(
+    symbol: string,
+    fromMs: number,
+    toMs: number,
+    interval = "1m",
+  ): Promise<ExactApiBar[]> {
+    const bars: ExactApiBar[] = [];
     let next: string | null = null;
     do {
       const query: Record<string, string> = {
