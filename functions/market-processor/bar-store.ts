@@ -52,6 +52,9 @@ export interface BarAddress {
 /** Per bar key: the stored bar, `null` when there is none, or the error that prevented the read. */
 export type BarReads = Map<string, StoredBar | null | Error>;
 
+/** Per bar key: the pages read by page id (a page without an item is absent), or the error. */
+export type PageReads = Map<string, Map<string, StoredPage> | Error>;
+
 export const defaultBackoffMs = (attempt: number): number =>
   Math.random() * Math.min(1_000, 25 * 2 ** attempt);
 
@@ -121,77 +124,127 @@ export class BarStore {
   }
 
   /**
-   * Reads bars with strongly consistent BatchGetItem requests of at most 100 keys, in parallel,
-   * retrying unprocessed keys with backoff. A failure affects only the bars of its request.
+   * Strongly consistent BatchGetItem of `keys` (at most 100 per request, requests in parallel),
+   * retrying unprocessed keys with backoff. Per key (see `keyOfItem`): the item, `null` when
+   * there is none, or the error of its request.
    */
-  async readMany(addresses: readonly BarAddress[]): Promise<BarReads> {
-    const reads: BarReads = new Map();
-    const chunks: BarAddress[][] = [];
-    for (let i = 0; i < addresses.length; i += BATCH_GET_LIMIT) {
-      chunks.push(addresses.slice(i, i + BATCH_GET_LIMIT));
+  private async getItems(keys: readonly Item[]): Promise<Map<string, Item | null | Error>> {
+    const found = new Map<string, Item | null | Error>();
+    const chunks: Item[][] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+      chunks.push(keys.slice(i, i + BATCH_GET_LIMIT));
     }
-    await Promise.all(chunks.map((chunk) => this.readChunk(chunk, reads)));
-    return reads;
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending: KeysAndAttributes | undefined = { Keys: chunk, ConsistentRead: true };
+        try {
+          for (let round = 1; pending !== undefined; round += 1) {
+            const requested: Item[] = pending.Keys ?? [];
+            const response: BatchGetItemCommandOutput = await this.client.send(
+              new BatchGetItemCommand({
+                RequestItems: { [this.tableName]: pending },
+                ReturnConsumedCapacity: "TOTAL",
+              }),
+            );
+            this.count("read", response.ConsumedCapacity);
+            for (const item of response.Responses?.[this.tableName] ?? []) {
+              found.set(keyOfItem(item), item);
+            }
+            const unprocessed: KeysAndAttributes | undefined =
+              response.UnprocessedKeys?.[this.tableName];
+            const held = new Set((unprocessed?.Keys ?? []).map(keyOfItem));
+            // A requested key that came back neither as an item nor as unprocessed has no item.
+            for (const key of requested.map(keyOfItem)) {
+              if (!held.has(key) && !found.has(key)) {
+                found.set(key, null);
+              }
+            }
+            if (held.size === 0) {
+              pending = undefined;
+            } else if (round >= this.unprocessedKeyRounds) {
+              const count = held.size === 1 ? "1 key" : `${held.size} keys`;
+              throw new Error(`BatchGetItem left ${count} unprocessed after ${round} rounds`);
+            } else {
+              pending = unprocessed;
+              await sleep(this.backoffMs(round));
+            }
+          }
+        } catch (error) {
+          const failure = error instanceof Error ? error : new Error(String(error));
+          for (const key of chunk.map(keyOfItem)) {
+            if (!found.has(key)) {
+              found.set(key, failure);
+            }
+          }
+        }
+      }),
+    );
+    return found;
   }
 
-  private async readChunk(chunk: readonly BarAddress[], reads: BarReads): Promise<void> {
-    const byItemKey = new Map<string, string>();
-    for (const address of chunk) {
-      byItemKey.set(
-        keyOfItem(barItemKey(address.symbol, address.start)),
-        barKey(address.symbol, address.start),
-      );
+  /**
+   * One read round: the bar items of `addresses` and the pages of `pageRequests`, together in
+   * strongly consistent BatchGetItem requests. A failure affects only the keys of its request.
+   */
+  async readRound(
+    addresses: readonly BarAddress[],
+    pageRequests: readonly PageRequest[] = [],
+  ): Promise<{ readonly bars: BarReads; readonly pages: PageReads }> {
+    const keys: Item[] = addresses.map((address) => barItemKey(address.symbol, address.start));
+    for (const request of pageRequests) {
+      for (const page of request.pages) {
+        keys.push(tradePageItemKey(request.symbol, request.start, request.setId, page));
+      }
     }
-    let pending: KeysAndAttributes | undefined = {
-      Keys: chunk.map((address) => barItemKey(address.symbol, address.start)),
-      ConsistentRead: true,
-    };
-    try {
-      for (let round = 1; pending !== undefined; round += 1) {
-        const requested: Item[] = pending.Keys ?? [];
-        const response: BatchGetItemCommandOutput = await this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: { [this.tableName]: pending },
-            ReturnConsumedCapacity: "TOTAL",
-          }),
+    const found = await this.getItems(keys);
+    const bars: BarReads = new Map();
+    for (const address of addresses) {
+      const item = found.get(keyOfItem(barItemKey(address.symbol, address.start)));
+      const key = barKey(address.symbol, address.start);
+      if (item === undefined || item === null || item instanceof Error) {
+        bars.set(key, item ?? null);
+        continue;
+      }
+      try {
+        bars.set(key, decodeStoredBar(item));
+      } catch (error) {
+        bars.set(key, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    const pages: PageReads = new Map();
+    for (const request of pageRequests) {
+      const key = barKey(request.symbol, request.start);
+      let read: Map<string, StoredPage> | Error = new Map();
+      for (const page of request.pages) {
+        const item = found.get(
+          keyOfItem(tradePageItemKey(request.symbol, request.start, request.setId, page)),
         );
-        this.count("read", response.ConsumedCapacity);
-        for (const item of response.Responses?.[this.tableName] ?? []) {
-          const key = byItemKey.get(keyOfItem(item));
-          if (key !== undefined) {
-            reads.set(key, decodeStoredBar(item));
+        if (item instanceof Error) {
+          read = item;
+          break;
+        }
+        if (item !== undefined && item !== null) {
+          try {
+            read.set(pageId(page), decodeTradePage(item, page));
+          } catch (error) {
+            read = error instanceof Error ? error : new Error(String(error));
+            break;
           }
         }
-        const unprocessed: KeysAndAttributes | undefined =
-          response.UnprocessedKeys?.[this.tableName];
-        const held = new Set((unprocessed?.Keys ?? []).map(keyOfItem));
-        // A requested key that came back neither as an item nor as unprocessed has no bar yet.
-        for (const requestedKey of requested) {
-          const itemKey = keyOfItem(requestedKey);
-          const key = byItemKey.get(itemKey);
-          if (key !== undefined && !held.has(itemKey) && !reads.has(key)) {
-            reads.set(key, null);
-          }
-        }
-        if (held.size === 0) {
-          pending = undefined;
-        } else if (round >= this.unprocessedKeyRounds) {
-          const keys = held.size === 1 ? "1 key" : `${held.size} keys`;
-          throw new Error(`BatchGetItem left ${keys} unprocessed after ${round} rounds`);
-        } else {
-          pending = unprocessed;
-          await sleep(this.backoffMs(round));
-        }
       }
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      for (const address of chunk) {
-        const key = barKey(address.symbol, address.start);
-        if (!reads.has(key)) {
-          reads.set(key, failure);
-        }
-      }
+      pages.set(key, read);
     }
+    return { bars, pages };
+  }
+
+  /** Bar items only, in one read round. */
+  async readMany(addresses: readonly BarAddress[]): Promise<BarReads> {
+    return (await this.readRound(addresses)).bars;
+  }
+
+  /** Pages of large sets only, in one read round. */
+  async readPages(requests: readonly PageRequest[]): Promise<PageReads> {
+    return (await this.readRound([], requests)).pages;
   }
 
   /** Adds DynamoDB's reported capacity (`CapacityUnits`: what the operation was billed). */
@@ -206,75 +259,6 @@ export class BarStore {
         this.usage.writeUnits += entry.CapacityUnits ?? 0;
       }
     }
-  }
-
-  /**
-   * Reads pages of large sets with strongly consistent BatchGetItem requests of at most 100 keys.
-   * Per bar key: its pages by page id (a page without an item is simply absent), or the error.
-   */
-  async readPages(
-    requests: readonly PageRequest[],
-  ): Promise<Map<string, Map<string, StoredPage> | Error>> {
-    const result = new Map<string, Map<string, StoredPage> | Error>();
-    const keys: { bar: string; page: PageAddress; key: Item }[] = [];
-    for (const request of requests) {
-      const bar = barKey(request.symbol, request.start);
-      result.set(bar, new Map());
-      for (const page of request.pages) {
-        keys.push({
-          bar,
-          page,
-          key: tradePageItemKey(request.symbol, request.start, request.setId, page),
-        });
-      }
-    }
-    const chunks: (typeof keys)[] = [];
-    for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
-      chunks.push(keys.slice(i, i + BATCH_GET_LIMIT));
-    }
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        const byItemKey = new Map(chunk.map((entry) => [keyOfItem(entry.key), entry]));
-        let pending: KeysAndAttributes | undefined = {
-          Keys: chunk.map((entry) => entry.key),
-          ConsistentRead: true,
-        };
-        try {
-          for (let round = 1; pending !== undefined; round += 1) {
-            const response: BatchGetItemCommandOutput = await this.client.send(
-              new BatchGetItemCommand({
-                RequestItems: { [this.tableName]: pending },
-                ReturnConsumedCapacity: "TOTAL",
-              }),
-            );
-            this.count("read", response.ConsumedCapacity);
-            for (const item of response.Responses?.[this.tableName] ?? []) {
-              const entry = byItemKey.get(keyOfItem(item));
-              const pages = entry === undefined ? undefined : result.get(entry.bar);
-              if (entry !== undefined && pages instanceof Map) {
-                pages.set(pageId(entry.page), decodeTradePage(item, entry.page));
-              }
-            }
-            const unprocessed: KeysAndAttributes | undefined =
-              response.UnprocessedKeys?.[this.tableName];
-            if ((unprocessed?.Keys ?? []).length === 0) {
-              pending = undefined;
-            } else if (round >= this.unprocessedKeyRounds) {
-              throw new Error(`BatchGetItem left page keys unprocessed after ${round} rounds`);
-            } else {
-              pending = unprocessed;
-              await sleep(this.backoffMs(round));
-            }
-          }
-        } catch (error) {
-          const failure = error instanceof Error ? error : new Error(String(error));
-          for (const entry of chunk) {
-            result.set(entry.bar, failure);
-          }
-        }
-      }),
-    );
-    return result;
   }
 
   /** Strongly consistent read of one bar item, after a conditional write lost a race. */
@@ -326,7 +310,9 @@ export class BarStore {
       }
       const setId = write.trades.setId;
       const items: TransactWriteItem[] = [
-        { Put: { TableName: this.tableName, Item: barItem, ...conditionOn(write.expectedVersion) } },
+        {
+          Put: { TableName: this.tableName, Item: barItem, ...conditionOn(write.expectedVersion) },
+        },
       ];
       for (const deleted of write.pageDeletes) {
         items.push({

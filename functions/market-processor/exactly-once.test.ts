@@ -266,6 +266,15 @@ describe("a hot bar's large trade set", () => {
     );
     expect(duplicates + reput.summary.duplicateTicks).toBe(3_050);
 
+    // Ten new trades: the container knows the set's pages, so one BatchGetItem reads the bar
+    // item and the pages together, and one transaction writes them.
+    const late = Array.from({ length: 10 }, () => tick(randomUUID()));
+    ticks.push(...late);
+    const before = new Map(counts);
+    await processor.processBatch(kinesisEvent(late.map((t, i) => record(SHARD_0, 20_000 + i, t))));
+    const sent = (name: string) => (counts.get(name) ?? 0) - (before.get(name) ?? 0);
+    expect([sent("BatchGetItemCommand"), sent("TransactWriteItemsCommand")]).toEqual([1, 1]);
+
     const stored = await scanBars(client, tableName);
     const bar = [...stored.values()][0];
     expect(bar.trades.kind).toBe("paged");

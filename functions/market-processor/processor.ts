@@ -10,7 +10,9 @@ import type { MalformedInput } from "../domain/record";
 import { decodeStreamRecords } from "../domain/record";
 import { compareSequenceNumbers } from "../domain/sequence";
 import { toIso } from "../domain/time";
-import type { StoredBar } from "../shared/bar-codec";
+import type { StoredBar, StoredPage } from "../shared/bar-codec";
+import type { PageAddress, PageDirectory } from "../domain/trade-set";
+import { hashTradeId, pageId } from "../domain/trade-set";
 import { barKey } from "../domain/idempotency";
 import { createDynamoDbClient } from "../shared/clients";
 import { mapWithConcurrency } from "../shared/concurrency";
@@ -29,6 +31,9 @@ import {
   planSetWrite,
   writeItems,
 } from "./trade-set-writes";
+
+/** Large sets whose page directory a container keeps, to read their pages in the first round. */
+const DIRECTORY_CACHE_SIZE = 1_000;
 
 export interface MarketProcessorOptions {
   readonly dynamodb: DynamoDBClient;
@@ -234,6 +239,7 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
               await sleep(backoffMs(attempt - 1));
             }
             const current = await loadBar(update);
+            remember(update.key, current.stored);
             if (current.stored?.writeId === writeId) {
               // This write landed; its response was lost and the SDK's retry failed the condition.
               written = "written";
@@ -251,6 +257,7 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
         }
         appliedTicks += write.added.length;
         loaded = afterWrite(loaded, write, (write.expectedVersion ?? 0) + 1, writeId);
+        remember(update.key, loaded.stored);
         remaining = remaining.slice(write.added.length);
       }
       if (!lost) {
@@ -271,41 +278,105 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
     }
   }
 
-  /** Every touched bar with the pages its ticks need: bar items first, then pages of large sets. */
+  /**
+   * Page directories of the large sets this container has written or read, newest last: with
+   * them the pages a batch needs are read in the same round as the bar items. Only a hint: the
+   * bar item read in that round decides, and pages it names that were not read are read next.
+   */
+  const directories = new Map<
+    string,
+    { readonly setId: string; readonly directory: PageDirectory }
+  >();
+  const remember = (key: string, stored: StoredBar | null): void => {
+    directories.delete(key);
+    if (stored?.trades.kind === "paged") {
+      directories.set(key, { setId: stored.trades.setId, directory: stored.trades.directory });
+      if (directories.size > DIRECTORY_CACHE_SIZE) {
+        directories.delete(directories.keys().next().value as string);
+      }
+    }
+  };
+
+  /** Every touched bar with the pages its ticks need, in one read round when the cache knows. */
   async function loadBars(updates: readonly BarUpdate[]): Promise<Map<string, LoadedBar | Error>> {
-    const reads = await store.readMany(updates);
-    const loaded = new Map<string, LoadedBar | Error>();
-    const pageRequests: PageRequest[] = [];
+    const predicted = new Map<string, PageRequest>();
     for (const update of updates) {
-      const read = reads.get(update.key);
-      if (read === undefined || read instanceof Error) {
-        loaded.set(update.key, read ?? new Error("bar was not read"));
-      } else if (read === null || read.trades.kind === "inline") {
-        loaded.set(update.key, { stored: read, pages: new Map() });
-      } else {
-        pageRequests.push({
+      const known = directories.get(update.key);
+      if (known !== undefined) {
+        const pages = new Map<string, PageAddress>();
+        for (const tick of update.ticks) {
+          const page = known.directory.pageOf(hashTradeId(tick.tradeId));
+          pages.set(pageId(page), page);
+        }
+        predicted.set(update.key, {
           symbol: update.symbol,
           start: update.start,
-          setId: read.trades.setId,
-          pages: pagesNeeded(
-            read,
-            update.ticks.map((tick) => tick.tradeId),
-          ),
+          setId: known.setId,
+          pages: [...pages.values()],
         });
       }
     }
-    if (pageRequests.length > 0) {
-      const pages = await store.readPages(pageRequests);
-      for (const request of pageRequests) {
+    const first = await store.readRound(updates, [...predicted.values()]);
+    const loaded = new Map<string, LoadedBar | Error>();
+    const secondRound: PageRequest[] = [];
+    const partial = new Map<string, Map<string, StoredPage>>();
+    for (const update of updates) {
+      const read = first.bars.get(update.key);
+      if (read === undefined || read instanceof Error) {
+        loaded.set(update.key, read ?? new Error("bar was not read"));
+        continue;
+      }
+      remember(update.key, read);
+      if (read === null || read.trades.kind === "inline") {
+        loaded.set(update.key, { stored: read, pages: new Map() });
+        continue;
+      }
+      const guess = predicted.get(update.key);
+      const fetched = guess?.setId === read.trades.setId ? first.pages.get(update.key) : undefined;
+      const requested = new Set(guess?.pages.map(pageId));
+      const needed = pagesNeeded(
+        read,
+        update.ticks.map((tick) => tick.tradeId),
+      );
+      const have = new Map<string, StoredPage>();
+      const missing: PageAddress[] = [];
+      for (const page of needed) {
+        const id = pageId(page);
+        const stored = fetched instanceof Map ? fetched.get(id) : undefined;
+        if (fetched instanceof Map && requested.has(id)) {
+          if (stored !== undefined) {
+            have.set(id, stored);
+          }
+        } else {
+          missing.push(page);
+        }
+      }
+      if (missing.length === 0) {
+        loaded.set(update.key, { stored: read, pages: have });
+        continue;
+      }
+      partial.set(update.key, have);
+      secondRound.push({
+        symbol: update.symbol,
+        start: update.start,
+        setId: read.trades.setId,
+        pages: missing,
+      });
+    }
+    if (secondRound.length > 0) {
+      const pages = await store.readPages(secondRound);
+      for (const request of secondRound) {
         const key = barKey(request.symbol, request.start);
-        const read = reads.get(key) as StoredBar;
         const found = pages.get(key);
-        loaded.set(
-          key,
-          found instanceof Error || found === undefined
-            ? (found ?? new Error("pages were not read"))
-            : { stored: read, pages: found },
-        );
+        if (found instanceof Error || found === undefined) {
+          loaded.set(key, found ?? new Error("pages were not read"));
+          continue;
+        }
+        const all = partial.get(key) ?? new Map<string, StoredPage>();
+        for (const [id, page] of found) {
+          all.set(id, page);
+        }
+        loaded.set(key, { stored: first.bars.get(key) as StoredBar, pages: all });
       }
     }
     return loaded;

@@ -238,9 +238,7 @@ export function afterWrite(
       version,
       writeId,
       setBytes:
-        write.trades.kind === "inline"
-          ? write.trades.bytes.length
-          : write.trades.directory.size,
+        write.trades.kind === "inline" ? write.trades.bytes.length : write.trades.directory.size,
     },
     pages,
   };
