@@ -22,9 +22,27 @@ export interface BootstrapConfig {
   /** Reuse this OIDC provider instead of creating one. */
   readonly existingOidcProviderArn: string | undefined;
   readonly environments: readonly EnvironmentName[];
+  /**
+   * Whether roles the deploy roles create must carry the workload boundary. `enforce: false`
+   * (`allowRolesWithoutBoundary`) makes every deploy role an administrator of the account.
+   */
   readonly workloadBoundary:
     { readonly enforce: true } | { readonly enforce: false; readonly reason: string };
+  /**
+   * Each environment's VPC id, once its first `pulumi up` created it: the deploy role may remove
+   * Lambda's leftover network interfaces in that VPC only.
+   * @default - none: no environment's deploy role may remove network interfaces
+   */
+  readonly vpcIds: Readonly<Partial<Record<EnvironmentName, string>>>;
 }
+
+/**
+ * The plain consequence of `allowRolesWithoutBoundary`, said wherever it is set: a role the deploy
+ * role creates without the boundary may be given any inline policy and passed to a function, which
+ * then runs with it, so the deploy role can do anything in the account.
+ */
+export const ROLES_WITHOUT_BOUNDARY_WARNING =
+  "allowRolesWithoutBoundary makes each deploy role an administrator of the account: it may create roles with any inline policy and pass them to Lambda, so anyone who can run its GitHub environment's jobs can do anything in the account, in every environment.";
 
 /** The config values as read, before validation. */
 export interface RawBootstrapConfig {
@@ -36,10 +54,19 @@ export interface RawBootstrapConfig {
   readonly defaultBranch: string | undefined;
   readonly existingOidcProviderArn: string | undefined;
   readonly environments: unknown;
+  /**
+   * Why the deploy roles may create roles without the workload boundary. Setting it makes every
+   * deploy role an ADMINISTRATOR of the account ({@link ROLES_WITHOUT_BOUNDARY_WARNING}); the
+   * reason is recorded on each deploy role.
+   * @default - the boundary is enforced
+   */
   readonly allowRolesWithoutBoundary: string | undefined;
+  /** `vpcIds`: `{ "<env>": "vpc-..." }`, see {@link BootstrapConfig.vpcIds}. */
+  readonly vpcIds: unknown;
 }
 
 const NUMERIC_ID = /^[1-9]\d{0,19}$/;
+const VPC_ID = /^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const BRANCH_PATTERN = /^[A-Za-z0-9._/-]+$/;
 const PROVIDER_ARN = new RegExp(
   `^arn:aws:iam::(\\d{12}):oidc-provider/${GITHUB_OIDC_HOST.replace(/\./g, "\\.")}$`,
@@ -139,10 +166,34 @@ export function resolveBootstrapConfig(raw: RawBootstrapConfig): BootstrapConfig
     const reason = raw.allowRolesWithoutBoundary.trim();
     if (reason.length < 10 || reason.length > 500) {
       throw new Error(
-        "allowRolesWithoutBoundary must say why the pipeline may create roles without the workload boundary (10-500 characters); it lets a pipeline create roles that reach beyond its environment.",
+        `allowRolesWithoutBoundary must say why the pipeline may create roles without the workload boundary (10-500 characters). ${ROLES_WITHOUT_BOUNDARY_WARNING}`,
       );
     }
     workloadBoundary = { enforce: false, reason };
+  }
+
+  const vpcIds: Partial<Record<EnvironmentName, string>> = {};
+  if (raw.vpcIds !== undefined && raw.vpcIds !== null) {
+    const entries =
+      typeof raw.vpcIds === "object" && !Array.isArray(raw.vpcIds)
+        ? Object.entries(raw.vpcIds as Record<string, unknown>)
+        : undefined;
+    if (entries === undefined) {
+      throw new Error(
+        `vpcIds must map environment names to VPC ids, e.g. \`pulumi config set --path 'vpcIds.dev' vpc-0123456789abcdef0\`; got ${JSON.stringify(raw.vpcIds)}.`,
+      );
+    }
+    for (const [environment, vpcId] of entries) {
+      if (!isEnvironmentName(environment)) {
+        throw new Error(`vpcIds names "${environment}": use ${ENVIRONMENT_NAMES.join(", ")}.`);
+      }
+      if (typeof vpcId !== "string" || !VPC_ID.test(vpcId)) {
+        throw new Error(
+          `vpcIds.${environment} ${JSON.stringify(vpcId)} is not a VPC id: use the stack's vpcId output (\`pulumi stack output vpcId\`), e.g. vpc-0123456789abcdef0.`,
+        );
+      }
+      vpcIds[environment] = vpcId;
+    }
   }
 
   return {
@@ -156,6 +207,7 @@ export function resolveBootstrapConfig(raw: RawBootstrapConfig): BootstrapConfig
     existingOidcProviderArn,
     environments,
     workloadBoundary,
+    vpcIds,
   };
 }
 
@@ -173,5 +225,6 @@ export function loadBootstrapConfig(): BootstrapConfig {
     existingOidcProviderArn: config.get("existingOidcProviderArn"),
     environments: config.getObject<unknown>("environments"),
     allowRolesWithoutBoundary: config.get("allowRolesWithoutBoundary"),
+    vpcIds: config.getObject<unknown>("vpcIds"),
   });
 }

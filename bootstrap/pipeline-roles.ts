@@ -35,10 +35,15 @@ export interface PipelineRolesArgs {
   readonly secretsKeyArn: pulumi.Input<string>;
   /**
    * Whether every role the deploy role creates must carry the workload boundary. Off only with a
-   * reason, recorded on the deploy role.
+   * reason, recorded on the deploy role; off makes the deploy role an administrator of the account.
    */
   readonly workloadBoundary:
     { readonly enforce: true } | { readonly enforce: false; readonly reason: string };
+  /**
+   * The environment's VPC, once it exists: the deploy role may remove Lambda's leftover network
+   * interfaces in it. @default - no network-interface cleanup
+   */
+  readonly vpcId?: string;
 }
 
 /**
@@ -68,6 +73,7 @@ export class PipelineRoles extends pulumi.ComponentResource {
       secretsKeyArn,
       workloadBoundaryArn: backend.workloadBoundaryPolicyArn,
       enforceWorkloadBoundary: enforce,
+      ...(args.vpcId === undefined ? {} : { vpcId: args.vpcId }),
     });
     const scope = pulumi
       .all([args.stateBucketArn, args.secretsKeyArn])
@@ -147,7 +153,7 @@ export class PipelineRoles extends pulumi.ComponentResource {
       deployPolicies,
       args.workloadBoundary.enforce
         ? `Deploys the ${env} stack from the GitHub environment ${env}`
-        : `Deploys the ${env} stack from the GitHub environment ${env}; roles it creates need no permissions boundary because: ${args.workloadBoundary.reason}`,
+        : `ADMINISTRATOR: deploys the ${env} stack from the GitHub environment ${env} and may create roles without a permissions boundary, because: ${args.workloadBoundary.reason}`,
     );
     const preview = role(
       "preview",

@@ -8,7 +8,7 @@ import {
   type EnvironmentBackend,
 } from "../environments/backends";
 import { environmentSettings, type EnvironmentName } from "../modules/config/settings";
-import type { BootstrapConfig } from "./config";
+import { ROLES_WITHOUT_BOUNDARY_WARNING, type BootstrapConfig } from "./config";
 import { GitHubOidcProvider } from "./github-oidc";
 import { PipelineRoles } from "./pipeline-roles";
 import { StateBackend } from "./state-backend";
@@ -22,6 +22,10 @@ export interface EnvironmentOutputs {
   readonly deployRoleArn: pulumi.Output<string>;
   readonly previewRoleArn: pulumi.Output<string>;
   readonly workloadBoundaryArn: pulumi.Output<string>;
+  /** Whether, and where, the deploy role may remove Lambda's leftover network interfaces. */
+  readonly networkInterfaceCleanup: string;
+  /** Set when the deploy role may create roles without the boundary: it is then an administrator. */
+  readonly deployRoleWarning?: string;
   /** `pulumi stack init` for the environment's stack, with its backend and secrets provider. */
   readonly stackInitCommand: string;
 }
@@ -41,6 +45,12 @@ export interface BootstrapOutputs {
 
 function stackInitCommand(backend: EnvironmentBackend): string {
   return `PULUMI_BACKEND_URL='${backend.backendUrl}' pulumi stack init ${backend.stackName} --cwd ${backend.workDir} --secrets-provider '${backend.secretsProvider}'`;
+}
+
+function networkInterfaceCleanup(environment: EnvironmentName, vpcId: string | undefined): string {
+  return vpcId === undefined
+    ? `not granted: after the first \`pulumi up\` of ${environment}, run \`pulumi config set --path 'vpcIds.${environment}' "$(pulumi -C environments/${environment} stack output vpcId)"\` and the bootstrap again, or deleting the functions' security group may fail with AccessDenied`
+    : `in ${vpcId} only`;
 }
 
 /** Fails the deployment when the real ARN is not the one the GitHub variables will carry. */
@@ -71,6 +81,10 @@ export async function bootstrapProgram(config: BootstrapConfig): Promise<Bootstr
     );
   }
 
+  if (!config.workloadBoundary.enforce) {
+    await pulumi.log.warn(ROLES_WITHOUT_BOUNDARY_WARNING);
+  }
+
   const oidc = new GitHubOidcProvider("github", {
     accountId: config.accountId,
     existingProviderArn: config.existingOidcProviderArn,
@@ -97,6 +111,7 @@ export async function bootstrapProgram(config: BootstrapConfig): Promise<Bootstr
       stateBucketArn: state.bucketArn,
       secretsKeyArn: state.keyArn,
       workloadBoundary: config.workloadBoundary,
+      vpcId: config.vpcIds[environment],
     });
     const deployRoleArn = expectArn(
       roles.deployRoleArn,
@@ -117,6 +132,10 @@ export async function bootstrapProgram(config: BootstrapConfig): Promise<Bootstr
       deployRoleArn,
       previewRoleArn,
       workloadBoundaryArn: roles.workloadBoundaryArn,
+      networkInterfaceCleanup: networkInterfaceCleanup(environment, config.vpcIds[environment]),
+      ...(config.workloadBoundary.enforce
+        ? {}
+        : { deployRoleWarning: ROLES_WITHOUT_BOUNDARY_WARNING }),
       stackInitCommand: stackInitCommand(backend),
     };
   }

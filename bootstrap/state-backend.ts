@@ -42,6 +42,22 @@ export const KEY_ACCOUNT_ACTIONS = [
   "kms:GenerateDataKeyWithoutPlaintext",
 ] as const;
 
+/** The key policy: the account, and so IAM policies such as the pipeline roles', decide who uses it. */
+export function secretsKeyPolicy(accountId: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountManagesAndUsesKeyThroughIam",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: [...KEY_ACCOUNT_ACTIONS],
+        Resource: "*",
+      },
+    ],
+  };
+}
+
 /** KMS waits this long before deleting a scheduled key: a month to notice a mistake. */
 export const KEY_DELETION_WINDOW_DAYS = 30;
 
@@ -84,18 +100,7 @@ export class StateBackend extends pulumi.ComponentResource {
         description: `Pulumi secrets and state of the ${args.environment} environment`,
         enableKeyRotation: true,
         deletionWindowInDays: KEY_DELETION_WINDOW_DAYS,
-        policy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "AccountManagesAndUsesKeyThroughIam",
-              Effect: "Allow",
-              Principal: { AWS: `arn:aws:iam::${args.accountId}:root` },
-              Action: [...KEY_ACCOUNT_ACTIONS],
-              Resource: "*",
-            },
-          ],
-        }),
+        policy: JSON.stringify(secretsKeyPolicy(args.accountId)),
         tags,
       },
       { parent: this },

@@ -3,7 +3,10 @@ import { asArray, asRecord, asString, asStringList, quoteList } from "./props";
 /**
  * The only actions allowed on `Resource: "*"`. Lambda's VPC network-interface actions: the
  * interfaces have no ARN until Lambda creates them and `DescribeNetworkInterfaces` has no
- * resource-level permissions. X-Ray's segment upload actions define no resource types.
+ * resource-level permissions. X-Ray's segment upload actions define no resource types, and neither
+ * does `logs:DescribeLogGroups`, which AWS's flow-log role documentation lists. (The pipeline
+ * roles' policies are the bootstrap's, which this pack does not evaluate; a test checks every
+ * action there against AWS's Service Authorization Reference instead.)
  */
 export const STAR_RESOURCE_ACTIONS: ReadonlySet<string> = new Set([
   "ec2:CreateNetworkInterface",
@@ -13,6 +16,7 @@ export const STAR_RESOURCE_ACTIONS: ReadonlySet<string> = new Set([
   "ec2:UnassignPrivateIpAddresses",
   "xray:PutTraceSegments",
   "xray:PutTelemetryRecords",
+  "logs:DescribeLogGroups",
 ]);
 
 export interface Statement {

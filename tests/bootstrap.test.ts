@@ -7,6 +7,7 @@ import { parse } from "yaml";
 
 import {
   BOOTSTRAP_PROJECT,
+  ROLES_WITHOUT_BOUNDARY_WARNING,
   loadBootstrapConfig,
   resolveBootstrapConfig,
   type RawBootstrapConfig,
@@ -106,6 +107,7 @@ const RAW: RawBootstrapConfig = {
   existingOidcProviderArn: undefined,
   environments: undefined,
   allowRolesWithoutBoundary: undefined,
+  vpcIds: undefined,
 };
 
 async function run(raw: Partial<RawBootstrapConfig> = {}) {
@@ -128,6 +130,10 @@ async function run(raw: Partial<RawBootstrapConfig> = {}) {
             deployRoleArn: await valueOf(value.deployRoleArn),
             previewRoleArn: await valueOf(value.previewRoleArn),
             workloadBoundaryArn: await valueOf(value.workloadBoundaryArn),
+            networkInterfaceCleanup: value.networkInterfaceCleanup,
+            ...(value.deployRoleWarning === undefined
+              ? {}
+              : { deployRoleWarning: value.deployRoleWarning }),
             stackInitCommand: value.stackInitCommand,
           },
         ]),
@@ -188,9 +194,9 @@ describe("bootstrap under mocks", () => {
       "aws:s3/bucketPolicy:BucketPolicy": 3,
       "trading:bootstrap:PipelineRoles": 3,
       "aws:iam/role:Role": 6,
-      // Per environment: the boundary, five deploy and four preview policies.
-      "aws:iam/policy:Policy": 30,
-      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 27,
+      // Per environment: the boundary, six deploy and six preview policies.
+      "aws:iam/policy:Policy": 39,
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 36,
     });
     const urns = result.resources.map((resource) => `${resource.type}::${resource.name}`);
     expect(new Set(urns).size).toBe(urns.length);
@@ -441,13 +447,10 @@ describe("bootstrap under mocks", () => {
           (resource) => `${String(resource.inputs.role)} <- ${String(resource.inputs.policyArn)}`,
         );
       const arn = (name: string) => `arn:aws:iam::${ACCOUNT}:policy/${prefix}-${name}`;
+      const groups = ["state", "network", "data", "monitoring", "compute", "read"];
       expect(attachments).toEqual([
-        ...["state", "network", "data", "compute", "read"].map(
-          (group) => `${prefix}-deploy <- ${arn(`deploy-${group}`)}`,
-        ),
-        ...["state", "data", "compute", "read"].map(
-          (group) => `${prefix}-preview <- ${arn(`preview-${group}`)}`,
-        ),
+        ...groups.map((group) => `${prefix}-deploy <- ${arn(`deploy-${group}`)}`),
+        ...groups.map((group) => `${prefix}-preview <- ${arn(`preview-${group}`)}`),
       ]);
     });
 
@@ -458,7 +461,7 @@ describe("bootstrap under mocks", () => {
       const mine = result.resources.filter((resource) =>
         resource.name.startsWith(`${environment}-`),
       );
-      expect(mine.length).toBe(32);
+      expect(mine.length).toBe(38);
       const text = JSON.stringify(mine.map((resource) => resource.inputs));
       for (const other of others) {
         expect(text).not.toMatch(new RegExp(`(^|[^a-z])${other}(-|"|$| )`));
@@ -479,6 +482,8 @@ describe("bootstrap under mocks", () => {
       deployRoleArn: `arn:aws:iam::${ACCOUNT}:role/trading-analytics-production-deploy`,
       previewRoleArn: `arn:aws:iam::${ACCOUNT}:role/trading-analytics-production-preview`,
       workloadBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/trading-analytics-production-workload-boundary`,
+      networkInterfaceCleanup:
+        "not granted: after the first `pulumi up` of production, run `pulumi config set --path 'vpcIds.production' \"$(pulumi -C environments/production stack output vpcId)\"` and the bootstrap again, or deleting the functions' security group may fail with AccessDenied",
       stackInitCommand: `PULUMI_BACKEND_URL='s3://trading-analytics-state-production-${ACCOUNT}?region=us-east-1' pulumi stack init production --cwd environments/production --secrets-provider 'awskms://alias/trading-analytics-production-pulumi-secrets?region=us-east-1'`,
     });
     expect(resolved.githubVariables.environments.dev).toEqual({
@@ -533,15 +538,19 @@ describe("bootstrap options", () => {
     );
   });
 
-  it("records the reason on the deploy role when roles may skip the workload boundary", async () => {
-    const { resources } = await run({
+  it("says the deploy role is an administrator, and why, when roles may skip the workload boundary", async () => {
+    const { resources, resolved } = await run({
       environments: ["dev"],
       allowRolesWithoutBoundary: "Functions module does not set permissionsBoundary yet",
     });
     const deploy = only(resources, "aws:iam/role:Role", "dev-pipeline-deploy");
     expect(deploy.inputs.description).toBe(
-      "Deploys the dev stack from the GitHub environment dev; roles it creates need no permissions boundary because: Functions module does not set permissionsBoundary yet",
+      "ADMINISTRATOR: deploys the dev stack from the GitHub environment dev and may create roles without a permissions boundary, because: Functions module does not set permissionsBoundary yet",
     );
+    expect((resolved.environments.dev as { deployRoleWarning?: string }).deployRoleWarning).toBe(
+      ROLES_WITHOUT_BOUNDARY_WARNING,
+    );
+    expect(ROLES_WITHOUT_BOUNDARY_WARNING).toMatch(/makes each deploy role an administrator/);
     const compute = only(resources, "aws:iam/policy:Policy", "dev-pipeline-deploy-compute");
     const sids = (json(compute.inputs.policy) as { Statement: { Sid: string }[] }).Statement.map(
       (s) => s.Sid,
@@ -623,6 +632,7 @@ describe("the bootstrap project", () => {
         existingOidcProviderArn: undefined,
         environments: ["dev", "staging"],
         workloadBoundary: { enforce: true },
+        vpcIds: {},
       });
     } finally {
       pulumi.runtime.setAllConfig({});
@@ -641,6 +651,30 @@ describe("bootstrap config", () => {
       existingOidcProviderArn: undefined,
       environments: ["dev", "staging", "production"],
       workloadBoundary: { enforce: true },
+      vpcIds: {},
+    });
+  });
+
+  it("takes each environment's VPC id, and scopes its deploy role's interface cleanup to it", async () => {
+    expect(
+      resolveBootstrapConfig({ ...RAW, vpcIds: { staging: "vpc-0123456789abcdef0" } }).vpcIds,
+    ).toEqual({ staging: "vpc-0123456789abcdef0" });
+    const { resolved, resources } = await run({
+      environments: ["staging"],
+      vpcIds: { staging: "vpc-0123456789abcdef0" },
+    });
+    expect(resolved.environments.staging.networkInterfaceCleanup).toBe(
+      "in vpc-0123456789abcdef0 only",
+    );
+    const network = only(resources, "aws:iam/policy:Policy", "staging-pipeline-deploy-network");
+    expect(
+      (
+        json(network.inputs.policy) as { Statement: { Sid: string; Condition?: unknown }[] }
+      ).Statement.find((statement) => statement.Sid === "RemoveLambdaNetworkInterfaces")?.Condition,
+    ).toEqual({
+      ArnEquals: {
+        "ec2:Vpc": `arn:aws:ec2:us-east-1:${ACCOUNT}:vpc/vpc-0123456789abcdef0`,
+      },
     });
   });
 
@@ -716,9 +750,19 @@ describe("bootstrap config", () => {
       "environments must be a non-empty list of environment names, e.g. `pulumi config set --path 'environments[0]' dev`; got [].",
     ],
     [
+      "a VPC id that is not one",
+      { vpcIds: { dev: "subnet-0123" } },
+      'vpcIds.dev "subnet-0123" is not a VPC id: use the stack\'s vpcId output (`pulumi stack output vpcId`), e.g. vpc-0123456789abcdef0.',
+    ],
+    [
+      "a VPC id for an unknown environment",
+      { vpcIds: { qa: "vpc-0123456789abcdef0" } },
+      'vpcIds names "qa": use dev, staging, production.',
+    ],
+    [
       "a boundary exemption without a reason",
       { allowRolesWithoutBoundary: "because" },
-      "allowRolesWithoutBoundary must say why the pipeline may create roles without the workload boundary (10-500 characters); it lets a pipeline create roles that reach beyond its environment.",
+      "allowRolesWithoutBoundary must say why the pipeline may create roles without the workload boundary (10-500 characters). allowRolesWithoutBoundary makes each deploy role an administrator of the account",
     ],
   ])("rejects %s", (_, raw, message) => {
     expect(() => resolveBootstrapConfig({ ...RAW, ...raw })).toThrow(message);

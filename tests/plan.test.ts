@@ -66,7 +66,8 @@ describe("settings side by side", () => {
     expect(byKey.get("table.capacity.mode")).toEqual(["on-demand", "on-demand", "provisioned"]);
     expect(byKey.get("archive.versioning")).toEqual(["false", "false", "true"]);
     expect(byKey.has("region")).toBe(false);
-    expect(byKey.has("stream.retentionHours")).toBe(false);
+    expect(byKey.get("stream.retentionHours")).toEqual(["24", "72", "168"]);
+    expect(byKey.has("lambda.batchSize")).toBe(false);
   });
 });
 

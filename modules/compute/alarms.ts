@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 
+import type { EnvironmentSettings } from "../config/settings";
 import type { MetricAlarmSpec } from "../monitoring/metric-alarm";
 import type { FunctionService } from "./runtime";
 
@@ -16,8 +17,11 @@ export interface FunctionAlarmDefinition {
   readonly evaluationPeriods: number;
   /** Breaching periods among the last `evaluationPeriods` that set the alarm off. */
   readonly datapointsToAlarm: number;
-  /** What the alarm means and what to look at first, shown in the notification. */
-  readonly description: string;
+  /**
+   * What the alarm means and what to do, shown in the notification; a function where the text
+   * names the environment's own values (the redrive command, the stream's retention).
+   */
+  readonly description: string | ((settings: EnvironmentSettings) => string);
 }
 
 /** Any failed invocation: an unhandled error or a timeout. One is worth a look; a stream consumer retries, bisects, then parks the batch in its DLQ. */
@@ -30,7 +34,7 @@ export const ERRORS_ALARM: FunctionAlarmDefinition = {
   evaluationPeriods: 1,
   datapointsToAlarm: 1,
   description:
-    "The function failed at least one invocation (unhandled error or timeout) in the last minute. Check its log group for ERROR lines; a stream consumer retries and bisects the batch, then sends its pointer to the dead-letter queue.",
+    "The function failed at least one invocation (unhandled error or timeout) in the last minute. Check its log group for ERROR lines; a stream consumer retries and bisects the batch until its record age limit, then sends its pointer to the dead-letter queue.",
 };
 
 /** Any throttle: every function has reserved concurrency sized for its load, so a throttle means the sizing is wrong. */
@@ -53,7 +57,7 @@ export const THROTTLES_ALARM: FunctionAlarmDefinition = {
  */
 export function iteratorAgeAlarm(
   thresholdMs: number,
-  description: string,
+  description: FunctionAlarmDefinition["description"],
 ): FunctionAlarmDefinition {
   return {
     id: "iterator-age",
@@ -94,12 +98,16 @@ export function functionAlarmSpec(
   alarm: PlannedAlarm,
   service: FunctionService,
   functionName: pulumi.Input<string>,
+  settings: EnvironmentSettings,
 ): MetricAlarmSpec {
   const { definition } = alarm;
   return {
     alarmName: alarm.alarmName,
     service,
-    description: definition.description,
+    description:
+      typeof definition.description === "string"
+        ? definition.description
+        : definition.description(settings),
     namespace: "AWS/Lambda",
     metricName: definition.metricName,
     dimensions: { FunctionName: functionName },

@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
+import type { EnvironmentName } from "../config/settings";
+import { BOOTSTRAP_PREFIX } from "../naming/bootstrap-names";
+
 /** One Allow statement: exact actions on one exact resource. */
 export interface PolicyStatement {
   readonly Sid: string;
@@ -27,6 +30,16 @@ export interface TrustPolicyDocument {
       };
     },
   ];
+}
+
+/**
+ * `/trading-analytics/<env>/`: the IAM path of every role the platform creates (function execution
+ * roles, the flow-log delivery role). The bootstrap scopes each environment's deploy role to
+ * `role/trading-analytics/<env>/*`, so a role outside it (another environment's, an administrator's
+ * `<env>-admin`, the pipeline roles themselves) is out of its reach, whatever its name.
+ */
+export function platformRolePath(environment: EnvironmentName): string {
+  return `/${BOOTSTRAP_PREFIX}/${environment}/`;
 }
 
 const SID_PATTERN = /^[A-Za-z0-9]+$/;

@@ -14,6 +14,7 @@ import {
 } from "./alarms";
 import {
   lambdaTrustPolicy,
+  platformRolePath,
   policyDocument,
   vpcNetworkInterfaceStatement,
   writeLogsStatement,
@@ -151,6 +152,7 @@ export class MarketFunction extends pulumi.ComponentResource {
       `${name}-role`,
       {
         name: plan.roleName,
+        path: platformRolePath(settings.name),
         description: `Execution role of ${service} in ${settings.name}`,
         assumeRolePolicy: pulumi.jsonStringify(lambdaTrustPolicy(args.accountId)),
         permissionsBoundary: args.permissionsBoundaryArn,
@@ -211,7 +213,7 @@ export class MarketFunction extends pulumi.ComponentResource {
       createMetricAlarm(
         `${name}-${alarm.definition.id}`,
         args.alarmRouting,
-        functionAlarmSpec(alarm, service, lambda.name),
+        functionAlarmSpec(alarm, service, lambda.name, settings),
         { parent: this },
       ),
     );

@@ -13,6 +13,7 @@ import {
   EXPECTED_SERVICES,
   expectedEventSourceMapping,
   expectedFunction,
+  expectedParallelizationFactor,
   expectedFunctionAlarm,
   expectedFunctionUrl,
   expectedLogGroup,
@@ -262,11 +263,16 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
     },
   );
 
-  test("the stream consumers' reserved concurrency covers shards x parallelization factor", () => {
+  test("the stream consumers' reserved concurrency covers shards x their parallelization factor", () => {
     const settings = ENVIRONMENT_SETTINGS[env];
     for (const service of ["market-processor", "market-archiver"] as const) {
+      const mapping = input(
+        "aws:lambda/eventSourceMapping:EventSourceMapping",
+        `${env}-${service}-mapping`,
+      );
+      expect(mapping.parallelizationFactor).toBe(expectedParallelizationFactor(env, service));
       expect(functionInputs(service).reservedConcurrentExecutions).toBeGreaterThanOrEqual(
-        settings.stream.shardCount * settings.lambda.parallelizationFactor,
+        settings.stream.shardCount * (mapping.parallelizationFactor as number),
       );
     }
   });
@@ -278,8 +284,11 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
   });
 
   test.each([
-    ["market-processor", "fan-out consumer, no batching window, its DLQ"],
-    ["market-archiver", "polls the stream, 5 s window, its DLQ"],
+    ["market-processor", "fan-out consumer, no batching window, 15 minutes of retries, its DLQ"],
+    [
+      "market-archiver",
+      "polls the stream in the environment's batches, 1 hour of retries, its DLQ",
+    ],
   ] as const)("%s mapping: %s", (service, _summary) => {
     expect(
       input("aws:lambda/eventSourceMapping:EventSourceMapping", `${env}-${service}-mapping`),
@@ -435,6 +444,48 @@ describe("bad input", () => {
       expect(registrations()).toBe(before);
     },
   );
+
+  test.each<
+    [string, EnvironmentName, (settings: EnvironmentSettings) => EnvironmentSettings, string]
+  >([
+    [
+      "the archiver's parallelization above the reserved concurrency",
+      "staging",
+      (settings) => ({ ...settings, archiver: { ...settings.archiver, parallelizationFactor: 3 } }),
+      "Stream consumer reserved concurrency 4 in staging is below shards x the archiver's parallelization factor (2 x 3 = 6): the archiver would be throttled by its own limit. Raise lambda.streamConsumerReservedConcurrency to at least 6, or lower archiver.parallelizationFactor, in the staging settings.",
+    ],
+    [
+      "stream retention beyond 168 hours",
+      "production",
+      (settings) => ({ ...settings, stream: { ...settings.stream, retentionHours: 200 } }),
+      "stream.retentionHours is 200 in production: use a whole number of hours from 24 to 168 (24 come with the shard, up to 168 is extended retention billed per shard-hour; longer is long-term retention billed per GB-month, which the cost model does not price). Change stream.retentionHours in the production settings.",
+    ],
+    [
+      "dead-letter queues that forget before the stream does",
+      "staging",
+      (settings) => ({ ...settings, queues: { dlqRetentionSeconds: 86_400 } }),
+      "queues.dlqRetentionSeconds is 86400 in staging, less than the stream keeps records (72 hours = 259200 seconds): a parked batch's pointer would vanish while its records could still be replayed. Raise queues.dlqRetentionSeconds to at least 259200, or lower stream.retentionHours, in the staging settings.",
+    ],
+    [
+      "an archiver window beyond 300 s",
+      "dev",
+      (settings) => ({
+        ...settings,
+        archiver: { ...settings.archiver, batchingWindowSeconds: 600 },
+      }),
+      "archiver.batchingWindowSeconds is 600 in dev: use a whole number of seconds from 0 to 300 (Lambda's range for MaximumBatchingWindowInSeconds). Change archiver.batchingWindowSeconds in the dev settings.",
+    ],
+  ])("%s in %s throws before anything is registered", (_case, env, change, message) => {
+    const before = registrations();
+    expect(
+      () =>
+        new MarketFunctionsClass(
+          `bad-delivery-${env}`,
+          argsFor(env, change(ENVIRONMENT_SETTINGS[env])),
+        ),
+    ).toThrow(new Error(message));
+    expect(registrations()).toBe(before);
+  });
 
   test("a suffix that makes a function name too long throws before anything is registered", () => {
     const before = registrations();

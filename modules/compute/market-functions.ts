@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import type { EnvironmentSettings } from "../config/settings";
+import { assertDeliverySettings, type EnvironmentSettings } from "../config/settings";
+import { redriveCommand } from "../ingestion/stream-consumers";
 import type { AlarmRouting } from "../monitoring/metric-alarm";
 import type { Namer } from "../naming/physical-name";
 import { DURATION_P99_ALARM, iteratorAgeAlarm } from "./alarms";
@@ -9,8 +10,12 @@ import { allow, writeArchiveStatement } from "./iam";
 import { planFunction, type FunctionPlan } from "./market-function";
 import type { FunctionService } from "./runtime";
 import {
+  ARCHIVER_RETRY_POLICY,
+  assertRetryPolicy,
   assertStreamConsumerConcurrency,
+  PROCESSOR_RETRY_POLICY,
   StreamConsumerFunction,
+  type RetryPolicy,
 } from "./stream-consumer-function";
 
 /**
@@ -27,13 +32,35 @@ export const PROCESSOR_TABLE_ACTIONS = [
 export const PROCESSOR_ITERATOR_AGE_THRESHOLD_MS = 1000;
 
 /**
- * The archiver batches for up to 5 s, so seconds of lag are normal; five minutes of it means it is
- * falling behind, with time to act before records reach the one-hour age limit and go to its DLQ.
+ * Lambda's `IteratorAge` is the age of the last record of a batch, which a batching window does not
+ * delay, so seconds of it are normal for the archiver too; five minutes means it is falling behind,
+ * with time to act before records reach its one-hour age limit and go to its DLQ.
  */
 export const ARCHIVER_ITERATOR_AGE_THRESHOLD_MS = 300_000;
 
-/** Bigger objects, fewer PUTs: the archive is not latency-sensitive. */
-export const ARCHIVER_BATCHING_WINDOW_SECONDS = 5;
+/** `15 minutes`, `1 hour`: a record age limit as the alarms say it. */
+function minutesOrHours(seconds: number): string {
+  if (seconds % 3600 === 0) {
+    return seconds === 3600 ? "1 hour" : `${seconds / 3600} hours`;
+  }
+  return `${Math.round(seconds / 60)} minutes`;
+}
+
+/** What the processor's lag alarm tells the operator, in this environment. */
+export function processorIteratorAgeDescription(
+  settings: EnvironmentSettings,
+  retry: RetryPolicy = PROCESSOR_RETRY_POLICY,
+): string {
+  return `The processor has been more than 1,000 ms behind the stream for 3 minutes: bars are stale for the desk. Check its Errors, Throttles and Duration, the table's throttling, and the stream's incoming bytes against shard capacity. A batch still failing after ${minutesOrHours(retry.maximumRecordAgeSeconds)} goes to its dead-letter queue and the shard moves on; once the cause is fixed, replay the parked batches with \`${redriveCommand(settings.name, "market-processor")}\`.`;
+}
+
+/** What the archiver's lag alarm tells the operator, in this environment. */
+export function archiverIteratorAgeDescription(
+  settings: EnvironmentSettings,
+  retry: RetryPolicy = ARCHIVER_RETRY_POLICY,
+): string {
+  return `The archiver has been more than 5 minutes behind the stream for 3 minutes. Check its Errors, Throttles and Duration, and S3 errors in its log group. A batch still failing after ${minutesOrHours(retry.maximumRecordAgeSeconds)} goes to its dead-letter queue, and the stream keeps its records for ${settings.stream.retentionHours} hours from their arrival only: once the cause is fixed, archive the parked batches with \`${redriveCommand(settings.name, "market-archiver")}\`.`;
+}
 
 /** Every physical name of the compute layer. */
 export interface ComputePlan {
@@ -52,17 +79,15 @@ export interface ComputePlan {
 export function planMarketFunctions(namer: Namer): ComputePlan {
   return {
     processor: planFunction(namer, "market-processor", [
-      iteratorAgeAlarm(
-        PROCESSOR_ITERATOR_AGE_THRESHOLD_MS,
-        "The processor has been more than 1,000 ms behind the stream for 3 minutes: bars are stale for the desk. Check its Errors, Throttles and Duration, the table's throttling, and the stream's incoming bytes against shard capacity.",
+      iteratorAgeAlarm(PROCESSOR_ITERATOR_AGE_THRESHOLD_MS, (settings) =>
+        processorIteratorAgeDescription(settings),
       ),
     ]),
     // Kinesis applies the stream-name rules (1-128 of A-Z a-z 0-9 _ . -) to consumer names.
     processorConsumerName: namer("kinesis-stream", "market-processor-consumer"),
     archiver: planFunction(namer, "market-archiver", [
-      iteratorAgeAlarm(
-        ARCHIVER_ITERATOR_AGE_THRESHOLD_MS,
-        "The archiver has been more than 5 minutes behind the stream for 3 minutes; records older than 1 hour go to its dead-letter queue instead of the archive. Check its Errors, Throttles and Duration, and S3 errors in its log group.",
+      iteratorAgeAlarm(ARCHIVER_ITERATOR_AGE_THRESHOLD_MS, (settings) =>
+        archiverIteratorAgeDescription(settings),
       ),
     ]),
     api: planFunction(namer, "analytics-api", [DURATION_P99_ALARM]),
@@ -117,9 +142,13 @@ export class MarketFunctions extends pulumi.ComponentResource {
 
   constructor(name: string, args: MarketFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     const { settings } = args;
-    // Names and capacity are checked before the component is registered: bad input creates nothing.
+    // Names, capacity and delivery are checked before the component is registered: bad input
+    // creates nothing.
     const plan = planMarketFunctions(args.namer);
+    assertDeliverySettings(settings);
     assertStreamConsumerConcurrency(settings);
+    assertRetryPolicy("market-processor", PROCESSOR_RETRY_POLICY, settings);
+    assertRetryPolicy("market-archiver", ARCHIVER_RETRY_POLICY, settings);
 
     super("trading:compute:MarketFunctions", name, {}, opts);
     this.plan = plan;
@@ -152,7 +181,12 @@ export class MarketFunctions extends pulumi.ComponentResource {
         deadLetterQueueArn: args.processorDeadLetterQueueArn,
         // Dedicated 2 MB/s per shard pushed in ~70 ms, not competing with the archiver's polling.
         delivery: { mode: "enhanced-fan-out", consumerName: plan.processorConsumerName },
-        maximumBatchingWindowSeconds: 0,
+        batching: {
+          batchSize: settings.lambda.batchSize,
+          maximumBatchingWindowSeconds: 0,
+          parallelizationFactor: settings.lambda.parallelizationFactor,
+        },
+        retry: PROCESSOR_RETRY_POLICY,
         sinkAccess: [allow("ReadAndWriteBars", PROCESSOR_TABLE_ACTIONS, args.tableArn)],
       },
       { parent: this },
@@ -168,7 +202,14 @@ export class MarketFunctions extends pulumi.ComponentResource {
         streamArn: args.streamArn,
         deadLetterQueueArn: args.archiverDeadLetterQueueArn,
         delivery: { mode: "shared-throughput" },
-        maximumBatchingWindowSeconds: ARCHIVER_BATCHING_WINDOW_SECONDS,
+        // Each batch is one archive object: sized per environment to exceed 128 KB, the smallest
+        // object S3 lifecycle transitions.
+        batching: {
+          batchSize: settings.archiver.batchSize,
+          maximumBatchingWindowSeconds: settings.archiver.batchingWindowSeconds,
+          parallelizationFactor: settings.archiver.parallelizationFactor,
+        },
+        retry: ARCHIVER_RETRY_POLICY,
         sinkAccess: [writeArchiveStatement(args.bucketArn)],
       },
       { parent: this },

@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { environmentSettings, type EnvironmentName, type EnvironmentSettings } from "./settings";
+import {
+  assertDeliverySettings,
+  environmentSettings,
+  type EnvironmentName,
+  type EnvironmentSettings,
+} from "./settings";
 
 /** What an operator sets per deployment, validated, plus the environment's settings. */
 export interface DeploymentConfig {
@@ -31,6 +36,8 @@ const SUFFIX_HOW_TO =
 /** Validates the raw values; every failure names the bad value and what is allowed. Pure, so tests cover every case. */
 export function resolveDeploymentConfig(raw: RawDeploymentConfig): DeploymentConfig {
   const settings = environmentSettings(raw.environment);
+  // The table is code, but a bad edit must fail here, before the stack registers anything.
+  assertDeliverySettings(settings);
   if (raw.stack !== settings.name) {
     throw new Error(
       `Stack "${raw.stack}" does not match environment "${settings.name}": the stack name is the environment name. Run \`pulumi stack select ${settings.name}\`.`,

@@ -1,6 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 
+import type { EnvironmentName } from "../config/settings";
+import { consumerOfDeadLetterQueue, redriveCommand } from "../ingestion/stream-consumers";
 import { createMetricAlarm, type AlarmRouting, type MetricAlarmSpec } from "./metric-alarm";
+
+/**
+ * What a dead-letter queue's depth alarm tells the operator: what is missing, and the command that
+ * replays it once the cause is fixed. The processor's batches can be replayed from the raw archive
+ * too; the archiver's are in the stream only, until its retention ends.
+ */
+export function deadLetterQueueDescription(
+  environment: EnvironmentName,
+  queueService: string,
+): string {
+  const consumer = consumerOfDeadLetterQueue(queueService);
+  const command = redriveCommand(environment, consumer);
+  return consumer === "market-processor"
+    ? `A market-processor batch kept failing until its record age limit; its pointer (shard and sequence range) waits in ${queueService} and the bars lack its ticks. Fix the cause (the processor's errors alarm and log group, the table's throttle alarms), then run \`${command}\`: it re-reads the range from the stream while the stream keeps it, else from the raw archive, and applies it (replaying is always safe).`
+    : `A market-archiver batch kept failing until its record age limit; its pointer (shard and sequence range) waits in ${queueService} and the raw archive lacks its records, which only the stream still holds, until its retention (stream.retentionHours) ends. Fix the cause (the archiver's errors alarm, S3 errors in its log group), then run \`${command}\` before then (replaying is always safe).`;
+}
 
 /** A dead-letter queue to watch. */
 export interface WatchedQueue {
@@ -25,7 +43,8 @@ export interface DataPathAlarmsArgs {
 
 /**
  * Alarms on the data path outside the functions: any throttled read or write on the bars table, and
- * any message waiting in a dead-letter queue (each one is a batch of ticks that was not processed).
+ * any message waiting in a dead-letter queue (each one is a batch of ticks that was not processed,
+ * and its description says how to redrive it).
  */
 export class DataPathAlarms extends pulumi.ComponentResource {
   /** Alarm ARNs by physical alarm name. */
@@ -72,7 +91,7 @@ export class DataPathAlarms extends pulumi.ComponentResource {
         {
           alarmName: queue.alarmName,
           service: queue.service,
-          description: `A batch failed for good and waits in ${queue.service}: read the message (shard and sequence range) and replay those records.`,
+          description: deadLetterQueueDescription(args.routing.environment, queue.service),
           namespace: "AWS/SQS",
           metricName: "ApproximateNumberOfMessagesVisible",
           dimensions: { QueueName: queue.queueName },

@@ -54,11 +54,12 @@ test.each([
   ["staging", "arn:aws:iam::123456789012:policy/trading-analytics-staging-workload-boundary"],
   ["production", "arn:aws:iam::123456789012:policy/trading-analytics-production-workload-boundary"],
 ] as const)(
-  "%s: the delivery role, trusted by the flow-logs service of this account, bounded by %s",
+  "%s: the delivery role, under its environment's IAM path, trusted by the flow-logs service of this account, bounded by %s",
   (env, boundary) => {
     const role = input("aws:iam/role:Role", `${env}-flow-logs-role`);
     expect(role).toEqual({
       name: name(env, "vpc-flow-logs"),
+      path: `/trading-analytics/${env}/`,
       description: "Delivers this environment's VPC flow logs to CloudWatch Logs",
       assumeRolePolicy: expect.any(String) as unknown,
       permissionsBoundary: boundary,
@@ -83,7 +84,7 @@ test.each([
 );
 
 describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
-  test("the role may write to its own log group and streams only", () => {
+  test("the role may write to its own log group and streams only, and look log groups up as AWS documents", () => {
     const policy = input("aws:iam/rolePolicy:RolePolicy", `${env}-flow-logs-delivery`);
     expect(policy).toEqual({
       name: name(env, "vpc-flow-logs"),
@@ -98,6 +99,13 @@ describe.each(ENVIRONMENT_NAMES)("%s", (env) => {
           Effect: "Allow",
           Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
           Resource: [logGroupArn(env), `${logGroupArn(env)}:log-stream:*`],
+        },
+        {
+          // Authorized only on "*"; AWS's flow-log role documentation lists it.
+          Sid: "FindLogGroups",
+          Effect: "Allow",
+          Action: ["logs:DescribeLogGroups"],
+          Resource: "*",
         },
       ],
     });

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { platformRolePath } from "../compute/iam";
 import type { EnvironmentName } from "../config/settings";
 import { standardTags } from "../naming/tags";
 
@@ -10,6 +11,13 @@ export const FLOW_LOG_DELIVERY_ACTIONS = [
   "logs:PutLogEvents",
   "logs:DescribeLogStreams",
 ] as const;
+
+/**
+ * AWS's flow-log IAM role documentation also lists `logs:DescribeLogGroups`, which the Service
+ * Authorization Reference authorizes only on `"*"` (it has no resource types): it gets its own
+ * statement on `"*"`. https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+ */
+export const FLOW_LOG_DISCOVERY_ACTIONS = ["logs:DescribeLogGroups"] as const;
 
 export interface VpcFlowLogsArgs {
   /** The environment the resources belong to, as their `Environment` tag says. */
@@ -63,6 +71,7 @@ export class VpcFlowLogs extends pulumi.ComponentResource {
       `${name}-role`,
       {
         name: args.roleName,
+        path: platformRolePath(args.environment),
         description: "Delivers this environment's VPC flow logs to CloudWatch Logs",
         assumeRolePolicy: pulumi.jsonStringify({
           Version: "2012-10-17",
@@ -100,6 +109,12 @@ export class VpcFlowLogs extends pulumi.ComponentResource {
               Effect: "Allow",
               Action: [...FLOW_LOG_DELIVERY_ACTIONS],
               Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:log-stream:*`],
+            },
+            {
+              Sid: "FindLogGroups",
+              Effect: "Allow",
+              Action: [...FLOW_LOG_DISCOVERY_ACTIONS],
+              Resource: "*",
             },
           ],
         }),

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { EnvironmentName, EnvironmentSettings } from "../config/settings";
 import { standardTags } from "../naming/tags";
-import { archiveLifecycleRules } from "./archive-lifecycle";
+import { archiveLifecycleRules, TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE } from "./archive-lifecycle";
 import { createPrivateBucket } from "./private-bucket";
 
 export interface ArchiveBucketArgs {
@@ -63,6 +63,7 @@ export class ArchiveBucket extends pulumi.ComponentResource {
           ...rule,
           transitions: rule.transitions?.map((t) => ({ ...t })),
         })),
+        transitionDefaultMinimumObjectSize: TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE,
       },
       // Noncurrent-version rules need versioning in place first.
       { parent: this, dependsOn: versioning === undefined ? [] : [versioning] },

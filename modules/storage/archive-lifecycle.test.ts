@@ -1,5 +1,9 @@
 import { ENVIRONMENT_SETTINGS, type EnvironmentSettings } from "../config/settings";
-import { archiveLifecycleRules } from "./archive-lifecycle";
+import {
+  archiveLifecycleRules,
+  TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE,
+  TRANSITION_MINIMUM_OBJECT_BYTES,
+} from "./archive-lifecycle";
 
 type Archive = EnvironmentSettings["archive"];
 
@@ -11,8 +15,21 @@ const abort = {
 };
 
 describe("archiveLifecycleRules", () => {
-  test("dev: tiering before expiry, objects expire after 60 days", () => {
+  test("dev: no tiering (its objects stay under 128 KB), objects expire after 60 days", () => {
     expect(archiveLifecycleRules(ENVIRONMENT_SETTINGS.dev.archive)).toEqual([
+      abort,
+      { id: "expire-objects", status: "Enabled", filter: {}, expiration: { days: 60 } },
+    ]);
+  });
+
+  test("a transition before expiry is kept", () => {
+    expect(
+      archiveLifecycleRules({
+        versioning: false,
+        transitions: [{ afterDays: 30, storageClass: "STANDARD_IA" }],
+        expireAfterDays: 60,
+      }),
+    ).toEqual([
       abort,
       {
         id: "raw-storage-tiering",
@@ -106,5 +123,10 @@ describe("archiveLifecycleRules", () => {
     ],
   ])("rejects %s", (_case, archive, message) => {
     expect(() => archiveLifecycleRules(archive)).toThrow(message);
+  });
+
+  test("objects under 128 KB never transition, as S3 lifecycle does by default since 2024", () => {
+    expect(TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE).toBe("all_storage_classes_128K");
+    expect(TRANSITION_MINIMUM_OBJECT_BYTES).toBe(131_072);
   });
 });

@@ -3,6 +3,20 @@ import type { EnvironmentSettings } from "../config/settings";
 /** Where the archiver writes raw ticks; transitions apply to this prefix. */
 export const RAW_PREFIX = "raw/";
 
+/**
+ * S3 lifecycle's default since September 2024, set here on purpose: objects under 128 KB never
+ * transition. `varies_by_storage_class` would let small objects move only to Glacier Flexible
+ * Retrieval and Deep Archive, not to the Standard-IA and Glacier Instant Retrieval tiers the archive
+ * uses, and those bill at least 128 KB per object anyway
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html,
+ * `TransitionDefaultMinimumObjectSize` in the S3 API reference). The archiver's batches are sized
+ * per environment so that its objects clear this bar (`archiver` in the settings table).
+ */
+export const TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE = "all_storage_classes_128K";
+
+/** Objects smaller than this never transition (`TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE`). */
+export const TRANSITION_MINIMUM_OBJECT_BYTES = 128 * 1024;
+
 /** Days after which an unfinished multipart upload is aborted, so its parts stop costing money. */
 export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
 

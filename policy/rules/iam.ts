@@ -27,7 +27,7 @@ export const IAM_RULES = {
     ruleIds: ["CKV_AWS_355", "CKV_AWS_290", "AwsSolutions-IAM5"],
     severity: "critical",
     remediation:
-      'Use the ARN of the one table, stream, queue, log group or bucket prefix the statement is for; keep the VPC network-interface and X-Ray actions in their own statements on "*".',
+      'Use the ARN of the one table, stream, queue, log group or bucket prefix the statement is for; keep the VPC network-interface, X-Ray and log-group lookup actions in their own statements on "*".',
   },
 } as const satisfies Record<string, RuleMetadata>;
 

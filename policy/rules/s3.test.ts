@@ -201,7 +201,7 @@ describe("s3-lifecycle", () => {
     expect(findings("staging", disabled).map(([policy]) => policy)).toEqual(["s3-lifecycle"]);
   });
 
-  it("dev: reports a raw archive that never expires and misses a transition", () => {
+  it("dev: reports a raw archive that never expires", () => {
     const resources = withResource(compliantStack("dev"), "archive-lifecycle", (inputs) => ({
       ...inputs,
       rules: [
@@ -216,12 +216,27 @@ describe("s3-lifecycle", () => {
       [
         "s3-lifecycle",
         "archive",
-        `${BUCKET("dev")} does not move objects to STANDARD_IA after 30 days (ENVIRONMENT_SETTINGS.dev.archive.transitions): add that transition to an enabled lifecycle rule.`,
+        `${BUCKET("dev")} does not expire objects after 60 days (ENVIRONMENT_SETTINGS.dev.archive.expireAfterDays): add expiration: { days: 60 } to an enabled lifecycle rule.`,
       ],
+    ]);
+  });
+
+  it("staging: reports a raw archive that misses a transition", () => {
+    const resources = withResource(compliantStack("staging"), "archive-lifecycle", (inputs) => ({
+      ...inputs,
+      rules: [
+        {
+          id: "raw-data",
+          status: "Enabled",
+          transitions: [{ days: 30, storageClass: "STANDARD_IA" }],
+        },
+      ],
+    }));
+    expect(findings("staging", resources)).toEqual([
       [
         "s3-lifecycle",
         "archive",
-        `${BUCKET("dev")} does not expire objects after 60 days (ENVIRONMENT_SETTINGS.dev.archive.expireAfterDays): add expiration: { days: 60 } to an enabled lifecycle rule.`,
+        `${BUCKET("staging")} does not move objects to GLACIER_IR after 90 days (ENVIRONMENT_SETTINGS.staging.archive.transitions): add that transition to an enabled lifecycle rule.`,
       ],
     ]);
   });

@@ -68,7 +68,7 @@ describe("kinesis-stream-per-environment", () => {
       [
         "kinesis-stream-per-environment",
         "stream",
-        `${STREAM("staging")} keeps records for 168 hours; staging keeps them for 24 (ENVIRONMENT_SETTINGS.staging.stream.retentionHours): set retentionPeriod: 24.`,
+        `${STREAM("staging")} keeps records for 168 hours; staging keeps them for 72 (ENVIRONMENT_SETTINGS.staging.stream.retentionHours): set retentionPeriod: 72.`,
       ],
     ]);
   });

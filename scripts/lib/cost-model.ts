@@ -1,8 +1,10 @@
 import type {
+  ArchiveTransition,
   EnvironmentName,
   EnvironmentSettings,
   TableCapacity,
 } from "../../modules/config/settings";
+import { TRANSITION_MINIMUM_OBJECT_BYTES } from "../../modules/storage/archive-lifecycle";
 
 /**
  * On-demand list prices for us-east-1, in USD, as AWS published them in mid-2025. Estimates only: no free tier, no savings plans, no
@@ -20,6 +22,11 @@ export const PRICE_TABLE = {
     "https://aws.amazon.com/xray/pricing/",
   ],
   kinesisShardHour: 0.015,
+  /**
+   * Retention beyond the 24 hours included, up to 7 days: billed per shard-hour, the same for 25
+   * hours as for 168.
+   */
+  kinesisExtendedRetentionShardHour: 0.02,
   kinesisPutPayloadUnitsPerMillion: 0.014,
   kinesisEfoConsumerShardHour: 0.015,
   kinesisEfoDataPerGb: 0.013,
@@ -32,7 +39,16 @@ export const PRICE_TABLE = {
   dynamodbStorageGbMonth: 0.25,
   dynamodbPitrGbMonth: 0.2,
   s3StandardGbMonth: 0.023,
+  s3StandardIaGbMonth: 0.0125,
+  s3GlacierIrGbMonth: 0.004,
+  s3GlacierFlexibleGbMonth: 0.0036,
+  s3DeepArchiveGbMonth: 0.00099,
   s3PutPerThousand: 0.005,
+  /** Lifecycle transition requests, per 1,000 objects moved into each class. */
+  s3TransitionToStandardIaPerThousand: 0.01,
+  s3TransitionToGlacierIrPerThousand: 0.02,
+  s3TransitionToGlacierFlexiblePerThousand: 0.03,
+  s3TransitionToDeepArchivePerThousand: 0.05,
   logsIngestionPerGb: 0.5,
   logsStoragePerGbMonth: 0.03,
   alarmPerMonth: 0.1,
@@ -53,14 +69,20 @@ export interface TrafficAssumptions {
   readonly apiRequestsPerSecond: number;
   /** Average processor invocation duration in milliseconds. */
   readonly processorMs: number;
-  /** Average archiver invocation duration in milliseconds. */
+  /** Average archiver invocation duration in milliseconds: decode, gzip and one PUT of its batch. */
   readonly archiverMs: number;
   /** Average API invocation duration in milliseconds. */
   readonly apiMs: number;
   /** Batches per second the processor is invoked with (per shard, per parallel batch). */
   readonly processorInvocationsPerSecond: number;
-  /** Batches per second the archiver is invoked with (batching window makes them bigger). */
-  readonly archiverInvocationsPerSecond: number;
+  /**
+   * Bytes of gzip NDJSON the archiver writes per byte of record data. Measured with the archiver's
+   * own encoder (`functions/market-archiver/archive.ts`) on the synthetic market
+   * (`scripts/lib/synthetic-market.ts`): 0.27 for one tick per record, where the line's metadata
+   * dominates, 0.15-0.16 for arrays of ticks. Real trades repeat less than synthetic ones, so real
+   * objects are likely larger than estimated: the estimate errs on the small side.
+   */
+  readonly archiveGzipRatio: number;
   /** Log bytes written per invocation. */
   readonly logBytesPerInvocation: number;
 }
@@ -76,7 +98,7 @@ export const TRAFFIC: Readonly<Record<EnvironmentName, TrafficAssumptions>> = {
     archiverMs: 60,
     apiMs: 15,
     processorInvocationsPerSecond: 1,
-    archiverInvocationsPerSecond: 0.2,
+    archiveGzipRatio: 0.27,
     logBytesPerInvocation: 600,
   },
   staging: {
@@ -86,10 +108,10 @@ export const TRAFFIC: Readonly<Record<EnvironmentName, TrafficAssumptions>> = {
     activeSymbols: 100,
     apiRequestsPerSecond: 1,
     processorMs: 60,
-    archiverMs: 80,
+    archiverMs: 250,
     apiMs: 15,
     processorInvocationsPerSecond: 4,
-    archiverInvocationsPerSecond: 0.4,
+    archiveGzipRatio: 0.16,
     logBytesPerInvocation: 600,
   },
   production: {
@@ -99,10 +121,10 @@ export const TRAFFIC: Readonly<Record<EnvironmentName, TrafficAssumptions>> = {
     activeSymbols: 500,
     apiRequestsPerSecond: 20,
     processorMs: 80,
-    archiverMs: 120,
+    archiverMs: 250,
     apiMs: 12,
     processorInvocationsPerSecond: 8,
-    archiverInvocationsPerSecond: 0.8,
+    archiveGzipRatio: 0.16,
     logBytesPerInvocation: 600,
   },
 };
@@ -157,6 +179,175 @@ function provisionedCost(
   };
 }
 
+/** Lambda's invocation payload limit: a Kinesis batch stops growing at 6 MB of event. */
+export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
+
+/**
+ * Bytes a Kinesis record takes in the Lambda event besides its base64 data: sequence number, event
+ * id, ARNs of the stream and the role (measured on an event with this platform's names).
+ */
+export const EVENT_RECORD_OVERHEAD_BYTES = 600;
+
+/** The archive's storage is priced as it stands in this month of operation (it only grows). */
+export const ARCHIVE_HORIZON_MONTHS = 12;
+
+const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
+
+/** What the archiver writes at an environment's assumed rate, one object per batch. */
+export interface ArchiveObjectEstimate {
+  /** Records per second each of the archiver's batchers (shards x parallelization factor) receives. */
+  readonly recordsPerSecondPerBatch: number;
+  readonly recordsPerObject: number;
+  /** What ends a batch at that rate. */
+  readonly limitedBy: "batching window" | "batch size" | "6 MB payload";
+  /** Gzip NDJSON bytes of one object: records x record bytes x gzip ratio. */
+  readonly objectBytes: number;
+  readonly objectsPerMonth: number;
+  /** Whether lifecycle transitions act on the objects: only at 128 KB and above. */
+  readonly transitions: boolean;
+}
+
+/**
+ * The archive object the archiver writes at the assumed average rate: Lambda ends a batch at the
+ * batching window, the batch size or 6 MB of event, whichever comes first, and writes it as one
+ * object. A window of 0 still gathers about a second (the mapping polls each shard once a second).
+ */
+export function estimateArchiveObjects(
+  settings: EnvironmentSettings,
+  traffic: TrafficAssumptions = TRAFFIC[settings.name],
+): ArchiveObjectEstimate {
+  const batchers = settings.stream.shardCount * settings.archiver.parallelizationFactor;
+  const recordsPerSecond = traffic.ticksPerSecond / traffic.ticksPerRecord;
+  const perBatch = recordsPerSecond / batchers;
+  const eventBytesPerRecord = Math.ceil(traffic.recordBytes / 3) * 4 + EVENT_RECORD_OVERHEAD_BYTES;
+  const limits: [ArchiveObjectEstimate["limitedBy"], number][] = [
+    ["batching window", perBatch * Math.max(1, settings.archiver.batchingWindowSeconds)],
+    ["batch size", settings.archiver.batchSize],
+    ["6 MB payload", Math.floor(LAMBDA_PAYLOAD_LIMIT_BYTES / eventBytesPerRecord)],
+  ];
+  const [limitedBy, records] = limits.reduce((least, limit) =>
+    limit[1] < least[1] ? limit : least,
+  );
+  const recordsPerObject = Math.max(1, records);
+  const objectBytes = recordsPerObject * traffic.recordBytes * traffic.archiveGzipRatio;
+  return {
+    recordsPerSecondPerBatch: perBatch,
+    recordsPerObject,
+    limitedBy,
+    objectBytes,
+    objectsPerMonth: (recordsPerSecond / recordsPerObject) * SECONDS_PER_MONTH,
+    transitions: objectBytes >= TRANSITION_MINIMUM_OBJECT_BYTES,
+  };
+}
+
+type StorageClass = "STANDARD" | ArchiveTransition["storageClass"];
+
+const STORAGE_CLASS_NAMES: Readonly<Record<StorageClass, string>> = {
+  STANDARD: "Standard",
+  STANDARD_IA: "Standard-IA",
+  GLACIER_IR: "Glacier IR",
+  GLACIER: "Glacier Flexible Retrieval",
+  DEEP_ARCHIVE: "Deep Archive",
+};
+
+function storagePrice(storageClass: StorageClass, prices: typeof PRICE_TABLE): number {
+  return {
+    STANDARD: prices.s3StandardGbMonth,
+    STANDARD_IA: prices.s3StandardIaGbMonth,
+    GLACIER_IR: prices.s3GlacierIrGbMonth,
+    GLACIER: prices.s3GlacierFlexibleGbMonth,
+    DEEP_ARCHIVE: prices.s3DeepArchiveGbMonth,
+  }[storageClass];
+}
+
+function transitionPrice(
+  storageClass: ArchiveTransition["storageClass"],
+  prices: typeof PRICE_TABLE,
+): number {
+  return {
+    STANDARD_IA: prices.s3TransitionToStandardIaPerThousand,
+    GLACIER_IR: prices.s3TransitionToGlacierIrPerThousand,
+    GLACIER: prices.s3TransitionToGlacierFlexiblePerThousand,
+    DEEP_ARCHIVE: prices.s3TransitionToDeepArchivePerThousand,
+  }[storageClass];
+}
+
+/** Kilobytes as the plan prints them: one decimal below 10 KB. */
+function kilobytes(bytes: number): string {
+  const kb = bytes / 1024;
+  return kb < 10 ? kb.toFixed(1) : String(Math.round(kb));
+}
+
+/**
+ * The raw archive in month {@link ARCHIVE_HORIZON_MONTHS} (or at its expiry age, where objects
+ * expire): each day's objects sit in Standard until the first transition, then in each class in
+ * turn, but only objects of at least 128 KB ever transition.
+ */
+function archiveLines(
+  settings: EnvironmentSettings,
+  traffic: TrafficAssumptions,
+  prices: typeof PRICE_TABLE,
+  dataGbPerMonth: number,
+): CostLine[] {
+  const objects = estimateArchiveObjects(settings, traffic);
+  const gbPerDay = (dataGbPerMonth * traffic.archiveGzipRatio) / DAYS_PER_MONTH;
+  const keptDays = Math.min(
+    settings.archive.expireAfterDays ?? Number.POSITIVE_INFINITY,
+    ARCHIVE_HORIZON_MONTHS * DAYS_PER_MONTH,
+  );
+  const transitions = objects.transitions
+    ? settings.archive.transitions.filter((t) => t.afterDays < keptDays)
+    : [];
+  const segments: { storageClass: StorageClass; days: number }[] = [];
+  let from = 0;
+  let storageClass: StorageClass = "STANDARD";
+  for (const transition of transitions) {
+    segments.push({ storageClass, days: transition.afterDays - from });
+    from = transition.afterDays;
+    storageClass = transition.storageClass;
+  }
+  segments.push({ storageClass, days: keptDays - from });
+  const storedGb = gbPerDay * keptDays;
+  const held =
+    settings.archive.expireAfterDays !== undefined &&
+    settings.archive.expireAfterDays <= ARCHIVE_HORIZON_MONTHS * DAYS_PER_MONTH
+      ? `kept ${settings.archive.expireAfterDays} d`
+      : `month ${ARCHIVE_HORIZON_MONTHS}`;
+  const object = `objects ~${kilobytes(objects.objectBytes)} KB gzip (${Math.round(objects.recordsPerObject).toLocaleString("en-US")} records, ${objects.limitedBy})`;
+  const tiers = objects.transitions
+    ? segments
+        .map(
+          (segment) => `${Math.round(segment.days)} d ${STORAGE_CLASS_NAMES[segment.storageClass]}`,
+        )
+        .join(", ")
+    : settings.archive.transitions.length > 0
+      ? "all Standard: objects under 128 KB never transition"
+      : "all Standard";
+  const transitionsPerMonth = transitions.reduce(
+    (sum, transition) =>
+      sum + (objects.objectsPerMonth / 1000) * transitionPrice(transition.storageClass, prices),
+    0,
+  );
+  return [
+    {
+      service: "S3",
+      item: "raw archive storage",
+      basis: `${object}; ${held}: ${storedGb.toFixed(1)} GB, ${tiers}`,
+      monthlyUsd: segments.reduce(
+        (sum, segment) =>
+          sum + gbPerDay * segment.days * storagePrice(segment.storageClass, prices),
+        0,
+      ),
+    },
+    {
+      service: "S3",
+      item: "raw archive requests",
+      basis: `${Math.round(objects.objectsPerMonth / 1000)}k PUTs${transitions.length > 0 ? ` + ${transitions.length} lifecycle transitions per object` : ""}`,
+      monthlyUsd: (objects.objectsPerMonth / 1000) * prices.s3PutPerThousand + transitionsPerMonth,
+    },
+  ];
+}
+
 /** X-Ray's default sampling rule: the first request each second, then 5% of the rest. */
 function sampledTraces(invocationsPerMonth: number): number {
   const reservoir = Math.min(invocationsPerMonth, SECONDS_PER_MONTH);
@@ -178,7 +369,8 @@ export function estimateMonthlyCost(
   const memoryGb = settings.lambda.memoryMb / 1024;
   const invocations = {
     processor: traffic.processorInvocationsPerSecond * SECONDS_PER_MONTH,
-    archiver: traffic.archiverInvocationsPerSecond * SECONDS_PER_MONTH,
+    // One invocation per archive object.
+    archiver: estimateArchiveObjects(settings, traffic).objectsPerMonth,
     api: traffic.apiRequestsPerSecond * SECONDS_PER_MONTH,
   };
   const gbSeconds =
@@ -211,14 +403,25 @@ export function estimateMonthlyCost(
             (readUnits / 1e6) * prices.dynamodbOnDemandReadUnitsPerMillion,
         };
   const logGb = (totalInvocations * traffic.logBytesPerInvocation) / GB;
-  // One month of new raw data in S3 Standard, gzip at about 4:1.
-  const archiveGb = dataGb * 0.25;
+  const retentionHours = settings.stream.retentionHours;
   const lines: CostLine[] = [
     {
       service: "Kinesis",
       item: "stream shards",
       basis: `${shards} provisioned shard(s)`,
       monthlyUsd: shards * HOURS_PER_MONTH * prices.kinesisShardHour,
+    },
+    {
+      service: "Kinesis",
+      item: "extended retention",
+      basis:
+        retentionHours > 24
+          ? `${retentionHours} h, ${shards} shard(s)`
+          : "24 h, included in the shard price",
+      monthlyUsd:
+        retentionHours > 24
+          ? shards * HOURS_PER_MONTH * prices.kinesisExtendedRetentionShardHour
+          : 0,
     },
     {
       service: "Kinesis",
@@ -256,14 +459,7 @@ export function estimateMonthlyCost(
         (prices.dynamodbStorageGbMonth +
           (settings.table.pointInTimeRecovery ? prices.dynamodbPitrGbMonth : 0)),
     },
-    {
-      service: "S3",
-      item: "raw archive",
-      basis: `${archiveGb.toFixed(1)} GB/month gzip + ${Math.round(invocations.archiver / 1000)}k PUTs`,
-      monthlyUsd:
-        archiveGb * prices.s3StandardGbMonth +
-        (invocations.archiver / 1000) * prices.s3PutPerThousand,
-    },
+    ...archiveLines(settings, traffic, prices, dataGb),
     {
       service: "CloudWatch",
       item: "logs and alarms",

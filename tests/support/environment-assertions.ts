@@ -433,6 +433,7 @@ export function describeEnvironment(environment: EnvironmentName): void {
           });
           expect(role.inputs).toEqual({
             name: name("vpc-flow-logs"),
+            path: `/trading-analytics/${environment}/`,
             description: "Delivers this environment's VPC flow logs to CloudWatch Logs",
             assumeRolePolicy: expect.any(String) as unknown,
             permissionsBoundary: expectedBoundaryArn(environment, ACCOUNT),
@@ -463,6 +464,12 @@ export function describeEnvironment(environment: EnvironmentName): void {
                 Effect: "Allow",
                 Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 Resource: [logGroupArn, `${logGroupArn}:log-stream:*`],
+              },
+              {
+                Sid: "FindLogGroups",
+                Effect: "Allow",
+                Action: ["logs:DescribeLogGroups"],
+                Resource: "*",
               },
             ],
           });
@@ -985,7 +992,7 @@ export function describeEnvironment(environment: EnvironmentName): void {
           const request = (action: string, context: Record<string, string>) =>
             allows(compute, {
               action,
-              resource: `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
+              resource: `arn:aws:iam::${ACCOUNT}:role${String(role.inputs.path)}${roleName}`,
               context,
             });
           const own = { "iam:PermissionsBoundary": String(role.inputs.permissionsBoundary) };
@@ -1021,8 +1028,8 @@ export function describeEnvironment(environment: EnvironmentName): void {
       test("the boundary allows every action each inline policy grants, on the resources it names", () => {
         const boundary = workloadBoundaryPolicy(scopeOf(environment));
         const pairs = inlinePairs();
-        // 9 runtime pairs per function, plus its data: processor 11, archiver 7, API 1; flow logs 6.
-        expect(pairs.length).toBe(expected.flowLogRetentionDays === undefined ? 46 : 52);
+        // 9 runtime pairs per function, plus its data: processor 11, archiver 7, API 1; flow logs 7.
+        expect(pairs.length).toBe(expected.flowLogRetentionDays === undefined ? 46 : 53);
         expect(pairs.filter((pair) => !allows(boundary, pair))).toEqual([]);
       });
 

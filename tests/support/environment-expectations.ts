@@ -45,12 +45,18 @@ export interface EnvironmentExpectation {
   readonly versioning: boolean;
   readonly lifecycleRules: readonly ExpectedLifecycleRule[];
   readonly shardCount: number;
+  /** How long the stream keeps records, in hours: the time left to redrive a parked batch. */
+  readonly streamRetentionHours: number;
+  /** How long the dead-letter queues keep a parked batch's pointer, in seconds. */
+  readonly dlqRetentionSeconds: number;
   readonly alarmsNotify: boolean;
   /** Memory, log retention, concurrency and mapping settings of the three functions. */
   readonly compute: ExpectedComputeSettings;
   /** Resources by type; nothing else may be registered. */
   readonly resourceCounts: Readonly<Record<string, number>>;
 }
+
+const FOURTEEN_DAYS_SECONDS = 1_209_600;
 
 const ABORT_UPLOADS: ExpectedLifecycleRule = {
   id: "abort-incomplete-multipart-uploads",
@@ -129,17 +135,14 @@ export const EXPECTED: Readonly<Record<EnvironmentName, EnvironmentExpectation>>
     table: { billingMode: "PAY_PER_REQUEST", maxRead: 100, maxWrite: 100 },
     pointInTimeRecovery: false,
     versioning: false,
+    // Dev's objects stay under 128 KB, which no transition moves: expiry only.
     lifecycleRules: [
       ABORT_UPLOADS,
-      {
-        id: "raw-storage-tiering",
-        status: "Enabled",
-        filter: { prefix: "raw/" },
-        transitions: [{ days: 30, storageClass: "STANDARD_IA" }],
-      },
       { id: "expire-objects", status: "Enabled", filter: {}, expiration: { days: 60 } },
     ],
     shardCount: 1,
+    streamRetentionHours: 24,
+    dlqRetentionSeconds: FOURTEEN_DAYS_SECONDS,
     alarmsNotify: false,
     compute: EXPECTED_COMPUTE.dev,
     resourceCounts: COMMON_COUNTS,
@@ -152,6 +155,8 @@ export const EXPECTED: Readonly<Record<EnvironmentName, EnvironmentExpectation>>
     versioning: false,
     lifecycleRules: [ABORT_UPLOADS, TIERING_30_90],
     shardCount: 2,
+    streamRetentionHours: 72,
+    dlqRetentionSeconds: FOURTEEN_DAYS_SECONDS,
     alarmsNotify: true,
     compute: EXPECTED_COMPUTE.staging,
     resourceCounts: COMMON_COUNTS,
@@ -181,6 +186,8 @@ export const EXPECTED: Readonly<Record<EnvironmentName, EnvironmentExpectation>>
       },
     ],
     shardCount: 4,
+    streamRetentionHours: 168,
+    dlqRetentionSeconds: FOURTEEN_DAYS_SECONDS,
     alarmsNotify: true,
     compute: EXPECTED_COMPUTE.production,
     resourceCounts: plus(COMMON_COUNTS, {

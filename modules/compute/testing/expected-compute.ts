@@ -155,6 +155,7 @@ export function expectedBoundaryArn(environment: EnvironmentName, accountId: str
 export function expectedRole(at: ComputeSurroundings, service: ExpectedService) {
   return {
     name: computeName(at, `${service}-role`),
+    path: `/trading-analytics/${at.environment}/`,
     description: `Execution role of ${service} in ${at.environment}`,
     assumeRolePolicy: expect.any(String) as unknown,
     permissionsBoundary: expectedBoundaryArn(at.environment, at.accountId),

@@ -1,0 +1,3 @@
+import { describePipelinePermissions } from "./support/iam-pipeline";
+
+describePipelinePermissions("staging");
