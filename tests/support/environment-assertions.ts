@@ -11,6 +11,8 @@ import {
   expectedComputeNames,
   expectedEventSourceMapping,
   expectedFunction,
+  expectedParallelizationFactor,
+  expectedRedriveCommand,
   expectedFunctionAlarms,
   expectedFunctionUrl,
   expectedLogGroup,
@@ -36,12 +38,11 @@ import {
 } from "../../scripts/lib/mock-runtime";
 import { EXPECTED, EXPECTED_TAGGABLE_TYPES } from "./environment-expectations";
 import { allows, grantedPairs, type EvaluatedDocument } from "./iam-evaluation";
-import { acceptsTags, physicalNameInput } from "./provider-schema";
+import { acceptsInput, acceptsTags, physicalNameInput } from "./provider-schema";
 
 const REGION = "us-east-1";
 const SUFFIX = "a1";
 const ACCOUNT = MOCK_ACCOUNT_ID;
-const FOURTEEN_DAYS_SECONDS = 1_209_600;
 /** The creation timestamp `scripts/lib/mock-runtime.ts` puts in a stream consumer's ARN. */
 const MOCK_CONSUMER_TIMESTAMP = "1700000000";
 
@@ -638,15 +639,15 @@ export function describeEnvironment(environment: EnvironmentName): void {
         );
       });
 
-      test("lifecycle rules are exactly the environment's", () => {
-        const lifecycle = single(
-          resources,
-          "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-        );
+      test("lifecycle rules are exactly the environment's, and objects under 128 KB never transition", () => {
+        const type = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
+        const lifecycle = single(resources, type);
         expect(lifecycle.inputs).toEqual({
           bucket: name("market-archive"),
           rules: expected.lifecycleRules,
+          transitionDefaultMinimumObjectSize: "all_storage_classes_128K",
         });
+        expect(acceptsInput(type, "transitionDefaultMinimumObjectSize")).toBe(true);
         const versioning = ofType(resources, "aws:s3/bucketVersioning:BucketVersioning");
         for (const v of versioning) {
           expect(lifecycle.options.dependsOn).toContain(v.urn);
@@ -655,12 +656,12 @@ export function describeEnvironment(environment: EnvironmentName): void {
     });
 
     describe("ingestion", () => {
-      test("the market-data stream: provisioned shards per environment, KMS-encrypted, 24 h retention", () => {
+      test(`the market-data stream: provisioned shards per environment, KMS-encrypted, ${expected.streamRetentionHours} h retention`, () => {
         expect(single(resources, "aws:kinesis/stream:Stream").inputs).toEqual({
           name: name("market-data"),
           streamModeDetails: { streamMode: "PROVISIONED" },
           shardCount: expected.shardCount,
-          retentionPeriod: 24,
+          retentionPeriod: expected.streamRetentionHours,
           encryptionType: "KMS",
           kmsKeyId: "alias/aws/kinesis",
           shardLevelMetrics: [
@@ -681,7 +682,7 @@ export function describeEnvironment(environment: EnvironmentName): void {
           const queue = named(resources, "aws:sqs/queue:Queue", `${environment}-${service}`);
           expect(queue.inputs).toEqual({
             name: name(service),
-            messageRetentionSeconds: FOURTEEN_DAYS_SECONDS,
+            messageRetentionSeconds: expected.dlqRetentionSeconds,
             sqsManagedSseEnabled: true,
             tags: tags(service),
           });
@@ -696,6 +697,70 @@ export function describeEnvironment(environment: EnvironmentName): void {
           expect(json(policy.inputs.policy)).toEqual(
             denyInsecureTransport("sqs:*", `arn:aws:sqs:${REGION}:${ACCOUNT}:${name(service)}`),
           );
+        },
+      );
+    });
+
+    describe("never lost", () => {
+      test("each dead-letter queue keeps a parked batch's pointer at least as long as the stream keeps its records", () => {
+        const streamSeconds =
+          (single(resources, "aws:kinesis/stream:Stream").inputs.retentionPeriod as number) * 3600;
+        const queues = ofType(resources, "aws:sqs/queue:Queue").map((queue) => ({
+          queue: queue.inputs.name,
+          keepsStreamRetention: (queue.inputs.messageRetentionSeconds as number) >= streamSeconds,
+        }));
+        expect(queues).toHaveLength(2);
+        expect(queues).toEqual(
+          queues.map((queue) => ({ queue: queue.queue, keepsStreamRetention: true })),
+        );
+      });
+
+      test("each mapping parks a failing batch while the stream still holds its records, and only after long retries", () => {
+        const streamSeconds =
+          (single(resources, "aws:kinesis/stream:Stream").inputs.retentionPeriod as number) * 3600;
+        const policies = EXPECTED_STREAM_CONSUMERS.map((service) => {
+          const inputs = mapping(service).inputs;
+          const age = inputs.maximumRecordAgeInSeconds as number;
+          return {
+            service,
+            maximumRetryAttempts: inputs.maximumRetryAttempts,
+            maximumRecordAgeInSeconds: age,
+            redriveWindowSeconds: streamSeconds - age,
+          };
+        });
+        expect(policies).toEqual([
+          {
+            service: "market-processor",
+            maximumRetryAttempts: 10_000,
+            maximumRecordAgeInSeconds: 900,
+            redriveWindowSeconds: expected.streamRetentionHours * 3600 - 900,
+          },
+          {
+            service: "market-archiver",
+            maximumRetryAttempts: 10_000,
+            maximumRecordAgeInSeconds: 3600,
+            redriveWindowSeconds: expected.streamRetentionHours * 3600 - 3600,
+          },
+        ]);
+        for (const policy of policies) {
+          expect(policy.redriveWindowSeconds).toBeGreaterThan(0);
+        }
+      });
+
+      test.each(EXPECTED_STREAM_CONSUMERS)(
+        "%s: its dead-letter depth and lag alarms name the redrive command",
+        (service) => {
+          const command = expectedRedriveCommand(environment, service);
+          const description = (id: string) =>
+            String(
+              withPhysicalName(
+                resources,
+                "aws:cloudwatch/metricAlarm:MetricAlarm",
+                name(`${service}-${id}`),
+              ).inputs.alarmDescription,
+            );
+          expect(description("dlq-depth")).toContain(`\`${command}\``);
+          expect(description("iterator-age")).toContain(`\`${command}\``);
         },
       );
     });
@@ -784,13 +849,12 @@ export function describeEnvironment(environment: EnvironmentName): void {
 
       test("each stream consumer's reserved concurrency covers the stream's shards x its parallelization factor", () => {
         const shards = single(resources, "aws:kinesis/stream:Stream").inputs.shardCount as number;
-        const needed = expected.shardCount * expected.compute.parallelizationFactor;
         for (const service of EXPECTED_STREAM_CONSUMERS) {
           const factor = mapping(service).inputs.parallelizationFactor as number;
           const reserved = lambda(service).inputs.reservedConcurrentExecutions as number;
           expect({ service, needed: shards * factor, reserved }).toEqual({
             service,
-            needed,
+            needed: expected.shardCount * expectedParallelizationFactor(environment, service),
             reserved: expected.compute.consumerConcurrency,
           });
           expect(reserved).toBeGreaterThanOrEqual(shards * factor);
@@ -1082,9 +1146,10 @@ export function describeEnvironment(environment: EnvironmentName): void {
           metricName: string,
           dimensions: Record<string, string>,
           statistic: string,
+          description: unknown = expect.stringMatching(/\S/),
         ) => ({
           name: name(service),
-          alarmDescription: expect.stringMatching(/\S/) as unknown,
+          alarmDescription: description,
           namespace,
           metricName,
           dimensions,
@@ -1129,6 +1194,7 @@ export function describeEnvironment(environment: EnvironmentName): void {
               "ApproximateNumberOfMessagesVisible",
               { QueueName: name("market-processor-dlq") },
               "Maximum",
+              `A market-processor batch kept failing until its record age limit; its pointer (shard and sequence range) waits in market-processor-dlq and the bars lack its ticks. Fix the cause (the processor's errors alarm and log group, the table's throttle alarms), then run \`npm run redrive -- --env ${environment} --consumer market-processor\`: it re-reads the range from the stream while the stream keeps it, else from the raw archive, and applies it (replaying is always safe).`,
             ),
             alarm(
               "market-archiver-dlq-depth",
@@ -1137,6 +1203,7 @@ export function describeEnvironment(environment: EnvironmentName): void {
               "ApproximateNumberOfMessagesVisible",
               { QueueName: name("market-archiver-dlq") },
               "Maximum",
+              `A market-archiver batch kept failing until its record age limit; its pointer (shard and sequence range) waits in market-archiver-dlq and the raw archive lacks its records, which only the stream still holds, until its retention (stream.retentionHours) ends. Fix the cause (the archiver's errors alarm, S3 errors in its log group), then run \`npm run redrive -- --env ${environment} --consumer market-archiver\` before then (replaying is always safe).`,
             ),
             ...expectedFunctionAlarms(surroundings()),
           ].sort((a, b) => String(a.name).localeCompare(String(b.name))),

@@ -23,8 +23,16 @@ export interface ExpectedComputeSettings {
   readonly consumerConcurrency: number;
   /** Reserved concurrency of the analytics API. */
   readonly apiConcurrency: number;
-  /** Concurrent batches per shard of both event source mappings. */
+  /** Concurrent batches per shard of the processor's event source mapping. */
   readonly parallelizationFactor: number;
+  /** The archiver's mapping: records per batch, batching window in seconds, concurrent batches per shard. */
+  readonly archiver: {
+    readonly batchSize: number;
+    readonly batchingWindowSeconds: number;
+    readonly parallelizationFactor: number;
+  };
+  /** How long the stream keeps records, in hours, as the archiver's lag alarm says. */
+  readonly streamRetentionHours: number;
   /** `BAR_TTL_DAYS` as the processor receives it. */
   readonly barTtlDays: string;
   /** Whether the function alarms notify the alarm topic. */
@@ -38,6 +46,8 @@ export const EXPECTED_COMPUTE: Readonly<Record<EnvironmentName, ExpectedComputeS
     consumerConcurrency: 1,
     apiConcurrency: 5,
     parallelizationFactor: 1,
+    archiver: { batchSize: 500, batchingWindowSeconds: 5, parallelizationFactor: 1 },
+    streamRetentionHours: 24,
     barTtlDays: "7",
     notify: false,
   },
@@ -47,6 +57,8 @@ export const EXPECTED_COMPUTE: Readonly<Record<EnvironmentName, ExpectedComputeS
     consumerConcurrency: 4,
     apiConcurrency: 25,
     parallelizationFactor: 2,
+    archiver: { batchSize: 10_000, batchingWindowSeconds: 300, parallelizationFactor: 1 },
+    streamRetentionHours: 72,
     barTtlDays: "30",
     notify: true,
   },
@@ -56,6 +68,8 @@ export const EXPECTED_COMPUTE: Readonly<Record<EnvironmentName, ExpectedComputeS
     consumerConcurrency: 8,
     apiConcurrency: 50,
     parallelizationFactor: 2,
+    archiver: { batchSize: 10_000, batchingWindowSeconds: 120, parallelizationFactor: 1 },
+    streamRetentionHours: 168,
     barTtlDays: "400",
     notify: true,
   },
@@ -347,27 +361,41 @@ export function expectedStreamConsumer(at: ComputeSurroundings) {
   };
 }
 
+/** Concurrent batches per shard of each consumer's mapping. */
+export function expectedParallelizationFactor(
+  environment: EnvironmentName,
+  service: ExpectedStreamConsumer,
+): number {
+  const settings = EXPECTED_COMPUTE[environment];
+  return service === "market-processor"
+    ? settings.parallelizationFactor
+    : settings.archiver.parallelizationFactor;
+}
+
 /**
  * Each stream consumer's event source mapping: the processor reads through its fan-out consumer
- * with no batching window, the archiver polls the stream with a 5 s window; failed batches go to
- * the consumer's own dead-letter queue.
+ * in batches of 500 with no batching window and retries a failing batch for 15 minutes; the
+ * archiver polls the stream in the environment's batches (one archive object each) and retries
+ * for an hour. Lambda's maximum of 10,000 retries leaves the record age as the bound; then the
+ * batch's pointer goes to the consumer's own dead-letter queue.
  */
 export function expectedEventSourceMapping(
   at: ComputeSurroundings,
   service: ExpectedStreamConsumer,
 ) {
   const processor = service === "market-processor";
+  const { archiver } = EXPECTED_COMPUTE[at.environment];
   return {
     eventSourceArn: processor ? at.consumerArn : at.streamArn,
     functionName: expectedFunctionArn(at, service),
     startingPosition: "TRIM_HORIZON",
-    batchSize: 500,
-    maximumBatchingWindowInSeconds: processor ? 0 : 5,
-    parallelizationFactor: EXPECTED_COMPUTE[at.environment].parallelizationFactor,
+    batchSize: processor ? 500 : archiver.batchSize,
+    maximumBatchingWindowInSeconds: processor ? 0 : archiver.batchingWindowSeconds,
+    parallelizationFactor: expectedParallelizationFactor(at.environment, service),
     functionResponseTypes: ["ReportBatchItemFailures"],
     bisectBatchOnFunctionError: true,
-    maximumRetryAttempts: 10,
-    maximumRecordAgeInSeconds: 3600,
+    maximumRetryAttempts: 10_000,
+    maximumRecordAgeInSeconds: processor ? 900 : 3600,
     destinationConfig: { onFailure: { destinationArn: expectedDeadLetterQueueArn(at, service) } },
     tags: expectedTags(at.environment, service),
   };
@@ -434,6 +462,29 @@ const FUNCTION_ALARMS: Readonly<
   },
 };
 
+/** The redrive command an operator runs for a consumer's parked batches. */
+export function expectedRedriveCommand(
+  environment: EnvironmentName,
+  service: ExpectedStreamConsumer,
+): string {
+  return `npm run redrive -- --env ${environment} --consumer ${service}`;
+}
+
+/** What each consumer's lag alarm says: what to check, when batches get parked, how to redrive. */
+export function expectedIteratorAgeDescription(
+  environment: EnvironmentName,
+  service: ExpectedService,
+): string {
+  const command = expectedRedriveCommand(environment, service as ExpectedStreamConsumer);
+  if (service === "market-processor") {
+    return `The processor has been more than 1,000 ms behind the stream for 3 minutes: bars are stale for the desk. Check its Errors, Throttles and Duration, the table's throttling, and the stream's incoming bytes against shard capacity. A batch still failing after 15 minutes goes to its dead-letter queue and the shard moves on; once the cause is fixed, replay the parked batches with \`${command}\`.`;
+  }
+  if (service === "market-archiver") {
+    return `The archiver has been more than 5 minutes behind the stream for 3 minutes. Check its Errors, Throttles and Duration, and S3 errors in its log group. A batch still failing after 1 hour goes to its dead-letter queue, and the stream keeps its records for ${EXPECTED_COMPUTE[environment].streamRetentionHours} hours from their arrival only: once the cause is fixed, archive the parked batches with \`${command}\`.`;
+  }
+  throw new Error(`${service} has no iterator-age alarm`);
+}
+
 /** The alarm ids of a function, e.g. `errors`, `throttles`, `iterator-age`. */
 export function expectedFunctionAlarmIds(service: ExpectedService): string[] {
   return Object.keys(FUNCTION_ALARMS[service]);
@@ -456,7 +507,10 @@ export function expectedFunctionAlarm(
   }
   return {
     name: computeName(at, `${service}-${id}`),
-    alarmDescription: expect.stringMatching(/\.$/) as unknown,
+    alarmDescription:
+      id === "iterator-age"
+        ? expectedIteratorAgeDescription(at.environment, service)
+        : (expect.stringMatching(/\.$/) as unknown),
     namespace: "AWS/Lambda",
     dimensions: { FunctionName: computeName(at, service) },
     comparisonOperator: "GreaterThanThreshold",
