@@ -46,6 +46,7 @@ export function workloadBoundaryPolicy(scope: PermissionScope): PolicyDocument {
           "dynamodb:BatchGetItem",
           "dynamodb:Query",
           "dynamodb:PutItem",
+          "dynamodb:DeleteItem",
           "dynamodb:UpdateItem",
           "dynamodb:BatchWriteItem",
           "dynamodb:ConditionCheckItem",

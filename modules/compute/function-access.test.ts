@@ -27,6 +27,15 @@ function sourceFiles(directory: string): string[] {
   });
 }
 
+/**
+ * Operations IAM authorizes as other actions: a DynamoDB transaction as each action inside it
+ * (DynamoDB developer guide, "Using IAM with DynamoDB transactions"; AWS's service authorization
+ * data lists no TransactWriteItems action). The processor's transactions put and delete items.
+ */
+const AUTHORIZED_AS: Readonly<Record<string, readonly string[]>> = {
+  "dynamodb:TransactWriteItems": ["PutItem", "DeleteItem"],
+};
+
 /** `service:Action` for every SDK command imported as a value by the function's bundle sources. */
 function actionsCalledBy(functionDirectory: string): string[] {
   const files = [
@@ -48,7 +57,10 @@ function actionsCalledBy(functionDirectory: string): string[] {
           if (prefix === undefined) {
             throw new Error(`${file} imports ${name} from an unmapped client "${client}"`);
           }
-          actions.add(`${prefix}:${name.slice(0, -"Command".length)}`);
+          const operation = name.slice(0, -"Command".length);
+          for (const action of AUTHORIZED_AS[`${prefix}:${operation}`] ?? [operation]) {
+            actions.add(`${prefix}:${action}`);
+          }
         }
       }
     }

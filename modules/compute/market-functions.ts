@@ -20,10 +20,15 @@ import {
 
 /**
  * What the processor's code calls on the table: one consistent BatchGetItem round for the touched
- * bars, a GetItem re-read after a lost conditional write, and one conditional PutItem per bar.
+ * bars (and pages of large trade sets), a GetItem re-read after a lost conditional write, one
+ * conditional PutItem per bar, and for a large set a TransactWriteItems that puts the bar and its
+ * pages and deletes split pages. IAM has no TransactWriteItems action: it authorizes each action
+ * inside the transaction as `dynamodb:PutItem` / `dynamodb:DeleteItem` (DynamoDB developer guide,
+ * "Using IAM with DynamoDB transactions").
  */
 export const PROCESSOR_TABLE_ACTIONS = [
   "dynamodb:BatchGetItem",
+  "dynamodb:DeleteItem",
   "dynamodb:GetItem",
   "dynamodb:PutItem",
 ] as const;

@@ -266,7 +266,12 @@ export function expectedPolicyDocument(at: ComputeSurroundings, service: Expecte
       {
         Sid: "ReadAndWriteBars",
         Effect: "Allow",
-        Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"],
+        Action: [
+          "dynamodb:BatchGetItem",
+          "dynamodb:DeleteItem",
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+        ],
         Resource: at.tableArn,
       },
       sendToDeadLetterQueue(at.processorDeadLetterQueueArn),
