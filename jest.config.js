@@ -16,6 +16,9 @@ module.exports = {
   },
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 120000,
+  // One DynamoDB Local for the whole run (dynalite per test file where there is no Java 17).
+  globalSetup: "<rootDir>/tests/support/dynamodb-local-global-setup.ts",
+  globalTeardown: "<rootDir>/tests/support/dynamodb-local-global-teardown.ts",
   collectCoverageFrom: [
     "modules/**/*.ts",
     "functions/**/*.ts",

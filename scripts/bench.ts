@@ -12,6 +12,7 @@ import { measureBundleLoads } from "./lib/bench/bundle-load";
 import { measureDomainThroughput } from "./lib/bench/domain-throughput";
 import { measureDynamoRequests } from "./lib/bench/dynamodb-requests";
 import { measureHandlerLatency } from "./lib/bench/handler-latency";
+import { provideLocalDynamoDb } from "./lib/dynamodb-local";
 import { startLocalAws } from "./lib/local-aws";
 import { formatInteger } from "./lib/text-table";
 
@@ -39,19 +40,30 @@ async function main(): Promise<void> {
   say("Measuring module load time of each bundle in fresh node processes...");
   const bundleLoads = measureBundleLoads(bundles);
 
-  say("Starting dynalite for the DynamoDB figures...");
-  const local = await startLocalAws({ services: ["dynamodb"] });
+  const dynamodbLocal = await provideLocalDynamoDb({
+    onStarting: () => say("Starting DynamoDB Local for the DynamoDB figures..."),
+  });
+  say(
+    dynamodbLocal.kind === "dynalite"
+      ? dynamodbLocal.notice
+      : `DynamoDB Local ${dynamodbLocal.server?.version ?? ""} (in memory) at ${dynamodbLocal.endpoint}.`,
+  );
   let figures: BenchFigures;
   try {
-    say("Counting DynamoDB requests per batch of 1,000 ticks...");
-    const dynamodb = await measureDynamoRequests(local);
-    say("Timing the processor handler on 500-tick batches...");
-    const handler = await measureHandlerLatency(local, {
-      handlerPath: path.join(functionBundlePath("market-processor"), "index.js"),
-    });
-    figures = { domain, dynamodb, bundleSizes, bundleLoads, handler };
+    const local = await startLocalAws({ services: ["dynamodb"] });
+    try {
+      say("Counting DynamoDB requests per batch of 1,000 ticks...");
+      const dynamodb = await measureDynamoRequests(local);
+      say("Timing the processor handler on 500-tick batches...");
+      const handler = await measureHandlerLatency(local, {
+        handlerPath: path.join(functionBundlePath("market-processor"), "index.js"),
+      });
+      figures = { domain, dynamodb, bundleSizes, bundleLoads, handler };
+    } finally {
+      await local.stop();
+    }
   } finally {
-    await local.stop();
+    await dynamodbLocal.stop();
   }
 
   const rows = benchRows(figures);

@@ -2,7 +2,7 @@ import { gunzipSync } from "node:zlib";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 
-/** One archived line: the subset of the archiver's NDJSON fields the audit checks. */
+/** One archived line: the archiver's NDJSON fields, as the audit and the operator commands read them. */
 const archiveLineSchema = z.object({
   shardId: z.string(),
   sequenceNumber: z.string().regex(/^\d+$/),
@@ -14,6 +14,30 @@ const archiveLineSchema = z.object({
 
 const KEY_PATTERN =
   /^raw\/dt=(\d{4}-\d{2}-\d{2})\/hr=(\d{2})\/(shardId-\d+)\/(\d+)-(\d+)\.ndjson\.gz$/;
+
+/** An archived line, validated. */
+export type ArchivedLine = z.infer<typeof archiveLineSchema>;
+
+/** What an archive object's key says about it. */
+export interface ArchiveKey {
+  /** `YYYY-MM-DD` and `HH` (UTC) of the arrival of the object's first record. */
+  readonly date: string;
+  readonly hour: string;
+  readonly shardId: string;
+  readonly firstSequenceNumber: string;
+  readonly lastSequenceNumber: string;
+}
+
+/** The parts of a key in the archiver's layout, `undefined` for any other key. */
+export function parseArchiveKey(key: string): ArchiveKey | undefined {
+  const match = KEY_PATTERN.exec(key);
+  if (!match) {
+    return undefined;
+  }
+  const [, date = "", hour = "", shardId = "", firstSequenceNumber = "", lastSequenceNumber = ""] =
+    match;
+  return { date, hour, shardId, firstSequenceNumber, lastSequenceNumber };
+}
 
 /** A record as it was sent, to compare the archive against. */
 export interface SentRecordView {
@@ -47,12 +71,17 @@ function sequenceInRange(sequenceNumber: string, first: string, last: string): b
   return value >= BigInt(first) && value <= BigInt(last);
 }
 
-async function listKeys(s3: S3Client, bucket: string): Promise<string[]> {
+/** Every key under `prefix` (by default the whole raw archive). */
+export async function listArchiveKeys(
+  s3: S3Client,
+  bucket: string,
+  prefix = "raw/",
+): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: "raw/", ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
     );
     for (const object of page.Contents ?? []) {
       if (object.Key) {
@@ -62,6 +91,67 @@ async function listKeys(s3: S3Client, bucket: string): Promise<string[]> {
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return keys;
+}
+
+/** The lines of one archive object, each checked against the schema and the object's key. */
+export interface ArchiveObjectRead {
+  /** Lines that parse as archive lines, in object order. */
+  readonly lines: readonly ArchivedLine[];
+  /** Non-empty lines in the object, parsed or not. */
+  readonly lineCount: number;
+  /** A body that is missing or not gzip, lines that do not parse or lie outside the key's range. */
+  readonly problems: readonly string[];
+}
+
+/** Reads one object of the raw archive (gzip NDJSON) back. */
+export async function readArchiveObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<ArchiveObjectRead> {
+  const parts = parseArchiveKey(key);
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!object.Body) {
+    return { lines: [], lineCount: 0, problems: [`object ${key} has no body`] };
+  }
+  const compressed = Buffer.from(await object.Body.transformToByteArray());
+  let text: string;
+  try {
+    text = gunzipSync(compressed).toString("utf8");
+  } catch (error) {
+    return {
+      lines: [],
+      lineCount: 0,
+      problems: [`object ${key} is not gzip: ${messageOf(error)}`],
+    };
+  }
+  const problems: string[] = [];
+  const lines: ArchivedLine[] = [];
+  const objectLines = text.split("\n").filter((line) => line.length > 0);
+  objectLines.forEach((raw, index) => {
+    let parsed: ArchivedLine;
+    try {
+      parsed = archiveLineSchema.parse(JSON.parse(raw));
+    } catch {
+      problems.push(`object ${key} line ${index + 1} is not an archive line: ${raw.slice(0, 120)}`);
+      return;
+    }
+    if (
+      parts !== undefined &&
+      (parsed.shardId !== parts.shardId ||
+        !sequenceInRange(
+          parsed.sequenceNumber,
+          parts.firstSequenceNumber,
+          parts.lastSequenceNumber,
+        ))
+    ) {
+      problems.push(
+        `object ${key} line ${index + 1} (${parsed.shardId}:${parsed.sequenceNumber}) lies outside the object's shard and sequence range`,
+      );
+    }
+    lines.push(parsed);
+  });
+  return { lines, lineCount: objectLines.length, problems };
 }
 
 /**
@@ -78,54 +168,23 @@ export async function auditArchive(
   const seen = new Set<string>();
   let lines = 0;
   let duplicateLines = 0;
-  const keys = await listKeys(s3, bucket);
+  const keys = await listArchiveKeys(s3, bucket);
   for (const key of keys) {
-    const match = KEY_PATTERN.exec(key);
-    if (!match) {
+    if (parseArchiveKey(key) === undefined) {
       problems.push(
         `object ${key} does not follow raw/dt=YYYY-MM-DD/hr=HH/<shardId>/<firstSeq>-<lastSeq>.ndjson.gz`,
       );
       continue;
     }
-    const [, , , keyShard = "", firstSeq = "", lastSeq = ""] = match;
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    if (!object.Body) {
-      problems.push(`object ${key} has no body`);
-      continue;
-    }
-    const compressed = Buffer.from(await object.Body.transformToByteArray());
-    let text: string;
-    try {
-      text = gunzipSync(compressed).toString("utf8");
-    } catch (error) {
-      problems.push(`object ${key} is not gzip: ${messageOf(error)}`);
-      continue;
-    }
-    const objectLines = text.split("\n").filter((line) => line.length > 0);
-    objectLines.forEach((raw, index) => {
-      lines += 1;
-      let parsed: z.infer<typeof archiveLineSchema>;
-      try {
-        parsed = archiveLineSchema.parse(JSON.parse(raw));
-      } catch {
-        problems.push(
-          `object ${key} line ${index + 1} is not an archive line: ${raw.slice(0, 120)}`,
-        );
-        return;
-      }
-      if (
-        parsed.shardId !== keyShard ||
-        !sequenceInRange(parsed.sequenceNumber, firstSeq, lastSeq)
-      ) {
-        problems.push(
-          `object ${key} line ${index + 1} (${parsed.shardId}:${parsed.sequenceNumber}) lies outside the object's shard and sequence range`,
-        );
-      }
+    const read = await readArchiveObject(s3, bucket, key);
+    problems.push(...read.problems);
+    lines += read.lineCount;
+    for (const parsed of read.lines) {
       const id = `${parsed.shardId}:${parsed.sequenceNumber}`;
       const original = sent.get(id);
       if (!original) {
         problems.push(`object ${key} holds ${id}, which was never sent`);
-        return;
+        continue;
       }
       const data =
         parsed.encoding === "utf8"
@@ -135,14 +194,14 @@ export async function auditArchive(
         problems.push(
           `object ${key} holds ${id} with data or partition key that differs from what was sent`,
         );
-        return;
+        continue;
       }
       if (seen.has(id)) {
         duplicateLines += 1;
       } else {
         seen.add(id);
       }
-    });
+    }
   }
   const missing = [...sent.keys()].filter((id) => !seen.has(id));
   return {

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { sharedDynamoDbLocalEndpoint } from "./dynamodb-local";
 import type { LocalService } from "./local-aws";
 
 export type ServicesRequest = { readonly type: "stop" };
@@ -84,13 +85,16 @@ function startServiceThread(services: readonly LocalService[]): Promise<ServiceT
 }
 
 /**
- * Starts dynalite on one thread and kinesalite with s3rver on another, in this process, so serving
- * the functions' requests neither competes with the producers and pollers for the main event loop
- * nor queues DynamoDB writes behind stream reads; then points `AWS_ENDPOINT_URL_*` at them.
+ * Starts kinesalite with s3rver on a thread of this process, so serving the functions' requests
+ * does not compete with the producers and pollers for the main event loop, and points
+ * `AWS_ENDPOINT_URL_*` at them and at the run's DynamoDB Local (`DYNAMODB_LOCAL_ENDPOINT`, its own
+ * process). Without DynamoDB Local (no Java 17), dynalite runs on a second thread, so DynamoDB
+ * writes do not queue behind stream reads.
  */
 export async function startLocalAwsThreads(): Promise<LocalAwsThread> {
+  const dynamodbLocal = sharedDynamoDbLocalEndpoint();
   const started = await Promise.allSettled([
-    startServiceThread(["dynamodb"]),
+    ...(dynamodbLocal === undefined ? [startServiceThread(["dynamodb"])] : []),
     startServiceThread(["kinesis", "s3"]),
   ]);
   const threads = started.flatMap((result) =>
@@ -104,6 +108,9 @@ export async function startLocalAwsThreads(): Promise<LocalAwsThread> {
   const env: Record<string, string> = {};
   for (const thread of threads) {
     Object.assign(env, thread.env);
+  }
+  if (dynamodbLocal !== undefined) {
+    env.AWS_ENDPOINT_URL_DYNAMODB = dynamodbLocal;
   }
   const previous = new Map<string, string | undefined>();
   for (const [name, value] of Object.entries(env)) {

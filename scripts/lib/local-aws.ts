@@ -7,21 +7,25 @@ import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from "@aws-s
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from "@aws-sdk/client-kinesis";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import dynalite from "dynalite";
 import kinesalite from "kinesalite";
 import S3rver from "s3rver";
+import { sharedDynamoDbLocalEndpoint } from "./dynamodb-local";
 
 /**
- * Local implementations of DynamoDB (dynalite), S3 (s3rver) and Kinesis (kinesalite), started
- * in-process on 127.0.0.1 with ports chosen by the OS, for tests and the local run. The real AWS
- * SDK clients reach them through the standard `AWS_ENDPOINT_URL_<SERVICE>` variables.
+ * Local implementations of DynamoDB, S3 (s3rver) and Kinesis (kinesalite) on 127.0.0.1 with ports
+ * chosen by the OS, for tests and the local run. The real AWS SDK clients reach them through the
+ * standard `AWS_ENDPOINT_URL_<SERVICE>` variables.
+ *
+ * DynamoDB is the DynamoDB Local of the run (scripts/lib/dynamodb-local.ts), started once per test
+ * run, `npm start` or `npm run bench` and shared through `DYNAMODB_LOCAL_ENDPOINT`: callers create
+ * tables with names of their own. Without it (no Java 17), dynalite is started in-process instead.
  */
 
 export type LocalService = "dynamodb" | "s3" | "kinesis";
 
 export const LOCAL_REGION = "us-east-1";
 
-/** s3rver accepts only this key pair; dynalite and kinesalite accept any. */
+/** s3rver accepts only this key pair; DynamoDB Local, dynalite and kinesalite accept any. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 
 export interface LocalAwsOptions {
@@ -41,7 +45,10 @@ export interface LocalAws {
   /** The variables that point SDK clients at the services. */
   readonly env: Readonly<Record<string, string>>;
   readonly region: string;
-  /** Stops every service, deletes s3rver's directory and restores `process.env`. */
+  /**
+   * Stops every service started here, deletes s3rver's directory and restores `process.env`. The
+   * shared DynamoDB Local keeps running (with the tables created in it) for the rest of the run.
+   */
   stop(): Promise<void>;
 }
 
@@ -75,9 +82,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const endpoints: Partial<Record<LocalService, string>> = {};
   try {
     if (services.includes("dynamodb")) {
-      const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-      endpoints.dynamodb = await listen(server);
-      stoppers.push(() => close(server));
+      const shared = sharedDynamoDbLocalEndpoint();
+      if (shared !== undefined) {
+        endpoints.dynamodb = shared;
+      } else {
+        // Loaded only where it serves: most runs have DynamoDB Local.
+        const { default: dynalite } = await import("dynalite");
+        const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+        endpoints.dynamodb = await listen(server);
+        stoppers.push(() => close(server));
+      }
     }
     if (services.includes("kinesis")) {
       const server = kinesalite({

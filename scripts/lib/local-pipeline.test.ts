@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ENVIRONMENT_SETTINGS, type EnvironmentName } from "../../modules/config/settings";
+import { sharedDynamoDbLocalEndpoint } from "./dynamodb-local";
 import { startLocalAwsThreads } from "./local-aws-thread";
 import { runLocalPipeline } from "./local-pipeline";
 import type { LocalRunOptions } from "./local-run-options";
@@ -75,6 +76,8 @@ describe.each(["dev", "staging", "production"] as const)(
         wrong: [],
         retentionDays: ENVIRONMENT_SETTINGS[env].table.barRetentionDays,
       });
+      // DynamoDB Local switches TTL on; dynalite (without Java 17) cannot.
+      expect(result.ttlEnabled).toBe(sharedDynamoDbLocalEndpoint() !== undefined);
       expect(figures.shards).toBe(ENVIRONMENT_SETTINGS[env].stream.shardCount);
       expect(result.sessions.reduce((sum, row) => sum + row.trades, 0)).toBe(figures.ticksInBars);
       expect(result.sessions.map((row) => row.symbol).slice(0, 3)).toEqual([

@@ -15,6 +15,7 @@ import {
 import { environmentSettings, REGION } from "../../modules/config/settings";
 import { AnalyticsClient, type ApiBar } from "./analytics-client";
 import { auditArchive, type SentRecordView } from "./archive-audit";
+import { localDynamoDbName, sharedDynamoDbLocalEndpoint } from "./dynamodb-local";
 import {
   DEFAULT_MAPPING_SETTINGS,
   ShardPoller,
@@ -46,7 +47,10 @@ export interface LocalServices {
 }
 
 export interface PipelineIo {
-  /** Starts kinesalite, dynalite and s3rver and points `AWS_ENDPOINT_URL_*` at them. */
+  /**
+   * Starts kinesalite and s3rver (and dynalite where no DynamoDB Local runs: `DYNAMODB_LOCAL_ENDPOINT`
+   * unset) and points `AWS_ENDPOINT_URL_*` at them and at DynamoDB.
+   */
   readonly startServices: () => Promise<LocalServices>;
   /** Where the once-a-second progress goes. @default - no progress output */
   readonly progress?: ProgressOutput;
@@ -148,7 +152,12 @@ export async function runLocalPipeline(
   const status = io.status ?? (() => undefined);
   const cleanup = new Cleanup();
   try {
-    status(`Starting kinesalite, dynalite and s3rver on 127.0.0.1 for ${options.env}...`);
+    const dynamodbLocal = sharedDynamoDbLocalEndpoint();
+    status(
+      dynamodbLocal === undefined
+        ? `Starting kinesalite, ${localDynamoDbName()} and s3rver on 127.0.0.1 for ${options.env}...`
+        : `Starting kinesalite and s3rver on 127.0.0.1 for ${options.env}, with DynamoDB Local at ${dynamodbLocal}...`,
+    );
     const services = await io.startServices();
     cleanup.add(() => services.stop());
     const clients = createLocalClients();

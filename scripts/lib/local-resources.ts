@@ -1,6 +1,7 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from "@aws-sdk/client-dynamodb";
@@ -73,7 +74,10 @@ export interface CreatedResources {
   readonly stream: LocalStream;
   readonly tableName: string;
   readonly bucketName: string;
-  /** Whether the local DynamoDB accepted the TTL setting (dynalite does not implement UpdateTimeToLive). */
+  /**
+   * Whether TTL on `expiresAt` is switched on: DynamoDB Local does, dynalite (the fallback without
+   * Java 17) does not implement UpdateTimeToLive.
+   */
   readonly ttlEnabled: boolean;
 }
 
@@ -122,8 +126,8 @@ export function tableDefinition(
 }
 
 /**
- * Creates the environment's stream (its shard count), table (pk/sk, TTL on `expiresAt`) and
- * bucket on the local services, and waits until they are active.
+ * Creates the environment's stream (its shard count), table (pk/sk, TTL on `expiresAt`, checked
+ * with DescribeTimeToLive) and bucket on the local services, and waits until they are active.
  */
 export async function createLocalResources(
   clients: LocalClients,
@@ -164,6 +168,20 @@ export async function createLocalResources(
       throw error;
     }
     ttlEnabled = false;
+  }
+  if (ttlEnabled) {
+    const described = await clients.dynamodb.send(
+      new DescribeTimeToLiveCommand({ TableName: names.table }),
+    );
+    const { AttributeName, TimeToLiveStatus } = described.TimeToLiveDescription ?? {};
+    if (
+      AttributeName !== TTL_ATTRIBUTE ||
+      (TimeToLiveStatus !== "ENABLED" && TimeToLiveStatus !== "ENABLING")
+    ) {
+      throw new Error(
+        `TTL of table ${names.table} is ${TimeToLiveStatus ?? "unknown"} on ${AttributeName ?? "no attribute"} after UpdateTimeToLive; expected ENABLED on ${TTL_ATTRIBUTE}.`,
+      );
+    }
   }
   const shards: Shard[] = description.Shards ?? [];
   if (!description.StreamARN || shards.length !== settings.stream.shardCount) {

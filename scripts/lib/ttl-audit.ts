@@ -13,7 +13,8 @@ const MINUTE_SORT_KEY = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00\.000Z)/;
 
 /**
  * Scans the analytics table and checks that every bar item expires `retentionDays` after its
- * minute, since dynalite cannot switch TTL on and so cannot show it working.
+ * minute. TTL is switched on for the local table (DynamoDB Local; dynalite, the fallback, cannot),
+ * but it deletes nothing within a run, so this checks the attribute TTL acts on.
  */
 export async function auditTtl(
   dynamodb: DynamoDBClient,

@@ -86,7 +86,7 @@ export function benchRows(figures: BenchFigures): BenchRow[] {
     });
   }
   rows.push({
-    figure: `Processor handler, ${handler.ticksPerBatch}-tick batch over ${handler.symbols} symbols against dynalite (${handler.batches} batches)`,
+    figure: `Processor handler, ${handler.ticksPerBatch}-tick batch over ${handler.symbols} symbols against ${handler.dynamodb} (${handler.batches} batches)`,
     measured: `p50 ${formatMs(handler.p50Ms)}, p99 ${formatMs(handler.p99Ms)}`,
     goal: `p99 < ${formatInteger(GOALS.handlerP99Ms)} ms (iterator-age alarm)`,
     pass: handler.p99Ms < GOALS.handlerP99Ms,
@@ -118,7 +118,7 @@ export function renderBenchDocument(
     renderBenchTable(rows),
     "",
     `- Domain throughput: ${formatInteger(domain.ticks)} ticks in ${formatInteger(domain.records)} records (1% malformed, half the timestamps ISO-8601), batches of ${domain.batchRecords} records; median of alternating rounds. Decode + validate alone: ${formatInteger(domain.decodeTicksPerSecond)} ticks/s (${formatDecimal(domain.decodeTicksPerSecond / domain.jsonParseTicksPerSecond, 2)} x JSON.parse); grouping into bars and merging take the rest.`,
-    "- DynamoDB requests are counted on the wire by a proxy in front of dynalite, SDK retries included.",
+    `- DynamoDB requests are counted on the wire by a proxy in front of ${figures.handler.dynamodb}, SDK retries included.`,
     "- Module load: wall time of `node -e \"require('<bundle>')\"` in a fresh process, against a module that only exports an empty handler; the bundles take turns.",
     "- Handler: the bundled processor in a local Lambda sandbox (dev's 512 MB), duration from handler start to response, after warm-up batches.",
     "",

@@ -38,12 +38,12 @@ function total(requests: ReadonlyMap<string, number>, filter: (name: string) => 
 
 /**
  * Runs the real processor on two batches of 1,000 ticks over 50 symbols, all in one minute,
- * through a proxy that counts every request reaching dynalite.
+ * through a proxy that counts every request reaching the local DynamoDB.
  */
 export async function measureDynamoRequests(local: LocalAws): Promise<DynamoRequestFigures> {
   const dynamodbEndpoint = local.endpoints.dynamodb;
   if (!dynamodbEndpoint) {
-    throw new Error("measureDynamoRequests needs dynalite: start it with startLocalAws().");
+    throw new Error("measureDynamoRequests needs a local DynamoDB: start it with startLocalAws().");
   }
   const symbols = 50;
   const minute = Math.floor(Date.now() / 60_000) * 60_000;

@@ -1,6 +1,7 @@
 import type { KinesisStreamBatchResponse } from "aws-lambda";
 import { APPLICATION_LOG_LEVEL, METRICS_NAMESPACE } from "../../../modules/compute/runtime";
 import { environmentSettings } from "../../../modules/config/settings";
+import { localDynamoDbName } from "../dynamodb-local";
 import { quantile } from "../freshness-probe";
 import { createAnalyticsTable, localDynamoDbClient, type LocalAws } from "../local-aws";
 import { LocalFunction } from "../local-lambda";
@@ -8,6 +9,8 @@ import { benchEvent, groupByTicks, marketRecords } from "./bench-market";
 
 export interface HandlerLatency {
   readonly handlerPath: string;
+  /** What served DynamoDB: `DynamoDB Local`, or `dynalite` without Java 17. */
+  readonly dynamodb: string;
   readonly ticksPerBatch: number;
   readonly symbols: number;
   readonly batches: number;
@@ -27,9 +30,10 @@ export interface HandlerLatencyOptions {
 
 /**
  * The processor handler's duration (as Lambda reports it: from the handler's start to its
- * response) for batches of 500 ticks over 50 symbols against dynalite, run in a local sandbox with
- * dev's memory setting. The market runs at 2,000 ticks/s, so consecutive batches update the same
- * minute's bars: one read and one conditional write per bar, as in steady state.
+ * response) for batches of 500 ticks over 50 symbols against the local DynamoDB (DynamoDB Local, or
+ * dynalite without Java 17), run in a local sandbox with dev's memory setting. The market runs at
+ * 2,000 ticks/s, so consecutive batches update the same minute's bars: one read and one
+ * conditional write per bar, as in steady state.
  */
 export async function measureHandlerLatency(
   local: LocalAws,
@@ -90,6 +94,7 @@ export async function measureHandlerLatency(
     const durations = processor.stats.durationsMs.slice(warmup).sort((a, b) => a - b);
     return {
       handlerPath: options.handlerPath,
+      dynamodb: localDynamoDbName(),
       ticksPerBatch,
       symbols,
       batches: durations.length,

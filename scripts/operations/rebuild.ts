@@ -1,0 +1,286 @@
+import { Option } from "commander";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { mapWithConcurrency } from "../../functions/shared/concurrency";
+import type { RebuildOutcome, RebuildTarget } from "./bar-rebuild";
+import { BarWriter } from "./bar-rebuild";
+import type { CommandIo } from "./cli";
+import {
+  EXIT_OK,
+  EXIT_PROBLEM,
+  checkRange,
+  formatMinute,
+  integerIn,
+  operatorCommand,
+  parseMinute,
+  parseSymbols,
+  runCommand,
+} from "./cli";
+import { operatorClients, operatorEnvironment } from "./environment";
+import type { ArchiveBars } from "./archive-bars";
+import { splitBarKey } from "./archive-bars";
+import { scanRange } from "./range-scan";
+
+/**
+ * `npm run rebuild-bars`: recomputes the 1-minute bars of a time range from the raw archive and
+ * writes them, so the table holds what the live path holds after seeing the same records. Safe
+ * while the live processor runs (see `bar-rebuild.ts`).
+ */
+
+export interface RebuildRangeOptions {
+  readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
+  readonly bucketName: string;
+  readonly tableName: string;
+  readonly ttlDays: number;
+  readonly from: number;
+  readonly to: number;
+  readonly symbols?: readonly string[];
+  readonly lateMinutes: number;
+  readonly dryRun: boolean;
+  readonly dropUnarchived: boolean;
+  /** One line per bar changed, skipped or failed. */
+  readonly out: (line: string) => void;
+  readonly progress: (line: string) => void;
+  /** Bars written at once. @default 8 */
+  readonly concurrency?: number;
+}
+
+export interface RebuildSummary {
+  readonly archiveBars: number;
+  readonly tableBars: number;
+  readonly written: number;
+  readonly deleted: number;
+  readonly unchanged: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly objects: number;
+  readonly records: number;
+  readonly malformedRecords: number;
+  readonly malformedTicks: number;
+  readonly duplicateTicks: number;
+  /** Archive objects or lines that could not be read. */
+  readonly problems: readonly string[];
+}
+
+/** The rebuild target of a bar key: the archive's bar, or none. */
+export function targetOf(key: string, archive: ArchiveBars): RebuildTarget {
+  const found = archive.bars.get(key);
+  if (found !== undefined) {
+    return { symbol: found.symbol, start: found.start, bar: found.bar, trades: found.trades };
+  }
+  const { symbol, start } = splitBarKey(key);
+  return { symbol, start, bar: undefined, trades: [] };
+}
+
+/** One line about what happened to a bar (nothing for an unchanged bar). */
+export function describeOutcome(
+  target: RebuildTarget,
+  outcome: RebuildOutcome,
+  dryRun: boolean,
+): string | undefined {
+  const where = `${target.symbol} ${formatMinute(target.start)}`;
+  const trades = `${target.trades.length} trade${target.trades.length === 1 ? "" : "s"}`;
+  switch (outcome.status) {
+    case "unchanged":
+      return undefined;
+    case "written": {
+      const verb = dryRun ? "would write" : "written";
+      const layout =
+        outcome.layout === "inline"
+          ? "inline set"
+          : `${outcome.pagesWritten} page${outcome.pagesWritten === 1 ? "" : "s"}`;
+      const how = outcome.replaced ? "replaced the stored bar" : "new bar";
+      const extras = [
+        outcome.oldPagesDeleted > 0
+          ? `${outcome.oldPagesDeleted} old page${outcome.oldPagesDeleted === 1 ? "" : "s"} ${dryRun ? "to delete" : "deleted"}`
+          : undefined,
+        outcome.conflicts > 0
+          ? `redone after ${outcome.conflicts} live write${outcome.conflicts === 1 ? "" : "s"}`
+          : undefined,
+      ].filter((part) => part !== undefined);
+      return `${where}  ${verb}: ${trades}, ${layout}, ${how}${extras.length > 0 ? `; ${extras.join(", ")}` : ""}`;
+    }
+    case "deleted":
+      return `${where}  ${dryRun ? "would delete" : "deleted"}: the archive has no trade for this bar`;
+    case "skipped":
+      return `${where}  skipped: ${outcome.reason}`;
+    case "failed":
+      return `${where}  FAILED: ${outcome.reason}`;
+  }
+}
+
+/** Rebuilds every bar of the range the archive or the table has (for the symbols looked at). */
+export async function rebuildRange(options: RebuildRangeOptions): Promise<RebuildSummary> {
+  const writer = new BarWriter({
+    dynamodb: options.dynamodb,
+    tableName: options.tableName,
+    ttlDays: options.ttlDays,
+    dropUnarchived: options.dropUnarchived,
+    dryRun: options.dryRun,
+  });
+  const counts = {
+    archiveBars: 0,
+    tableBars: 0,
+    written: 0,
+    deleted: 0,
+    unchanged: 0,
+    skipped: 0,
+    failed: 0,
+    objects: 0,
+    records: 0,
+    malformedRecords: 0,
+    malformedTicks: 0,
+    duplicateTicks: 0,
+  };
+  const problems: string[] = [];
+  for await (const chunk of scanRange({
+    s3: options.s3,
+    bucketName: options.bucketName,
+    dynamodb: options.dynamodb,
+    tableName: options.tableName,
+    from: options.from,
+    to: options.to,
+    symbols: options.symbols,
+    lateMinutes: options.lateMinutes,
+    progress: options.progress,
+  })) {
+    counts.archiveBars += chunk.archive.bars.size;
+    counts.tableBars += chunk.table.size;
+    counts.objects += chunk.objects;
+    counts.records += chunk.archive.records;
+    counts.malformedRecords += chunk.archive.malformedRecords;
+    counts.malformedTicks += chunk.archive.malformedTicks;
+    counts.duplicateTicks += chunk.archive.duplicateTicks;
+    problems.push(...chunk.problems);
+    const keys = [...new Set([...chunk.archive.bars.keys(), ...chunk.table.keys()])].sort();
+    const targets = keys.map((key) => targetOf(key, chunk.archive));
+    let done = 0;
+    await mapWithConcurrency(targets, options.concurrency ?? 8, async (target) => {
+      const outcome = await writer.rebuild(target);
+      counts[outcome.status] += 1;
+      const line = describeOutcome(target, outcome, options.dryRun);
+      if (line !== undefined) {
+        options.out(line);
+      }
+      done += 1;
+      if (done % 500 === 0) {
+        options.progress(`${formatMinute(chunk.from)}..: ${done} of ${targets.length} bars done`);
+      }
+    });
+  }
+  return { ...counts, problems };
+}
+
+export function formatRebuildSummary(summary: RebuildSummary, dryRun: boolean): string {
+  const lines = [
+    `archive: ${summary.records} distinct records in ${summary.objects} objects (${summary.malformedRecords} malformed records, ${summary.malformedTicks} malformed ticks skipped; ${summary.duplicateTicks} repeated trades counted once)`,
+    `bars: ${summary.archiveBars} in the archive, ${summary.tableBars} in the table; ${dryRun ? "would write" : "written"} ${summary.written}, ${dryRun ? "would delete" : "deleted"} ${summary.deleted}, unchanged ${summary.unchanged}, skipped ${summary.skipped}, failed ${summary.failed}`,
+  ];
+  for (const problem of summary.problems) {
+    lines.push(`archive problem: ${problem}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+interface RebuildCliOptions {
+  readonly env: "dev" | "staging" | "production";
+  readonly outputs?: string;
+  readonly from: number;
+  readonly to: number;
+  readonly symbols?: string[];
+  readonly lateMinutes: number;
+  readonly allowRecent?: boolean;
+  readonly dropUnarchived?: boolean;
+  readonly dryRun?: boolean;
+}
+
+/** `npm run rebuild-bars -- ...`; resolves with the exit code. */
+export async function rebuildBarsCli(argv: readonly string[], io: CommandIo): Promise<number> {
+  const command = operatorCommand(
+    "rebuild-bars",
+    "Recompute the 1-minute bars of [--from, --to) from the raw archive and write them, safely while the live processor runs. Bars holding trades the archive lacks are left alone (reported as skipped).",
+    io,
+  )
+    .usage("--env <environment> --from <time> --to <time> [options]")
+    .addOption(
+      new Option("--from <time>", "first minute of the range, ISO-8601 UTC (required)").argParser(
+        parseMinute,
+      ),
+    )
+    .addOption(
+      new Option("--to <time>", "end of the range, excluded, ISO-8601 UTC (required)").argParser(
+        parseMinute,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--symbols <list>",
+        "only these symbols, comma-separated (default: every symbol the archive has for the range)",
+      ).argParser(parseSymbols),
+    )
+    .addOption(
+      new Option(
+        "--late-minutes <minutes>",
+        "also read records that arrived up to this long after --to",
+      )
+        .argParser(integerIn(0, 1440))
+        .default(60),
+    )
+    .addOption(
+      new Option(
+        "--allow-recent",
+        "allow a range ending within the last 10 minutes (the archive may not hold those trades yet)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--drop-unarchived",
+        "also rewrite bars holding trades the archive lacks (dropping them) and delete bars the archive has no trade for",
+      ),
+    )
+    .addOption(new Option("--dry-run", "read and compare, write nothing"))
+    .addHelpText(
+      "after",
+      `
+Prints one line per bar written, deleted, skipped or failed, then a summary; progress goes to
+stderr. Exit codes: 0 done, 1 a bar was skipped or failed (or an error), 2 bad usage.
+
+Example:
+  npm run rebuild-bars -- --env staging --from 2026-11-27T13:00Z --to 2026-11-27T15:00Z --symbols AAPL,MSFT --dry-run
+`,
+    );
+  return runCommand(command, argv, io, ["--env", "--from", "--to"], async () => {
+    const options = command.opts<RebuildCliOptions>();
+    const { allowRecent = false, dropUnarchived = false, dryRun = false } = options;
+    const range = checkRange(options.from, options.to, io.now(), allowRecent);
+    const environment = operatorEnvironment(options.env, options.outputs, io.env);
+    const clients = operatorClients(io.env);
+    try {
+      io.stderr(
+        `rebuild-bars ${options.env}: bars of ${formatMinute(range.from)}..${formatMinute(range.to)} from s3://${environment.targets.bucketName} into ${environment.targets.tableName}${dryRun ? " (dry run: nothing is written)" : ""}\n`,
+      );
+      const summary = await rebuildRange({
+        s3: clients.s3,
+        dynamodb: clients.dynamodb,
+        bucketName: environment.targets.bucketName,
+        tableName: environment.targets.tableName,
+        ttlDays: environment.settings.table.barRetentionDays,
+        from: range.from,
+        to: range.to,
+        symbols: options.symbols,
+        lateMinutes: options.lateMinutes,
+        dryRun,
+        dropUnarchived,
+        out: (line) => io.stdout(`${line}\n`),
+        progress: (line) => io.stderr(`${line}\n`),
+      });
+      io.stdout(formatRebuildSummary(summary, dryRun));
+      return summary.skipped + summary.failed + summary.problems.length > 0
+        ? EXIT_PROBLEM
+        : EXIT_OK;
+    } finally {
+      clients.destroy();
+    }
+  });
+}

@@ -1,0 +1,410 @@
+import { Option } from "commander";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { Bar } from "../../functions/domain/bar";
+import {
+  DECIMAL_PLACES,
+  NOTIONAL_DECIMAL_PLACES,
+  formatScaled,
+} from "../../functions/domain/decimal";
+import { MINUTE_MS } from "../../functions/domain/time";
+import { renderMarkdownTable, renderTable } from "../lib/text-table";
+import type { Column } from "../lib/text-table";
+import type { ArchiveBars } from "./archive-bars";
+import type { RebuildTarget } from "./bar-rebuild";
+import { BarWriter, queryBars } from "./bar-rebuild";
+import type { CommandIo } from "./cli";
+import {
+  EXIT_OK,
+  EXIT_PROBLEM,
+  checkRange,
+  formatMinute,
+  integerIn,
+  operatorCommand,
+  parseMinute,
+  parseSymbols,
+  runCommand,
+} from "./cli";
+import { operatorClients, operatorEnvironment } from "./environment";
+import { scanRange } from "./range-scan";
+import { describeOutcome, targetOf } from "./rebuild";
+
+/**
+ * `npm run reconcile`: compares, per symbol and minute, the distinct valid trades of the raw
+ * archive with the bars in the table (trades, volume, notional, and the prices and times), prints
+ * the differences, and with `--repair` rebuilds the differing bars and checks them again.
+ */
+
+export interface Difference {
+  readonly key: string;
+  readonly symbol: string;
+  readonly start: number;
+  /** The archive's bar, `undefined` when the archive has no trade for it. */
+  readonly archive: Bar | undefined;
+  /** The table's bar, `undefined` when there is none, or the error that kept it from being read. */
+  readonly table: Bar | Error | undefined;
+  /** What differs, e.g. `["volume", "notional"]`, `["missing bar"]`. */
+  readonly fields: readonly string[];
+  /** What a repair writes. */
+  readonly target: RebuildTarget;
+}
+
+const COMPARED: readonly [string, (bar: Bar) => unknown][] = [
+  ["trades", (bar) => bar.trades],
+  ["volume", (bar) => bar.volume],
+  ["notional", (bar) => bar.notional],
+  ["open", (bar) => bar.open],
+  ["high", (bar) => bar.high],
+  ["low", (bar) => bar.low],
+  ["close", (bar) => bar.close],
+  ["firstTradeAt", (bar) => bar.firstTradeAt],
+  ["lastTradeAt", (bar) => bar.lastTradeAt],
+];
+
+/** The fields in which two bars differ. */
+export function differingFields(archive: Bar, table: Bar): string[] {
+  return COMPARED.filter(([, value]) => value(archive) !== value(table)).map(([name]) => name);
+}
+
+/** One bar's difference, `undefined` when the archive and the table agree. */
+export function compareBar(
+  key: string,
+  archive: ArchiveBars,
+  table: Bar | Error | undefined,
+): Difference | undefined {
+  const target = targetOf(key, archive);
+  const archived = target.bar;
+  let fields: string[];
+  if (table instanceof Error) {
+    fields = [`unreadable item: ${table.message}`];
+  } else if (archived === undefined && table === undefined) {
+    return undefined;
+  } else if (table === undefined) {
+    fields = ["missing bar"];
+  } else if (archived === undefined) {
+    fields = ["no trade in the archive"];
+  } else {
+    fields = differingFields(archived, table);
+  }
+  if (fields.length === 0) {
+    return undefined;
+  }
+  return {
+    key,
+    symbol: target.symbol,
+    start: target.start,
+    archive: archived,
+    table,
+    fields,
+    target,
+  };
+}
+
+/** Every difference of a chunk, by symbol then minute. */
+export function compareChunk(
+  archive: ArchiveBars,
+  table: ReadonlyMap<string, Bar | Error>,
+): Difference[] {
+  const keys = [...new Set([...archive.bars.keys(), ...table.keys()])];
+  return keys
+    .map((key) => compareBar(key, archive, table.get(key)))
+    .filter((difference): difference is Difference => difference !== undefined)
+    .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.start - b.start));
+}
+
+export type TableFormat = "text" | "markdown";
+
+const COLUMNS: readonly Column[] = [
+  { header: "symbol" },
+  { header: "minute" },
+  { header: "trades archive", align: "right" },
+  { header: "trades table", align: "right" },
+  { header: "volume archive", align: "right" },
+  { header: "volume table", align: "right" },
+  { header: "notional archive", align: "right" },
+  { header: "notional table", align: "right" },
+  { header: "differs" },
+];
+
+function figures(bar: Bar | Error | undefined): [string, string, string] {
+  if (bar === undefined || bar instanceof Error) {
+    return ["-", "-", "-"];
+  }
+  return [
+    String(bar.trades),
+    formatScaled(bar.volume, DECIMAL_PLACES),
+    formatScaled(bar.notional, NOTIONAL_DECIMAL_PLACES),
+  ];
+}
+
+/** The differences as an aligned table (or a markdown one). */
+export function formatDifferences(differences: readonly Difference[], format: TableFormat): string {
+  const rows = differences.map((difference) => {
+    const archived = figures(difference.archive);
+    const stored = figures(difference.table);
+    return [
+      difference.symbol,
+      formatMinute(difference.start),
+      archived[0],
+      stored[0],
+      archived[1],
+      stored[1],
+      archived[2],
+      stored[2],
+      difference.fields.join(", "),
+    ];
+  });
+  return format === "markdown" ? renderMarkdownTable(COLUMNS, rows) : renderTable(COLUMNS, rows);
+}
+
+export interface ReconcileOptions {
+  readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
+  readonly bucketName: string;
+  readonly tableName: string;
+  readonly ttlDays: number;
+  readonly from: number;
+  readonly to: number;
+  readonly symbols?: readonly string[];
+  readonly lateMinutes: number;
+  readonly repair: boolean;
+  readonly dropUnarchived: boolean;
+  readonly format: TableFormat;
+  readonly out: (text: string) => void;
+  readonly progress: (line: string) => void;
+}
+
+export interface ReconcileResult {
+  readonly barsCompared: number;
+  readonly differences: readonly Difference[];
+  /** After `--repair`: the differences the re-check still finds. */
+  readonly remaining: readonly Difference[] | undefined;
+  readonly repairProblems: number;
+  readonly archiveProblems: readonly string[];
+}
+
+/** Re-reads the bars of `differences` and compares them again. */
+async function recheck(
+  options: ReconcileOptions,
+  differences: readonly Difference[],
+): Promise<Difference[]> {
+  const remaining: Difference[] = [];
+  for (const difference of differences) {
+    const bars = await queryBars(
+      options.dynamodb,
+      options.tableName,
+      difference.symbol,
+      difference.start,
+      difference.start + MINUTE_MS,
+    );
+    const archive: ArchiveBars = {
+      bars: new Map(
+        difference.archive === undefined
+          ? []
+          : [
+              [
+                difference.key,
+                {
+                  key: difference.key,
+                  symbol: difference.symbol,
+                  start: difference.start,
+                  bar: difference.archive,
+                  trades: difference.target.trades,
+                },
+              ],
+            ],
+      ),
+      symbols: [difference.symbol],
+      records: 0,
+      ticks: 0,
+      duplicateTicks: 0,
+      malformedRecords: 0,
+      malformedTicks: 0,
+    };
+    const again = compareBar(difference.key, archive, bars.get(difference.key));
+    if (again !== undefined) {
+      remaining.push(again);
+    }
+  }
+  return remaining;
+}
+
+/** Compares the range, prints the differences, and repairs them if asked. */
+export async function reconcileRange(options: ReconcileOptions): Promise<ReconcileResult> {
+  const differences: Difference[] = [];
+  const archiveProblems: string[] = [];
+  let barsCompared = 0;
+  for await (const chunk of scanRange({
+    s3: options.s3,
+    bucketName: options.bucketName,
+    dynamodb: options.dynamodb,
+    tableName: options.tableName,
+    from: options.from,
+    to: options.to,
+    symbols: options.symbols,
+    lateMinutes: options.lateMinutes,
+    progress: options.progress,
+  })) {
+    barsCompared += new Set([...chunk.archive.bars.keys(), ...chunk.table.keys()]).size;
+    archiveProblems.push(...chunk.problems);
+    differences.push(...compareChunk(chunk.archive, chunk.table));
+  }
+  const range = `${formatMinute(options.from)}..${formatMinute(options.to)}`;
+  if (differences.length === 0) {
+    options.out(`${barsCompared} bars of ${range} compared: the table matches the archive.\n`);
+  } else {
+    options.out(
+      `${barsCompared} bars of ${range} compared: ${differences.length} differ from the archive.\n\n${formatDifferences(differences, options.format)}\n`,
+    );
+  }
+  for (const problem of archiveProblems) {
+    options.out(`archive problem: ${problem}\n`);
+  }
+  if (!options.repair || differences.length === 0) {
+    return {
+      barsCompared,
+      differences,
+      remaining: undefined,
+      repairProblems: 0,
+      archiveProblems,
+    };
+  }
+  const writer = new BarWriter({
+    dynamodb: options.dynamodb,
+    tableName: options.tableName,
+    ttlDays: options.ttlDays,
+    dropUnarchived: options.dropUnarchived,
+    dryRun: false,
+  });
+  options.out(`\nRepair: rebuilding ${differences.length} bars from the archive\n`);
+  let repairProblems = 0;
+  for (const difference of differences) {
+    const outcome = await writer.rebuild(difference.target);
+    if (outcome.status === "skipped" || outcome.status === "failed") {
+      repairProblems += 1;
+    }
+    const line =
+      describeOutcome(difference.target, outcome, false) ??
+      `${difference.symbol} ${formatMinute(difference.start)}  unchanged: it matches the archive now`;
+    options.out(`${line}\n`);
+  }
+  const remaining = await recheck(options, differences);
+  if (remaining.length === 0) {
+    options.out(`Re-check: all ${differences.length} repaired bars match the archive.\n`);
+  } else {
+    options.out(
+      `Re-check: ${remaining.length} bars still differ.\n\n${formatDifferences(remaining, options.format)}\n`,
+    );
+  }
+  return { barsCompared, differences, remaining, repairProblems, archiveProblems };
+}
+
+interface ReconcileCliOptions {
+  readonly env: "dev" | "staging" | "production";
+  readonly outputs?: string;
+  readonly from: number;
+  readonly to: number;
+  readonly symbols?: string[];
+  readonly lateMinutes: number;
+  readonly allowRecent?: boolean;
+  readonly repair?: boolean;
+  readonly dropUnarchived?: boolean;
+  readonly format: TableFormat;
+}
+
+/** `npm run reconcile -- ...`; resolves with the exit code. */
+export async function reconcileCli(argv: readonly string[], io: CommandIo): Promise<number> {
+  const command = operatorCommand(
+    "reconcile",
+    "Compare, per symbol and minute, the distinct valid trades of the raw archive with the bars in the table (trades, volume, notional, prices, times); print the differences; with --repair rebuild the differing bars and check them again.",
+    io,
+  )
+    .usage("--env <environment> --from <time> --to <time> [options]")
+    .addOption(
+      new Option("--from <time>", "first minute of the range, ISO-8601 UTC (required)").argParser(
+        parseMinute,
+      ),
+    )
+    .addOption(
+      new Option("--to <time>", "end of the range, excluded, ISO-8601 UTC (required)").argParser(
+        parseMinute,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--symbols <list>",
+        "only these symbols, comma-separated (default: every symbol the archive has for the range; a bar of a symbol the archive lacks is found only when named here)",
+      ).argParser(parseSymbols),
+    )
+    .addOption(
+      new Option(
+        "--late-minutes <minutes>",
+        "also read records that arrived up to this long after --to",
+      )
+        .argParser(integerIn(0, 1440))
+        .default(60),
+    )
+    .addOption(
+      new Option("--format <format>", "table format").choices(["text", "markdown"]).default("text"),
+    )
+    .addOption(new Option("--repair", "rebuild the differing bars, then check them again"))
+    .addOption(
+      new Option(
+        "--drop-unarchived",
+        "with --repair: also rewrite bars holding trades the archive lacks (dropping them) and delete bars it has no trade for",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--allow-recent",
+        "allow a range ending within the last 10 minutes (the archive may not hold those trades yet)",
+      ),
+    )
+    .addHelpText(
+      "after",
+      `
+Prints the number of bars compared and a table of the bars that differ (symbol, minute, trades,
+volume and notional from the archive and the table, and what differs); with --repair, one line per
+bar rebuilt and the re-check. Progress goes to stderr. Exit codes: 0 no difference (after
+--repair: none left), 1 a difference (or an error), 2 bad usage.
+
+Example:
+  npm run reconcile -- --env production --from 2026-11-27T13:00Z --to 2026-11-27T14:00Z --format markdown
+`,
+    );
+  return runCommand(command, argv, io, ["--env", "--from", "--to"], async () => {
+    const options = command.opts<ReconcileCliOptions>();
+    const { allowRecent = false, repair = false, dropUnarchived = false } = options;
+    const range = checkRange(options.from, options.to, io.now(), allowRecent);
+    const environment = operatorEnvironment(options.env, options.outputs, io.env);
+    const clients = operatorClients(io.env);
+    try {
+      io.stderr(
+        `reconcile ${options.env}: s3://${environment.targets.bucketName} against ${environment.targets.tableName}, ${formatMinute(range.from)}..${formatMinute(range.to)}\n`,
+      );
+      const result = await reconcileRange({
+        s3: clients.s3,
+        dynamodb: clients.dynamodb,
+        bucketName: environment.targets.bucketName,
+        tableName: environment.targets.tableName,
+        ttlDays: environment.settings.table.barRetentionDays,
+        from: range.from,
+        to: range.to,
+        symbols: options.symbols,
+        lateMinutes: options.lateMinutes,
+        repair,
+        dropUnarchived,
+        format: options.format,
+        out: (text) => io.stdout(text),
+        progress: (line) => io.stderr(`${line}\n`),
+      });
+      const unresolved =
+        result.remaining === undefined ? result.differences.length : result.remaining.length;
+      return unresolved + result.repairProblems + result.archiveProblems.length > 0
+        ? EXIT_PROBLEM
+        : EXIT_OK;
+    } finally {
+      clients.destroy();
+    }
+  });
+}
