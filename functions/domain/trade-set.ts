@@ -90,9 +90,12 @@ class ByteReader {
   varint(): number {
     let value = 0;
     let factor = 1;
-    for (;;) {
+    for (let length = 1; ; length += 1) {
       if (this.offset >= this.data.length) {
         throw new TradeSetFormatError("a varint runs past the end of the data");
+      }
+      if (length > 8) {
+        throw new TradeSetFormatError("a varint is longer than 8 bytes");
       }
       const byte = this.data[this.offset++];
       value += (byte & 0x7f) * factor;
@@ -100,9 +103,6 @@ class ByteReader {
         break;
       }
       factor *= 0x80;
-      if (factor > 2 ** 56) {
-        throw new TradeSetFormatError("a varint is longer than 8 bytes");
-      }
     }
     if (!Number.isSafeInteger(value)) {
       throw new TradeSetFormatError("a varint exceeds 2^53 - 1");
@@ -182,6 +182,10 @@ export function encodeTradeIds(ids: Iterable<string>): Uint8Array {
   }
   payload.varint(raw.length);
   for (const id of raw) {
+    if (!id.isWellFormed()) {
+      // UTF-8 cannot carry a lone surrogate; validation refuses such ids before they get here.
+      throw new TradeSetFormatError(`trade id ${JSON.stringify(id)} is not well-formed UTF-16`);
+    }
     const bytes = utf8Encoder.encode(id);
     payload.varint(bytes.length);
     payload.bytes(bytes);

@@ -34,7 +34,7 @@ export interface LoadedBar {
   readonly pages: ReadonlyMap<string, StoredPage>;
 }
 
-/** Whether `tradeId` is counted in the loaded set. Throws if its page was not loaded. */
+/** Whether `tradeId` is counted in the loaded set (a page not in `pages` has no item: empty). */
 export function isCountedIn(loaded: LoadedBar, tradeId: string): boolean {
   const stored = loaded.stored;
   if (stored === null) {
