@@ -122,13 +122,13 @@ const DESIGN_TABLE: readonly [
     (env) => ENVIRONMENT_SETTINGS[env].table.capacity,
     [
       { mode: "on-demand", maxReadRequestUnits: 100, maxWriteRequestUnits: 100 },
-      { mode: "on-demand", maxReadRequestUnits: 1000, maxWriteRequestUnits: 500 },
+      { mode: "on-demand", maxReadRequestUnits: 1000, maxWriteRequestUnits: 1000 },
       {
         mode: "provisioned",
         readCapacityUnits: 50,
         writeCapacityUnits: 50,
         maxReadCapacityUnits: 2000,
-        maxWriteCapacityUnits: 1000,
+        maxWriteCapacityUnits: 2000,
         targetUtilizationPercent: 70,
       },
     ],

@@ -180,7 +180,7 @@ export const ENVIRONMENT_SETTINGS: Readonly<Record<EnvironmentName, EnvironmentS
     archiver: { batchSize: 10_000, batchingWindowSeconds: 300, parallelizationFactor: 1 },
     logRetentionDays: 30,
     table: {
-      capacity: { mode: "on-demand", maxReadRequestUnits: 1000, maxWriteRequestUnits: 500 },
+      capacity: { mode: "on-demand", maxReadRequestUnits: 1000, maxWriteRequestUnits: 1000 },
       pointInTimeRecovery: true,
       barRetentionDays: 30,
     },
@@ -217,7 +217,7 @@ export const ENVIRONMENT_SETTINGS: Readonly<Record<EnvironmentName, EnvironmentS
         readCapacityUnits: 50,
         writeCapacityUnits: 50,
         maxReadCapacityUnits: 2000,
-        maxWriteCapacityUnits: 1000,
+        maxWriteCapacityUnits: 2000,
         targetUtilizationPercent: 70,
       },
       pointInTimeRecovery: true,

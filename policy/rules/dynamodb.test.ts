@@ -41,7 +41,7 @@ describe("dynamodb-billing-per-environment", () => {
       [
         "dynamodb-billing-per-environment",
         "table",
-        `${TABLE("staging")} has on-demand throughput caps of 1000 reads and unset writes per second; staging caps them at 1000 and 500 (ENVIRONMENT_SETTINGS.staging.table.capacity): set onDemandThroughput: { maxReadRequestUnits: 1000, maxWriteRequestUnits: 500 }.`,
+        `${TABLE("staging")} has on-demand throughput caps of 1000 reads and unset writes per second; staging caps them at 1000 and 1000 (ENVIRONMENT_SETTINGS.staging.table.capacity): set onDemandThroughput: { maxReadRequestUnits: 1000, maxWriteRequestUnits: 1000 }.`,
       ],
     ]);
   });

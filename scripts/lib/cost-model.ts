@@ -85,6 +85,64 @@ export interface TrafficAssumptions {
   readonly archiveGzipRatio: number;
   /** Log bytes written per invocation. */
   readonly logBytesPerInvocation: number;
+  /**
+   * Bytes a trade id takes in a bar's stored trade set: 16 for UUIDs (the costly case, assumed
+   * everywhere), about 1-3 for sequential numeric ids.
+   */
+  readonly tradeIdBytes: number;
+}
+
+/** A bar item's attributes besides its trade set, in bytes (measured by `npm run bench`). */
+export const BAR_ITEM_BASE_BYTES = 350;
+/** The inline set's limit and a page's, as `functions/market-processor/trade-set-writes.ts`. */
+const INLINE_SET_MAX_BYTES = 3_000;
+
+/** What the processor's writes of one bar over its minute cost, by DynamoDB's billing rules. */
+export interface BarMinuteCapacity {
+  /** Distinct trades of one symbol in one minute, on average. */
+  readonly tradesPerBarMinute: number;
+  /** Writes of the bar over its minute: one per processor batch that carries its trades. */
+  readonly writes: number;
+  readonly writeUnits: number;
+  readonly readUnits: number;
+  /** Whether the set outgrows the bar item (pages, transactions at 2 units per KB). */
+  readonly spills: boolean;
+}
+
+/**
+ * The capacity one bar consumes over its minute. Each write rewrites the bar item (1 write unit
+ * per KB of the whole item, rounded up) after a strongly consistent read (1 read unit per 4 KB);
+ * the item grows by `tradeIdBytes` per trade. A set past the inline limit is written in
+ * transactions (2 units per KB) of the bar item and one page (under 1 KB) per new trade.
+ * DynamoDB developer guide, "Read/write capacity unit consumption"; `npm run bench` measures it.
+ */
+export function barMinuteCapacity(
+  traffic: TrafficAssumptions,
+  processorInvocationsPerMinute: number,
+): BarMinuteCapacity {
+  const tradesPerBarMinute = (traffic.ticksPerSecond * 60) / traffic.activeSymbols;
+  const writes = Math.max(
+    1,
+    Math.min(Math.ceil(tradesPerBarMinute), processorInvocationsPerMinute),
+  );
+  const perWrite = tradesPerBarMinute / writes;
+  let writeUnits = 0;
+  let readUnits = 0;
+  let spills = false;
+  for (let j = 1; j <= writes; j += 1) {
+    const setBytes = traffic.tradeIdBytes * perWrite * j;
+    if (setBytes <= INLINE_SET_MAX_BYTES) {
+      const itemBytes = BAR_ITEM_BASE_BYTES + setBytes;
+      writeUnits += Math.ceil(itemBytes / 1024);
+      readUnits += Math.ceil(itemBytes / 4096);
+    } else {
+      spills = true;
+      const pages = Math.ceil(perWrite);
+      writeUnits += 2 * (1 + pages);
+      readUnits += 1 + pages;
+    }
+  }
+  return { tradesPerBarMinute, writes, writeUnits, readUnits, spills };
 }
 
 export const TRAFFIC: Readonly<Record<EnvironmentName, TrafficAssumptions>> = {
@@ -100,6 +158,7 @@ export const TRAFFIC: Readonly<Record<EnvironmentName, TrafficAssumptions>> = {
     processorInvocationsPerSecond: 1,
     archiveGzipRatio: 0.27,
     logBytesPerInvocation: 600,
+    tradeIdBytes: 16,
   },
   staging: {
     ticksPerSecond: 100,
@@ -113,6 +172,7 @@ export const TRAFFIC: Readonly<Record<EnvironmentName, TrafficAssumptions>> = {
     processorInvocationsPerSecond: 4,
     archiveGzipRatio: 0.16,
     logBytesPerInvocation: 600,
+    tradeIdBytes: 16,
   },
   production: {
     ticksPerSecond: 600,
@@ -126,6 +186,7 @@ export const TRAFFIC: Readonly<Record<EnvironmentName, TrafficAssumptions>> = {
     processorInvocationsPerSecond: 8,
     archiveGzipRatio: 0.16,
     logBytesPerInvocation: 600,
+    tradeIdBytes: 16,
   },
 };
 
@@ -380,12 +441,12 @@ export function estimateMonthlyCost(
       invocations.api * traffic.apiMs) /
       1000);
   const totalInvocations = invocations.processor + invocations.archiver + invocations.api;
-  // Each processor batch writes every bar it touches once (1 WRU each, items stay under 1 KB) after
-  // reading it once with a strongly consistent BatchGetItem (1 RRU each).
-  const ticksPerBatch = traffic.ticksPerSecond / traffic.processorInvocationsPerSecond;
-  const writeUnits =
-    invocations.processor * Math.min(traffic.activeSymbols, Math.max(1, ticksPerBatch));
-  const readUnits = writeUnits + invocations.api * 2;
+  // Each processor batch writes every bar it touches once, after reading it in one strongly
+  // consistent round; the bar item grows with its trade set over the minute.
+  const bar = barMinuteCapacity(traffic, traffic.processorInvocationsPerSecond * 60);
+  const barMinutes = traffic.activeSymbols * (SECONDS_PER_MONTH / 60);
+  const writeUnits = barMinutes * bar.writeUnits;
+  const readUnits = barMinutes * bar.readUnits + invocations.api * 2;
   const storedBars = traffic.activeSymbols * 60 * 24 * settings.table.barRetentionDays;
   const tableGb = (storedBars * 400) / GB;
   const capacity = settings.table.capacity;
@@ -397,7 +458,7 @@ export function estimateMonthlyCost(
       : {
           service: "DynamoDB",
           item: "reads and writes",
-          basis: `on-demand, ${Math.round(writesPerSecond)} WRU/s + ${Math.round(readsPerSecond)} RRU/s`,
+          basis: `on-demand, ${Math.round(writesPerSecond)} WRU/s + ${Math.round(readsPerSecond)} RRU/s (${bar.writes} writes per bar-minute of ${Math.round(bar.tradesPerBarMinute)} trades, ${bar.writeUnits} WRU)`,
           monthlyUsd:
             (writeUnits / 1e6) * prices.dynamodbOnDemandWriteUnitsPerMillion +
             (readUnits / 1e6) * prices.dynamodbOnDemandReadUnitsPerMillion,

@@ -1092,8 +1092,8 @@ export function describeEnvironment(environment: EnvironmentName): void {
       test("the boundary allows every action each inline policy grants, on the resources it names", () => {
         const boundary = workloadBoundaryPolicy(scopeOf(environment));
         const pairs = inlinePairs();
-        // 9 runtime pairs per function, plus its data: processor 11, archiver 7, API 1; flow logs 7.
-        expect(pairs.length).toBe(expected.flowLogRetentionDays === undefined ? 46 : 53);
+        // 9 runtime pairs per function, plus its data: processor 12, archiver 7, API 1; flow logs 7.
+        expect(pairs.length).toBe(expected.flowLogRetentionDays === undefined ? 47 : 54);
         expect(pairs.filter((pair) => !allows(boundary, pair))).toEqual([]);
       });
 

@@ -150,7 +150,7 @@ export const EXPECTED: Readonly<Record<EnvironmentName, EnvironmentExpectation>>
   staging: {
     vpc: { cidrBlock: "10.20.0.0/16", zones: 2, subnetCidrMask: 20 },
     flowLogRetentionDays: undefined,
-    table: { billingMode: "PAY_PER_REQUEST", maxRead: 1000, maxWrite: 500 },
+    table: { billingMode: "PAY_PER_REQUEST", maxRead: 1000, maxWrite: 1000 },
     pointInTimeRecovery: true,
     versioning: false,
     lifecycleRules: [ABORT_UPLOADS, TIERING_30_90],
@@ -169,7 +169,7 @@ export const EXPECTED: Readonly<Record<EnvironmentName, EnvironmentExpectation>>
       read: 50,
       write: 50,
       maxRead: 2000,
-      maxWrite: 1000,
+      maxWrite: 2000,
       targetPercent: 70,
     },
     pointInTimeRecovery: true,
