@@ -327,7 +327,7 @@ describe("smoke arguments and outputs", () => {
   });
 });
 
-describe("the smoke check against kinesalite and dynalite with the real handlers", () => {
+describe("the smoke check against kinesalite and a local DynamoDB with the real handlers", () => {
   const streamName = "dev-market-data-us-east-1-smoke";
   const tableName = "dev-market-analytics-us-east-1-smoke";
   let local: LocalAws;

@@ -5,7 +5,7 @@ import type { Environment } from "./env";
 /**
  * AWS SDK clients, built once per container by each handler module. Endpoints come from the
  * standard `AWS_ENDPOINT_URL_<SERVICE>` variables, which the SDK reads itself; tests and the local
- * run point them at dynalite and s3rver.
+ * run point them at DynamoDB Local and s3rver.
  */
 
 /**

@@ -115,7 +115,7 @@ function isValueFlag(name: string): name is ValueFlag {
 
 export const LOCAL_RUN_USAGE = `Usage: npm start -- [options]
 
-Runs the market-data pipeline on this machine (kinesalite, dynalite and s3rver on loopback) with
+Runs the market-data pipeline on this machine (kinesalite, DynamoDB Local and s3rver on loopback) with
 the real function handlers, then prints the bars per symbol and a reconciled summary.
 
 Options:
