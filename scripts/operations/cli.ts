@@ -230,6 +230,11 @@ export function checkRange(
   return { from, to };
 }
 
+/** `1 bar`, `2 bars`: a count and its noun (`plural` when adding "s" does not make it). */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
 /** A minute for tables and messages: `2026-11-27T13:05Z`. */
 export function formatMinute(ms: number): string {
   return toIso(ms).replace(":00.000Z", "Z");

@@ -243,7 +243,9 @@ describe("rebuild-bars", () => {
     );
     expect(io.out()).toMatch(/HOT 2024-05-01T13:46Z {2}written: 260 trades, \d+ pages, new bar/);
     expect(io.out()).toContain("AAA 2024-05-01T13:46Z  written:");
-    expect(io.out()).toContain("1 malformed records, 1 malformed ticks skipped");
+    expect(io.out()).toContain(
+      "185 distinct records in 4 objects (1 malformed record and 1 malformed tick skipped; 30 repeated trades counted once)",
+    );
     expect(io.out()).toMatch(
       /bars: 10 in the archive, 0 in the table; written 10, deleted 0, unchanged 0, skipped 0, failed 0/,
     );
@@ -577,7 +579,7 @@ describe("reconcile", () => {
     expect(repair.out()).toContain(
       'AAA 2024-05-01T13:45Z  skipped: the bar holds 1 trade the archive does not have (e.g. "never-archived")',
     );
-    expect(repair.out()).toContain("Re-check: 1 bars still differ.");
+    expect(repair.out()).toContain("Re-check: 1 bar still differs.");
 
     const dropping = capturedIo();
     expect(

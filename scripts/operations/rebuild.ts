@@ -9,6 +9,7 @@ import {
   EXIT_OK,
   EXIT_PROBLEM,
   checkRange,
+  count,
   formatMinute,
   integerIn,
   operatorCommand,
@@ -80,23 +81,21 @@ export function describeOutcome(
   dryRun: boolean,
 ): string | undefined {
   const where = `${target.symbol} ${formatMinute(target.start)}`;
-  const trades = `${target.trades.length} trade${target.trades.length === 1 ? "" : "s"}`;
+  const trades = count(target.trades.length, "trade");
   switch (outcome.status) {
     case "unchanged":
       return undefined;
     case "written": {
       const verb = dryRun ? "would write" : "written";
       const layout =
-        outcome.layout === "inline"
-          ? "inline set"
-          : `${outcome.pagesWritten} page${outcome.pagesWritten === 1 ? "" : "s"}`;
+        outcome.layout === "inline" ? "inline set" : count(outcome.pagesWritten, "page");
       const how = outcome.replaced ? "replaced the stored bar" : "new bar";
       const extras = [
         outcome.oldPagesDeleted > 0
-          ? `${outcome.oldPagesDeleted} old page${outcome.oldPagesDeleted === 1 ? "" : "s"} ${dryRun ? "to delete" : "deleted"}`
+          ? `${count(outcome.oldPagesDeleted, "old page")} ${dryRun ? "to delete" : "deleted"}`
           : undefined,
         outcome.conflicts > 0
-          ? `redone after ${outcome.conflicts} live write${outcome.conflicts === 1 ? "" : "s"}`
+          ? `redone after ${count(outcome.conflicts, "live write")}`
           : undefined,
       ].filter((part) => part !== undefined);
       return `${where}  ${verb}: ${trades}, ${layout}, ${how}${extras.length > 0 ? `; ${extras.join(", ")}` : ""}`;
@@ -153,19 +152,24 @@ export async function rebuildRange(options: RebuildRangeOptions): Promise<Rebuil
     counts.malformedTicks += chunk.archive.malformedTicks;
     counts.duplicateTicks += chunk.archive.duplicateTicks;
     problems.push(...chunk.problems);
-    const keys = [...new Set([...chunk.archive.bars.keys(), ...chunk.table.keys()])].sort();
-    const targets = keys.map((key) => targetOf(key, chunk.archive));
+    const targets = [...new Set([...chunk.archive.bars.keys(), ...chunk.table.keys()])]
+      .map((key) => targetOf(key, chunk.archive))
+      .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.start - b.start));
     let done = 0;
-    await mapWithConcurrency(targets, options.concurrency ?? 8, async (target) => {
+    const outcomes = await mapWithConcurrency(targets, options.concurrency ?? 8, async (target) => {
       const outcome = await writer.rebuild(target);
-      counts[outcome.status] += 1;
-      const line = describeOutcome(target, outcome, options.dryRun);
-      if (line !== undefined) {
-        options.out(line);
-      }
       done += 1;
       if (done % 500 === 0) {
         options.progress(`${formatMinute(chunk.from)}..: ${done} of ${targets.length} bars done`);
+      }
+      return outcome;
+    });
+    // By symbol, then minute, whatever order the writes finished in.
+    outcomes.forEach((outcome, index) => {
+      counts[outcome.status] += 1;
+      const line = describeOutcome(targets[index], outcome, options.dryRun);
+      if (line !== undefined) {
+        options.out(line);
       }
     });
   }
@@ -174,7 +178,7 @@ export async function rebuildRange(options: RebuildRangeOptions): Promise<Rebuil
 
 export function formatRebuildSummary(summary: RebuildSummary, dryRun: boolean): string {
   const lines = [
-    `archive: ${summary.records} distinct records in ${summary.objects} objects (${summary.malformedRecords} malformed records, ${summary.malformedTicks} malformed ticks skipped; ${summary.duplicateTicks} repeated trades counted once)`,
+    `archive: ${count(summary.records, "distinct record")} in ${count(summary.objects, "object")} (${count(summary.malformedRecords, "malformed record")} and ${count(summary.malformedTicks, "malformed tick")} skipped; ${count(summary.duplicateTicks, "repeated trade")} counted once)`,
     `bars: ${summary.archiveBars} in the archive, ${summary.tableBars} in the table; ${dryRun ? "would write" : "written"} ${summary.written}, ${dryRun ? "would delete" : "deleted"} ${summary.deleted}, unchanged ${summary.unchanged}, skipped ${summary.skipped}, failed ${summary.failed}`,
   ];
   for (const problem of summary.problems) {

@@ -18,6 +18,7 @@ import {
   EXIT_OK,
   EXIT_PROBLEM,
   checkRange,
+  count,
   formatMinute,
   integerIn,
   operatorCommand,
@@ -251,10 +252,12 @@ export async function reconcileRange(options: ReconcileOptions): Promise<Reconci
   }
   const range = `${formatMinute(options.from)}..${formatMinute(options.to)}`;
   if (differences.length === 0) {
-    options.out(`${barsCompared} bars of ${range} compared: the table matches the archive.\n`);
+    options.out(
+      `${count(barsCompared, "bar")} of ${range} compared: the table matches the archive.\n`,
+    );
   } else {
     options.out(
-      `${barsCompared} bars of ${range} compared: ${differences.length} differ from the archive.\n\n${formatDifferences(differences, options.format)}\n`,
+      `${count(barsCompared, "bar")} of ${range} compared: ${differences.length} differ${differences.length === 1 ? "s" : ""} from the archive.\n\n${formatDifferences(differences, options.format)}\n`,
     );
   }
   for (const problem of archiveProblems) {
@@ -276,7 +279,7 @@ export async function reconcileRange(options: ReconcileOptions): Promise<Reconci
     dropUnarchived: options.dropUnarchived,
     dryRun: false,
   });
-  options.out(`\nRepair: rebuilding ${differences.length} bars from the archive\n`);
+  options.out(`\nRepair: rebuilding ${count(differences.length, "bar")} from the archive\n`);
   let repairProblems = 0;
   for (const difference of differences) {
     const outcome = await writer.rebuild(difference.target);
@@ -290,10 +293,14 @@ export async function reconcileRange(options: ReconcileOptions): Promise<Reconci
   }
   const remaining = await recheck(options, differences);
   if (remaining.length === 0) {
-    options.out(`Re-check: all ${differences.length} repaired bars match the archive.\n`);
+    options.out(
+      differences.length === 1
+        ? "Re-check: the repaired bar matches the archive.\n"
+        : `Re-check: all ${differences.length} repaired bars match the archive.\n`,
+    );
   } else {
     options.out(
-      `Re-check: ${remaining.length} bars still differ.\n\n${formatDifferences(remaining, options.format)}\n`,
+      `Re-check: ${count(remaining.length, "bar")} still ${remaining.length === 1 ? "differs" : "differ"}.\n\n${formatDifferences(remaining, options.format)}\n`,
     );
   }
   return { barsCompared, differences, remaining, repairProblems, archiveProblems };

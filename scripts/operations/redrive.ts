@@ -18,7 +18,7 @@ import { createMarketProcessor } from "../../functions/market-processor/processo
 import type { MarketProcessor } from "../../functions/market-processor/processor";
 import { readArchive } from "./archive-records";
 import type { CommandIo } from "./cli";
-import { EXIT_OK, EXIT_PROBLEM, integerIn, operatorCommand, runCommand } from "./cli";
+import { EXIT_OK, EXIT_PROBLEM, count, integerIn, operatorCommand, runCommand } from "./cli";
 import type { DeadLetteredBatch } from "./dead-letter";
 import { eventOf, parseDeadLetter } from "./dead-letter";
 import { operatorClients, operatorEnvironment } from "./environment";
@@ -128,7 +128,7 @@ async function recordsOf(
     batch.endSequenceNumber,
   );
   if (stream.status === "complete") {
-    lines.push(`  ${stream.records.length} records read from the stream`);
+    lines.push(`  ${count(stream.records.length, "record")} read from the stream`);
     return { records: [...stream.records], complete: stream.records.length >= batch.batchSize };
   }
   lines.push(`  stream: ${stream.reason}`);
@@ -150,7 +150,7 @@ async function recordsOf(
   }
   const records = mergeRecords(stream.records, archive.records);
   lines.push(
-    `  ${archive.records.length} records read from the archive (${archive.objects} objects)${stream.records.length > 0 ? `, ${stream.records.length} from the stream` : ""}`,
+    `  ${count(archive.records.length, "record")} read from the archive (${count(archive.objects, "object")})${stream.records.length > 0 ? `, ${stream.records.length} from the stream` : ""}`,
   );
   return { records, complete: records.length >= batch.batchSize };
 }
@@ -177,7 +177,7 @@ async function applyProcessor(
     bars += summary.barsWritten;
     if (summary.retryFrom !== null) {
       lines.push(
-        `  processor: ${applied} ticks applied, ${duplicates} already counted before a batch failed`,
+        `  processor: ${count(applied, "tick")} applied, ${duplicates} already counted before a batch failed`,
       );
       for (const failure of result.failures) {
         lines.push(
@@ -188,7 +188,7 @@ async function applyProcessor(
     }
   }
   lines.push(
-    `  processor: ${applied} ticks applied to ${bars} bars, ${duplicates} already counted, ${malformedRecords} malformed records and ${malformedTicks} malformed ticks skipped`,
+    `  processor: ${count(applied, "tick")} applied to ${count(bars, "bar")}, ${duplicates} already counted, ${count(malformedRecords, "malformed record")} and ${count(malformedTicks, "malformed tick")} skipped`,
   );
   return true;
 }
@@ -204,7 +204,9 @@ async function applyArchiver(
     try {
       const result = await archiver.archiveBatch(eventOf(chunk, options.streamArn));
       if (result !== null) {
-        lines.push(`  archived ${result.records} records to s3://${result.bucket}/${result.key}`);
+        lines.push(
+          `  archived ${count(result.records, "record")} to s3://${result.bucket}/${result.key}`,
+        );
       }
     } catch (error) {
       lines.push(`  archiving failed: ${messageOf(error)}`);
@@ -230,7 +232,7 @@ async function handleMessage(
     };
   }
   const lines = [
-    `message ${messageId}: ${batch.shardId} ${short(batch.startSequenceNumber)}..${short(batch.endSequenceNumber)}, ${batch.batchSize} records that arrived ${new Date(batch.firstArrival).toISOString()}..${new Date(batch.lastArrival).toISOString()}${batch.condition === undefined ? "" : ` (${batch.condition})`}`,
+    `message ${messageId}: ${batch.shardId} ${short(batch.startSequenceNumber)}..${short(batch.endSequenceNumber)}, ${count(batch.batchSize, "record")} that arrived ${new Date(batch.firstArrival).toISOString()}..${new Date(batch.lastArrival).toISOString()}${batch.condition === undefined ? "" : ` (${batch.condition})`}`,
   ];
   if (batch.streamArn !== options.streamArn) {
     lines.push(
@@ -454,7 +456,7 @@ Example:
         out: (line) => io.stdout(`${line}\n`),
         progress: (line) => io.stderr(`${line}\n`),
       });
-      const messages = `${summary.messages} message${summary.messages === 1 ? "" : "s"}`;
+      const messages = count(summary.messages, "message");
       io.stdout(
         summary.messages === 0
           ? "The dead-letter queue is empty: nothing to replay.\n"
