@@ -5,7 +5,7 @@ import { EXIT_OK, EXIT_USAGE, checkRange, parseMinute, parseSymbols } from "./cl
 import { deadLetterBody, parseDeadLetter } from "./dead-letter";
 import { rebuildBarsCli } from "./rebuild";
 import { reconcileCli } from "./reconcile";
-import { redriveCli } from "./redrive";
+import { isStreamOf, redriveCli } from "./redrive";
 
 /** Option handling of the three operator commands, in-process and as real processes. */
 
@@ -125,6 +125,17 @@ describe("redrive's --consumer", () => {
     );
     expect(code).toBe(1);
     expect(io.err()).toContain("Cannot read --outputs /nonexistent/outputs.json");
+  });
+});
+
+describe("isStreamOf", () => {
+  const stream = "arn:aws:kinesis:us-east-1:123456789012:stream/dev-market-data-us-east-1-a1";
+
+  it("takes the stream's ARN and its fan-out consumers' ARNs, nothing else", () => {
+    expect(isStreamOf(stream, stream)).toBe(true);
+    expect(isStreamOf(`${stream}/consumer/dev-market-processor:1764000000`, stream)).toBe(true);
+    expect(isStreamOf(`${stream}-other`, stream)).toBe(false);
+    expect(isStreamOf(stream.replace("dev-", "staging-"), stream)).toBe(false);
   });
 });
 

@@ -91,6 +91,14 @@ export interface RedriveSummary {
   readonly reports: readonly MessageReport[];
 }
 
+/**
+ * Whether a pointer's `streamArn` is this environment's stream: the stream's ARN, or (for a
+ * mapping that reads through an enhanced fan-out consumer) one of its consumers' ARNs.
+ */
+export function isStreamOf(pointerArn: string, streamArn: string): boolean {
+  return pointerArn === streamArn || pointerArn.startsWith(`${streamArn}/consumer/`);
+}
+
 function short(sequenceNumber: string): string {
   return sequenceNumber.length > 16 ? `…${sequenceNumber.slice(-12)}` : sequenceNumber;
 }
@@ -234,7 +242,7 @@ async function handleMessage(
   const lines = [
     `message ${messageId}: ${batch.shardId} ${short(batch.startSequenceNumber)}..${short(batch.endSequenceNumber)}, ${count(batch.batchSize, "record")} that arrived ${new Date(batch.firstArrival).toISOString()}..${new Date(batch.lastArrival).toISOString()}${batch.condition === undefined ? "" : ` (${batch.condition})`}`,
   ];
-  if (batch.streamArn !== options.streamArn) {
+  if (!isStreamOf(batch.streamArn, options.streamArn)) {
     lines.push(
       `  its stream ${batch.streamArn} is not this environment's (${options.streamArn}); left in the queue`,
     );
