@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { CommandIo } from "./cli";
 import { EXIT_OK, EXIT_USAGE, checkRange, parseMinute, parseSymbols } from "./cli";
+import { hourPrefix, hourPrefixes } from "./archive-records";
 import { deadLetterBody, parseDeadLetter } from "./dead-letter";
 import { rebuildBarsCli } from "./rebuild";
 import { reconcileCli } from "./reconcile";
@@ -125,6 +126,17 @@ describe("redrive's --consumer", () => {
     );
     expect(code).toBe(1);
     expect(io.err()).toContain("Cannot read --outputs /nonexistent/outputs.json");
+  });
+});
+
+describe("archive hours", () => {
+  it("lists the hour prefixes of a span of arrival times, both ends included", () => {
+    expect(hourPrefix(Date.UTC(2026, 0, 1, 0, 59, 59, 999))).toBe("raw/dt=2026-01-01/hr=00/");
+    expect(hourPrefixes(Date.UTC(2025, 11, 31, 22, 45), Date.UTC(2026, 0, 1, 0, 10))).toEqual([
+      "raw/dt=2025-12-31/hr=22/",
+      "raw/dt=2025-12-31/hr=23/",
+      "raw/dt=2026-01-01/hr=00/",
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@ import type { ArchiveBars } from "./archive-bars";
 import { barsFromRecords } from "./archive-bars";
 import { readArchive } from "./archive-records";
 import { queryBars } from "./bar-rebuild";
-import { formatMinute } from "./cli";
+import { count, formatMinute } from "./cli";
 
 /**
  * A range of bars, chunk by chunk: what the archive says each bar should be, and what the table
@@ -71,7 +71,7 @@ export async function* scanRange(options: RangeScanOptions): AsyncGenerator<Rang
       onProgress: (done, total) => {
         if (done === total || now() - lastProgress >= 2_000) {
           lastProgress = now();
-          options.progress(`${label}: read ${done} of ${total} archive objects`);
+          options.progress(`${label}: read ${done} of ${count(total, "archive object")}`);
         }
       },
     });
@@ -87,7 +87,7 @@ export async function* scanRange(options: RangeScanOptions): AsyncGenerator<Rang
       }
     }
     options.progress(
-      `${label}: ${read.records.length} archived records in ${read.objects} objects, ${archive.bars.size} bars in the archive, ${table.size} in the table`,
+      `${label}: ${count(read.records.length, "archived record")} in ${count(read.objects, "object")}, ${count(archive.bars.size, "bar")} in the archive, ${table.size} in the table`,
     );
     yield {
       from,

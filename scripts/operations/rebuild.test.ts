@@ -502,6 +502,25 @@ describe("reconcile", () => {
     );
   });
 
+  it("reads a longer range in chunks of an hour", async () => {
+    const io = capturedIo();
+    const args = ["--env", "dev", "--outputs", outputs, "--from", "2024-05-01T12:30Z"];
+    expect(await reconcileCli([...args, "--to", "2024-05-01T15:00Z"], io)).toBe(0);
+    expect(io.out()).toBe(
+      "10 bars of 2024-05-01T12:30Z..2024-05-01T15:00Z compared: the table matches the archive.\n",
+    );
+    // Each hour of trade time reads its own arrival hours (from 15 minutes before to 60 after).
+    expect(io.err()).toContain(
+      "2024-05-01T12:30Z..2024-05-01T13:30Z: 185 archived records in 4 objects, 0 bars in the archive, 0 in the table",
+    );
+    expect(io.err()).toContain(
+      "2024-05-01T13:30Z..2024-05-01T14:30Z: 185 archived records in 4 objects, 10 bars in the archive, 10 in the table",
+    );
+    expect(io.err()).toContain(
+      "2024-05-01T14:30Z..2024-05-01T15:00Z: 1 archived record in 1 object, 0 bars in the archive, 0 in the table",
+    );
+  });
+
   it("reports corrupted and missing bars (exit 1) and repairs them with --repair", async () => {
     const expected = await tableState(dynamodb, live.liveTable);
     const bbb = MARKET_START + 60_000;
