@@ -12,6 +12,7 @@ import { measureBundleLoads } from "./lib/bench/bundle-load";
 import { measureDomainThroughput } from "./lib/bench/domain-throughput";
 import { measureDynamoRequests } from "./lib/bench/dynamodb-requests";
 import { measureHandlerLatency } from "./lib/bench/handler-latency";
+import { measureHotBar } from "./lib/bench/hot-bar";
 import { provideLocalDynamoDb } from "./lib/dynamodb-local";
 import { startLocalAws } from "./lib/local-aws";
 import { formatInteger } from "./lib/text-table";
@@ -58,7 +59,9 @@ async function main(): Promise<void> {
       const handler = await measureHandlerLatency(local, {
         handlerPath: path.join(functionBundlePath("market-processor"), "index.js"),
       });
-      figures = { domain, dynamodb, bundleSizes, bundleLoads, handler };
+      say("Growing one bar to 50,000 UUID trades, 500 per batch (about two minutes)...");
+      const hotBar = await measureHotBar(local, 500, (message) => say(`  ${message}`));
+      figures = { domain, dynamodb, bundleSizes, bundleLoads, handler, hotBar };
     } finally {
       await local.stop();
     }

@@ -4,6 +4,7 @@ import type { BundleLoadFigures } from "./bundle-load";
 import type { DomainThroughput } from "./domain-throughput";
 import type { BatchRequests, DynamoRequestFigures } from "./dynamodb-requests";
 import type { HandlerLatency } from "./handler-latency";
+import type { HotBarBatch, HotBarFigures } from "./hot-bar";
 
 /** One line of the benchmark table. */
 export interface BenchRow {
@@ -25,6 +26,7 @@ export interface BenchFigures {
   readonly bundleSizes: readonly BundleSize[];
   readonly bundleLoads: BundleLoadFigures;
   readonly handler: HandlerLatency;
+  readonly hotBar: HotBarFigures;
 }
 
 /** Goals, from the platform's requirements. */
@@ -33,6 +35,8 @@ export const GOALS = {
   writesPerBar: 1,
   bundleKb: 300,
   loadRatio: 2,
+  /** Write units per new trade of a hot bar: a page under 1 KB in a transaction is 2. */
+  hotBarWriteUnitsPerTrade: 2.5,
   /** A batch slower than this alone lifts the iterator age over its 1,000 ms alarm. */
   handlerP99Ms: 1000,
 } as const;
@@ -49,12 +53,47 @@ function operations(requests: ReadonlyMap<string, number>): string {
 }
 
 function requestRow(label: string, batch: BatchRequests): BenchRow {
+  const replay =
+    batch.replay === undefined
+      ? ""
+      : `; delivered again: ${formatInteger(batch.replay.totalRequests)} requests, ${formatInteger(batch.replay.readUnits)} RCU, ${formatInteger(batch.replay.writeUnits)} WCU`;
   return {
     figure: `DynamoDB requests per batch of ${formatInteger(batch.ticks)} ticks over 50 symbols, ${label}`,
-    measured: `${formatInteger(batch.totalRequests)} (${operations(batch.requests)}) for ${formatInteger(batch.bars)} bars; ${formatInteger(batch.writes)} writes vs ${formatInteger(batch.ticks)} with one write per tick`,
+    measured: `${formatInteger(batch.totalRequests)} (${operations(batch.requests)}) for ${formatInteger(batch.bars)} bars, ${formatInteger(batch.readUnits)} RCU + ${formatInteger(batch.writeUnits)} WCU; ${formatInteger(batch.writes)} writes vs ${formatInteger(batch.ticks)} with one write per tick${replay}`,
     goal: `at most ${GOALS.writesPerBar} write per bar`,
     pass: batch.writes <= batch.bars * GOALS.writesPerBar,
   };
+}
+
+function hotBarBatchText(batch: HotBarBatch): string {
+  return `${formatInteger(batch.totalRequests)} requests (${operations(batch.requests)}), ${formatInteger(batch.readUnits)} RCU + ${formatInteger(batch.writeUnits)} WCU`;
+}
+
+/** The hot bar at each milestone: the batch that reached it and the items it left. */
+function hotBarRows(hot: HotBarFigures): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const items of hot.items) {
+    const batch = hot.batches.find((candidate) => candidate.tradesAfter === items.trades);
+    if (batch === undefined) {
+      continue;
+    }
+    const perTrade = batch.writeUnits / batch.ticks;
+    rows.push({
+      figure: `Hot bar, ${formatInteger(hot.ticksPerBatch)} new UUID trades onto ${formatInteger(items.trades - batch.ticks)}`,
+      measured: `${hotBarBatchText(batch)} (${formatDecimal(perTrade, 2)} WCU per trade); bar item ${formatInteger(items.barItemBytes)} B, ${formatInteger(items.pages)} pages, largest ${formatInteger(items.largestPageBytes)} B, ${formatDecimal(items.totalBytes / 1024, 0)} KB in all`,
+      goal: `<= ${GOALS.hotBarWriteUnitsPerTrade} WCU per new trade, every item < 400 KB`,
+      pass:
+        perTrade <= GOALS.hotBarWriteUnitsPerTrade &&
+        Math.max(items.barItemBytes, items.largestPageBytes) < 400 * 1024,
+    });
+  }
+  rows.push({
+    figure: `Hot bar at ${formatInteger(hot.items.at(-1)?.trades ?? 0)} trades, its last batch delivered again`,
+    measured: hotBarBatchText(hot.replay),
+    goal: "no write",
+    pass: hot.replay.writeUnits === 0,
+  });
+  return rows;
 }
 
 export function benchRows(figures: BenchFigures): BenchRow[] {
@@ -68,6 +107,7 @@ export function benchRows(figures: BenchFigures): BenchRow[] {
     },
     requestRow("new bars", dynamodb.firstBatch),
     requestRow("existing bars", dynamodb.secondBatch),
+    ...hotBarRows(figures.hotBar),
   ];
   for (const bundle of bundleSizes) {
     rows.push({
@@ -118,7 +158,21 @@ export function renderBenchDocument(
     renderBenchTable(rows),
     "",
     `- Domain throughput: ${formatInteger(domain.ticks)} ticks in ${formatInteger(domain.records)} records (1% malformed, half the timestamps ISO-8601), batches of ${domain.batchRecords} records; median of alternating rounds. Decode + validate alone: ${formatInteger(domain.decodeTicksPerSecond)} ticks/s (${formatDecimal(domain.decodeTicksPerSecond / domain.jsonParseTicksPerSecond, 2)} x JSON.parse); grouping into bars and merging take the rest.`,
-    `- DynamoDB requests are counted on the wire by a proxy in front of ${figures.handler.dynamodb}, SDK retries included.`,
+    `- DynamoDB requests are counted on the wire by a proxy in front of ${figures.handler.dynamodb}, SDK retries included; capacity units (RCU, WCU) are metered there by DynamoDB's documented billing rules (\`scripts/lib/bench/capacity.ts\`), since a local emulator does not bill transactions or missing keys as AWS does.`,
+    `- Hot bar: one symbol and minute grown to ${formatInteger(figures.hotBar.items.at(-1)?.trades ?? 0)} trades with random UUID ids, ${formatInteger(figures.hotBar.ticksPerBatch)} per batch; item sizes by DynamoDB's rules. Per batch as it grows:`,
+    "",
+    renderMarkdownTable(
+      [{ header: "trades after" }, { header: "requests" }, { header: "RCU" }, { header: "WCU" }],
+      figures.hotBar.batches
+        .filter((_, i, all) => i % 10 === 0 || i === all.length - 1)
+        .map((batch) => [
+          formatInteger(batch.tradesAfter),
+          `${formatInteger(batch.totalRequests)} (${operations(batch.requests)})`,
+          formatInteger(batch.readUnits),
+          formatInteger(batch.writeUnits),
+        ]),
+    ),
+    "",
     "- Module load: wall time of `node -e \"require('<bundle>')\"` in a fresh process, against a module that only exports an empty handler; the bundles take turns.",
     "- Handler: the bundled processor in a local Lambda sandbox (dev's 512 MB), duration from handler start to response, after warm-up batches.",
     "",

@@ -12,8 +12,17 @@ export interface BatchRequests {
   /** Requests that reached DynamoDB, by operation. */
   readonly requests: ReadonlyMap<string, number>;
   readonly totalRequests: number;
-  /** PutItem, UpdateItem, DeleteItem and BatchWriteItem requests. */
+  /** PutItem, UpdateItem, DeleteItem, BatchWriteItem and TransactWriteItems requests. */
   readonly writes: number;
+  /** Capacity units by DynamoDB's billing rules, metered on the wire (see `capacity.ts`). */
+  readonly readUnits: number;
+  readonly writeUnits: number;
+  /** The batch delivered again (a Kinesis retry): requests and capacity of a pure replay. */
+  readonly replay?: {
+    readonly totalRequests: number;
+    readonly readUnits: number;
+    readonly writeUnits: number;
+  };
 }
 
 export interface DynamoRequestFigures {
@@ -24,7 +33,13 @@ export interface DynamoRequestFigures {
   readonly secondBatch: BatchRequests;
 }
 
-const WRITE_OPERATIONS = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]);
+const WRITE_OPERATIONS = new Set([
+  "PutItem",
+  "UpdateItem",
+  "DeleteItem",
+  "BatchWriteItem",
+  "TransactWriteItems",
+]);
 
 function total(requests: ReadonlyMap<string, number>, filter: (name: string) => boolean): number {
   let sum = 0;
@@ -72,6 +87,7 @@ export async function measureDynamoRequests(local: LocalAws): Promise<DynamoRequ
       metrics: new Metrics({ namespace: "Bench" }),
     });
     proxy.take();
+    proxy.takeCapacity();
     const measure = async (batch: typeof first, firstIndex: number): Promise<BatchRequests> => {
       const result = await processor.processBatch(benchEvent(batch, firstIndex));
       if (result.summary.retryFrom !== null) {
@@ -83,7 +99,13 @@ export async function measureDynamoRequests(local: LocalAws): Promise<DynamoRequ
         );
       }
       const requests = proxy.take();
+      const capacity = proxy.takeCapacity();
+      await processor.processBatch(benchEvent(batch, firstIndex));
+      const replayRequests = proxy.take();
+      const replayCapacity = proxy.takeCapacity();
       return {
+        ...capacity,
+        replay: { totalRequests: total(replayRequests, () => true), ...replayCapacity },
         ticks: batch.reduce((sum, record) => sum + record.validTicks.length, 0),
         bars: result.summary.bars,
         requests,
