@@ -8,6 +8,7 @@ import {
   startLocalAws,
 } from "../../scripts/lib/local-aws";
 import type { LocalAws } from "../../scripts/lib/local-aws";
+import { onDynamoDbLocal } from "../../tests/support/dynamodb-local";
 import type { Tick } from "../domain/tick";
 import { kinesisEvent, kinesisEventRecord, sequenceNumber } from "../testing/kinesis-events";
 import { MARKET_START, expectedBars, scanBarValues, scanBars } from "../testing/market";
@@ -194,24 +195,27 @@ describe("each distinct trade counts exactly once, whatever the delivery", () =>
     expect(bar.trades).toBe(2);
   });
 
-  it("keeps a bar writable whatever the number of partition keys feeding it", async () => {
-    const { client, tableName } = await newTable();
-    const processor = processorFor(client, tableName);
-    // 3,000 random partition keys (producers spreading load), one trade each, one bar.
-    const records = Array.from({ length: 3_000 }, (_, i) =>
-      record(SHARD_0, i + 1, tick(String(1_000_000 + i)), randomUUID()),
-    );
-    for (let i = 0; i < records.length; i += 500) {
-      const result = await processor.processBatch(kinesisEvent(records.slice(i, i + 500)));
-      expect(result.response).toEqual({ batchItemFailures: [] });
-    }
-    const [stored] = (await scanBars(client, tableName)).values();
-    expect(stored.bar.trades).toBe(3_000);
-    // Partition keys leave no trace in the bar; sequential numeric ids cost about a byte each.
-    expect(Math.max(...(await itemSizes(client, tableName)))).toBeLessThan(
-      INLINE_SET_MAX_BYTES + 1_024,
-    );
-  });
+  onDynamoDbLocal("transactions")(
+    "keeps a bar writable whatever the number of partition keys feeding it",
+    async () => {
+      const { client, tableName } = await newTable();
+      const processor = processorFor(client, tableName);
+      // 3,000 random partition keys (producers spreading load), one trade each, one bar.
+      const records = Array.from({ length: 3_000 }, (_, i) =>
+        record(SHARD_0, i + 1, tick(String(1_000_000 + i)), randomUUID()),
+      );
+      for (let i = 0; i < records.length; i += 500) {
+        const result = await processor.processBatch(kinesisEvent(records.slice(i, i + 500)));
+        expect(result.response).toEqual({ batchItemFailures: [] });
+      }
+      const [stored] = (await scanBars(client, tableName)).values();
+      expect(stored.bar.trades).toBe(3_000);
+      // Partition keys leave no trace in the bar; sequential numeric ids cost about a byte each.
+      expect(Math.max(...(await itemSizes(client, tableName)))).toBeLessThan(
+        INLINE_SET_MAX_BYTES + 1_024,
+      );
+    },
+  );
 
   it("keeps one tick that cannot be stored from poisoning its bar: it is malformed, its neighbours count", async () => {
     const { client, tableName } = await newTable();
@@ -238,80 +242,88 @@ describe("each distinct trade counts exactly once, whatever the delivery", () =>
 });
 
 describe("a hot bar's large trade set", () => {
-  it("spills into pages, stays exact under re-delivery and keeps every item small", async () => {
-    const { client, tableName } = await newTable();
-    const processor = processorFor(client, tableName);
-    const ticks = Array.from({ length: 3_000 }, (_, i) =>
-      tick(randomUUID(), { price: 190 + (i % 100) / 100, ts: MARKET_START + (i % 60_000) }),
-    );
-    const records = ticks.map((t, i) => record(SHARD_0, i + 1, t));
-    const counts = countCommands(client);
-    for (let i = 0; i < records.length; i += 1_000) {
-      const result = await processor.processBatch(kinesisEvent(records.slice(i, i + 1_000)));
-      expect(result.response).toEqual({ batchItemFailures: [] });
-      expect(result.summary.appliedTicks).toBe(1_000);
-    }
-    expect(counts.get("TransactWriteItemsCommand")).toBeGreaterThan(0);
-
-    // Everything again, bisected and reordered, plus re-puts on another shard: nothing changes.
-    const replay = [...records.slice(1_500), ...records.slice(0, 1_500)];
-    let duplicates = 0;
-    for (let i = 0; i < replay.length; i += 700) {
-      const result = await processor.processBatch(kinesisEvent(replay.slice(i, i + 700)));
-      duplicates += result.summary.duplicateTicks;
-      expect(result.summary.appliedTicks).toBe(0);
-    }
-    const reput = await processor.processBatch(
-      kinesisEvent(ticks.slice(0, 50).map((t, i) => record(SHARD_1, 10_000 + i, t))),
-    );
-    expect(duplicates + reput.summary.duplicateTicks).toBe(3_050);
-
-    // Ten new trades: the container knows the set's pages, so one BatchGetItem reads the bar
-    // item and the pages together, and one transaction writes them.
-    const late = Array.from({ length: 10 }, () => tick(randomUUID()));
-    ticks.push(...late);
-    const before = new Map(counts);
-    await processor.processBatch(kinesisEvent(late.map((t, i) => record(SHARD_0, 20_000 + i, t))));
-    const sent = (name: string) => (counts.get(name) ?? 0) - (before.get(name) ?? 0);
-    expect([sent("BatchGetItemCommand"), sent("TransactWriteItemsCommand")]).toEqual([1, 1]);
-
-    const stored = await scanBars(client, tableName);
-    const bar = [...stored.values()][0];
-    expect(bar.trades.kind).toBe("paged");
-    expect(await scanBarValues(client, tableName)).toEqual(
-      expectedBars(ticks.map((t, index) => ({ ...t, seq: "1", index }))),
-    );
-    const sizes = await itemSizes(client, tableName);
-    // One bar item and its pages; 3,000 UUIDs are 48 KB of ids, spread over pages under 1 KB.
-    expect(sizes.length).toBeGreaterThan(48_000 / PAGE_MAX_BYTES);
-    expect(Math.max(...sizes)).toBeLessThan(2_048);
-  });
-
-  it("recovers from a lost race on a large set: the transaction is cancelled, re-read and retried", async () => {
-    const { client, tableName } = await newTable();
-    const first = processorFor(client, tableName);
-    const seed = Array.from({ length: 400 }, () => tick(randomUUID()));
-    await first.processBatch(kinesisEvent(seed.map((t, i) => record(SHARD_0, i + 1, t))));
-
-    const racingClient = localDynamoDbClient(local);
-    let raced = false;
-    beforeCommand(racingClient, async (command) => {
-      if (command === "TransactWriteItemsCommand" && !raced) {
-        raced = true;
-        // Another shard's trades of the same bar land between this processor's read and write.
-        const other = Array.from({ length: 50 }, () => tick(randomUUID()));
-        seed.push(...other);
-        await first.processBatch(kinesisEvent(other.map((t, i) => record(SHARD_1, i + 1, t))));
+  onDynamoDbLocal("transactions")(
+    "spills into pages, stays exact under re-delivery and keeps every item small",
+    async () => {
+      const { client, tableName } = await newTable();
+      const processor = processorFor(client, tableName);
+      const ticks = Array.from({ length: 3_000 }, (_, i) =>
+        tick(randomUUID(), { price: 190 + (i % 100) / 100, ts: MARKET_START + (i % 60_000) }),
+      );
+      const records = ticks.map((t, i) => record(SHARD_0, i + 1, t));
+      const counts = countCommands(client);
+      for (let i = 0; i < records.length; i += 1_000) {
+        const result = await processor.processBatch(kinesisEvent(records.slice(i, i + 1_000)));
+        expect(result.response).toEqual({ batchItemFailures: [] });
+        expect(result.summary.appliedTicks).toBe(1_000);
       }
-    });
-    const mine = Array.from({ length: 60 }, () => tick(randomUUID()));
-    const result = await processorFor(racingClient, tableName).processBatch(
-      kinesisEvent(mine.map((t, i) => record(SHARD_0, 1_000 + i, t))),
-    );
+      expect(counts.get("TransactWriteItemsCommand")).toBeGreaterThan(0);
 
-    expect(result.summary).toMatchObject({ appliedTicks: 60, writeConflicts: 1, barsFailed: 0 });
-    expect(await scanBarValues(client, tableName)).toEqual(
-      expectedBars([...seed, ...mine].map((t, index) => ({ ...t, seq: "1", index }))),
-    );
-  });
+      // Everything again, bisected and reordered, plus re-puts on another shard: nothing changes.
+      const replay = [...records.slice(1_500), ...records.slice(0, 1_500)];
+      let duplicates = 0;
+      for (let i = 0; i < replay.length; i += 700) {
+        const result = await processor.processBatch(kinesisEvent(replay.slice(i, i + 700)));
+        duplicates += result.summary.duplicateTicks;
+        expect(result.summary.appliedTicks).toBe(0);
+      }
+      const reput = await processor.processBatch(
+        kinesisEvent(ticks.slice(0, 50).map((t, i) => record(SHARD_1, 10_000 + i, t))),
+      );
+      expect(duplicates + reput.summary.duplicateTicks).toBe(3_050);
+
+      // Ten new trades: the container knows the set's pages, so one BatchGetItem reads the bar
+      // item and the pages together, and one transaction writes them.
+      const late = Array.from({ length: 10 }, () => tick(randomUUID()));
+      ticks.push(...late);
+      const before = new Map(counts);
+      await processor.processBatch(
+        kinesisEvent(late.map((t, i) => record(SHARD_0, 20_000 + i, t))),
+      );
+      const sent = (name: string) => (counts.get(name) ?? 0) - (before.get(name) ?? 0);
+      expect([sent("BatchGetItemCommand"), sent("TransactWriteItemsCommand")]).toEqual([1, 1]);
+
+      const stored = await scanBars(client, tableName);
+      const bar = [...stored.values()][0];
+      expect(bar.trades.kind).toBe("paged");
+      expect(await scanBarValues(client, tableName)).toEqual(
+        expectedBars(ticks.map((t, index) => ({ ...t, seq: "1", index }))),
+      );
+      const sizes = await itemSizes(client, tableName);
+      // One bar item and its pages; 3,000 UUIDs are 48 KB of ids, spread over pages under 1 KB.
+      expect(sizes.length).toBeGreaterThan(48_000 / PAGE_MAX_BYTES);
+      expect(Math.max(...sizes)).toBeLessThan(2_048);
+    },
+  );
+
+  onDynamoDbLocal("transactions")(
+    "recovers from a lost race on a large set: the transaction is cancelled, re-read and retried",
+    async () => {
+      const { client, tableName } = await newTable();
+      const first = processorFor(client, tableName);
+      const seed = Array.from({ length: 400 }, () => tick(randomUUID()));
+      await first.processBatch(kinesisEvent(seed.map((t, i) => record(SHARD_0, i + 1, t))));
+
+      const racingClient = localDynamoDbClient(local);
+      let raced = false;
+      beforeCommand(racingClient, async (command) => {
+        if (command === "TransactWriteItemsCommand" && !raced) {
+          raced = true;
+          // Another shard's trades of the same bar land between this processor's read and write.
+          const other = Array.from({ length: 50 }, () => tick(randomUUID()));
+          seed.push(...other);
+          await first.processBatch(kinesisEvent(other.map((t, i) => record(SHARD_1, i + 1, t))));
+        }
+      });
+      const mine = Array.from({ length: 60 }, () => tick(randomUUID()));
+      const result = await processorFor(racingClient, tableName).processBatch(
+        kinesisEvent(mine.map((t, i) => record(SHARD_0, 1_000 + i, t))),
+      );
+
+      expect(result.summary).toMatchObject({ appliedTicks: 60, writeConflicts: 1, barsFailed: 0 });
+      expect(await scanBarValues(client, tableName)).toEqual(
+        expectedBars([...seed, ...mine].map((t, index) => ({ ...t, seq: "1", index }))),
+      );
+    },
+  );
 });

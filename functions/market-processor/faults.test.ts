@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import {
@@ -15,9 +16,11 @@ import {
   startLocalAws,
 } from "../../scripts/lib/local-aws";
 import type { LocalAws } from "../../scripts/lib/local-aws";
+import { onDynamoDbLocal } from "../../tests/support/dynamodb-local";
 import { deliverInOrder } from "../testing/event-source";
 import { kinesisEvent } from "../testing/kinesis-events";
 import {
+  MARKET_START,
   expectedBars,
   scanBarValues,
   symbolsFor,
@@ -212,4 +215,81 @@ describe("market processor behind a faulty DynamoDB", () => {
     );
     expect(sum(scenario.summaries, "appliedTicks")).toBe(600);
   });
+
+  it("counts a batch that failed on the wire until discarded once it is replayed after a later record of its bar", async () => {
+    tableCounter += 1;
+    const tableName = `dev-market-analytics-faults-${tableCounter}`;
+    const direct = localDynamoDbClient(local);
+    await createAnalyticsTable(direct, tableName);
+    const processor = createMarketProcessor({
+      dynamodb: proxiedClient(),
+      tableName,
+      barTtlDays: 7,
+      logger: silentLogger(),
+      metrics: new RecordingMetrics(),
+      backoffMs: () => 1,
+    });
+    const { records, sequenced } = tickRecords(syntheticTicks(31, 2, ["AAPL"], 1));
+    const [r1, r2] = records;
+    // Every write of r1's batch fails with a 500, SDK retries included, until the mapping gives up.
+    proxy.setPlan((request) => (request.operation === "PutItem" ? "internal-error" : undefined));
+    try {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const failed = await processor.processBatch(kinesisEvent([r1]));
+        expect(failed.summary.barsFailed).toBe(1);
+      }
+    } finally {
+      proxy.setPlan(noFaults);
+    }
+    const later = await processor.processBatch(kinesisEvent([r2]));
+    const replayed = await processor.processBatch(kinesisEvent([r1]));
+
+    expect([later.summary.appliedTicks, replayed.summary.appliedTicks]).toEqual([1, 1]);
+    expect(await scanBarValues(direct, tableName)).toEqual(expectedBars(sequenced));
+  });
+
+  onDynamoDbLocal("transactions")(
+    "applies a large set's transaction once when its response is lost and the SDK retries it",
+    async () => {
+      tableCounter += 1;
+      const tableName = `dev-market-analytics-faults-${tableCounter}`;
+      const direct = localDynamoDbClient(local);
+      await createAnalyticsTable(direct, tableName);
+      const processor = createMarketProcessor({
+        dynamodb: proxiedClient(),
+        tableName,
+        barTtlDays: 7,
+        logger: silentLogger(),
+        metrics: new RecordingMetrics(),
+        backoffMs: () => 1,
+      });
+      // 400 UUID trades spill past the inline limit: each batch writes pages in a transaction.
+      const ticks = Array.from({ length: 400 }, (_, i) => ({
+        symbol: "AAPL",
+        price: (19_000 + i) / 100,
+        size: 1 + (i % 9),
+        ts: MARKET_START + i * 100,
+        tradeId: randomUUID(),
+      }));
+      const { records, sequenced } = tickRecords(ticks);
+      let dropped = 0;
+      proxy.setPlan((request) => {
+        if (request.operation === "TransactWriteItems" && dropped < 2) {
+          dropped += 1;
+          return "drop-response";
+        }
+        return undefined;
+      });
+      try {
+        for (let i = 0; i < records.length; i += 200) {
+          const result = await processor.processBatch(kinesisEvent(records.slice(i, i + 200)));
+          expect(result.response).toEqual({ batchItemFailures: [] });
+        }
+      } finally {
+        proxy.setPlan(noFaults);
+      }
+      expect(dropped).toBe(2);
+      expect(await scanBarValues(direct, tableName)).toEqual(expectedBars(sequenced));
+    },
+  );
 });
