@@ -17,9 +17,17 @@ import {
 } from "./gitops/github";
 
 /**
- * The drift check of one environment: `pulumi preview --refresh --expect-no-changes` against the
- * real cloud, then exactly one open GitHub issue per drifting environment (created, or updated
- * with the latest diff) and none once the environment is clean again.
+ * The drift check of one environment: `pulumi refresh --preview-only --expect-no-changes`, which
+ * compares the resources in the cloud with the stack's state and runs no program, so it reports
+ * what changed outside Pulumi and nothing else: a change merged but not yet deployed is not drift.
+ * (`pulumi preview --refresh` would also show every such change, because it compares the cloud
+ * with the checked-out code.) Then exactly one open GitHub issue per drifting environment
+ * (created, or updated with the latest diff) and none once the environment is clean again.
+ *
+ * A preview-only refresh takes no state lock (the DIY backend locks a refresh only when it applies
+ * it: pkg/backend/diy/backend.go, Refresh, in Pulumi 3.248), so the read-only role can run it while
+ * an up holds the lock. pulumi/actions cannot pass `--preview-only`, so this runs the CLI that
+ * .github/actions/setup-pulumi installs at the version in .pulumi-version.
  *
  *   npx tsx scripts/drift.ts --env production [--run-url <url>] [--repo OWNER/REPO] [--no-issue]
  *
@@ -30,10 +38,14 @@ export const DRIFT_LABEL = "drift";
 
 export type DriftStatus = "clean" | "drift" | "error";
 
-/** What `pulumi preview --expect-no-changes` prints when the refresh found changes. */
+/**
+ * What `--expect-no-changes` prints when there were changes: "no changes were expected for refresh
+ * but changes were proposed" (backenderr.NoChangesExpectedError in Pulumi 3.248; older CLIs said it
+ * without "for <operation>").
+ */
 const NO_CHANGES_EXPECTED = /no changes were expected( for [a-z]+)? but changes were proposed/;
 
-export function classifyPreview(exitCode: number, output: string): DriftStatus {
+export function classifyDriftCheck(exitCode: number, output: string): DriftStatus {
   if (exitCode === 0) {
     return "clean";
   }
@@ -44,17 +56,17 @@ export function driftIssueTitle(environment: EnvironmentName): string {
   return `Drift detected in ${environment}`;
 }
 
-/** The arguments of the refresh-preview, run in the repository root. */
-export function previewArguments(environment: EnvironmentName): string[] {
+/** The arguments of the drift check, run in the repository root. */
+export function driftCheckArguments(environment: EnvironmentName): string[] {
   return [
-    "preview",
+    "refresh",
+    "--preview-only",
+    "--expect-no-changes",
     "--stack",
     stackName(environment),
     "--cwd",
     environmentDirectory(environment),
-    "--refresh",
     "--diff",
-    "--expect-no-changes",
     "--non-interactive",
     "--color",
     "never",
@@ -70,9 +82,9 @@ export function driftIssueBody(
 ): string {
   const run = runUrl === undefined ? "" : ` in [this workflow run](${runUrl})`;
   return [
-    `The \`${environment}\` stack no longer matches its resources: \`pulumi preview --refresh --expect-no-changes\` proposed changes${run} at ${detectedAt.toISOString()}.`,
+    `The resources of \`${environment}\` no longer match its Pulumi state: \`pulumi refresh --preview-only --expect-no-changes\` found changes${run} at ${detectedAt.toISOString()}.`,
     "",
-    "Someone or something changed these resources outside Pulumi. Either make the change in code and deploy it, or run `pulumi refresh` to accept it (see the Deploying chapter of the README). This issue is updated by every drift run and closed by the first one that finds the environment clean.",
+    'Someone or something changed these resources outside Pulumi (a change merged but not yet deployed does not show here). Run `pulumi refresh` with credentials that may write the state, to take the cloud into it; then either deploy the code as it is to undo the change, or first change the code to keep it (see "Drift" in the Deploying chapter of the README). This issue is updated by every drift run and closed by the first one that finds the environment clean.',
     "",
     "<details open><summary>Diff</summary>",
     "",
@@ -170,14 +182,14 @@ export function parseDriftArgs(argv: readonly string[]): DriftOptions {
   };
 }
 
-export interface PreviewResult {
+export interface PulumiResult {
   readonly exitCode: number;
   readonly output: string;
 }
 
-export type PreviewRunner = (args: readonly string[]) => PreviewResult;
+export type PulumiRunner = (args: readonly string[]) => PulumiResult;
 
-export const pulumiCli: PreviewRunner = (args) => {
+export const pulumiCli: PulumiRunner = (args) => {
   const result = spawnSync("pulumi", [...args], {
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
@@ -202,13 +214,13 @@ export interface DriftReport {
 export function runDrift(
   options: DriftOptions,
   env: NodeJS.ProcessEnv,
-  preview: PreviewRunner,
+  pulumi: PulumiRunner,
   gh: GhRunner,
   now: () => Date,
 ): DriftReport {
   const { environment, runUrl } = options;
-  const result = preview(previewArguments(environment));
-  const status = classifyPreview(result.exitCode, result.output);
+  const result = pulumi(driftCheckArguments(environment));
+  const status = classifyDriftCheck(result.exitCode, result.output);
   if (status === "error") {
     return {
       status,
@@ -239,7 +251,7 @@ export function runDrift(
     status,
     issue,
     exitCode: 2,
-    message: `Drift detected in ${environment}: the refresh-preview proposed changes.${where}\n${stripAnsi(result.output).trim()}`,
+    message: `Drift detected in ${environment}: the cloud differs from the stack's state.${where}\n${stripAnsi(result.output).trim()}`,
   };
 }
 

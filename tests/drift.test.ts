@@ -1,12 +1,13 @@
 import {
   DRIFT_LABEL,
-  classifyPreview,
+  classifyDriftCheck,
+  driftCheckArguments,
   driftIssueBody,
   driftIssueTitle,
   parseDriftArgs,
-  previewArguments,
   runDrift,
-  type PreviewResult,
+  type PulumiResult,
+  type PulumiRunner,
 } from "../scripts/drift";
 import { MAX_BODY_CHARACTERS, codeFence, stripAnsi, truncateBody } from "../scripts/gitops/github";
 import { FakeGitHub } from "./support/fake-github";
@@ -16,28 +17,28 @@ const RUN_URL = "https://github.com/acme/trading-analytics/actions/runs/42";
 const NOW = new Date("2026-03-02T05:17:00.000Z");
 
 const DRIFT_OUTPUT = [
-  "Previewing update (production):",
+  "Previewing refresh (production):",
   "    ~ aws:lambda/function:Function market-processor-function update [diff: ~memorySize]",
-  "      ~ memorySize: \u001b[31m1024\u001b[0m => 2048",
-  "error: no changes were expected but changes were proposed",
+  "      ~ memorySize: \u001b[31m2048\u001b[0m => 1024",
+  "error: no changes were expected for refresh but changes were proposed",
 ].join("\n");
 
-const CLEAN: PreviewResult = { exitCode: 0, output: "Resources:\n    42 unchanged\n" };
-const DRIFT: PreviewResult = { exitCode: 255, output: DRIFT_OUTPUT };
-const BROKEN: PreviewResult = {
+const CLEAN: PulumiResult = { exitCode: 0, output: "Resources:\n    42 unchanged\n" };
+const DRIFT: PulumiResult = { exitCode: 255, output: DRIFT_OUTPUT };
+const BROKEN: PulumiResult = {
   exitCode: 255,
   output: "error: failed to decrypt the data key: AccessDeniedException",
 };
 
-function harness(results: PreviewResult[]) {
+function harness(results: PulumiResult[]) {
   const github = new FakeGitHub(REPOSITORY);
-  const previews: string[][] = [];
+  const commands: string[][] = [];
   const queue = [...results];
-  const preview = (args: readonly string[]) => {
-    previews.push([...args]);
+  const pulumi = (args: readonly string[]) => {
+    commands.push([...args]);
     const next = queue.shift();
     if (next === undefined) {
-      throw new Error("No more preview results");
+      throw new Error("No more Pulumi results");
     }
     return next;
   };
@@ -45,42 +46,193 @@ function harness(results: PreviewResult[]) {
     runDrift(
       parseDriftArgs(["--env", environment, "--run-url", RUN_URL, ...extra]),
       { GITHUB_REPOSITORY: REPOSITORY },
-      preview,
+      pulumi,
       github.runner,
       () => NOW,
     );
-  return { github, previews, run };
+  return { github, commands, run };
 }
 
-describe("classifying the refresh-preview", () => {
+describe("classifying the drift check", () => {
   it.each([
     [0, "", "clean"],
     [0, "no changes were expected but changes were proposed", "clean"],
     [255, "error: no changes were expected but changes were proposed", "drift"],
-    [255, "error: no changes were expected for preview but changes were proposed", "drift"],
+    [255, "error: no changes were expected for refresh but changes were proposed", "drift"],
     [255, "error: failed to decrypt the data key", "error"],
     [1, "", "error"],
   ])("exit %i with %j is %s", (exitCode, output, status) => {
-    expect(classifyPreview(exitCode, output)).toBe(status);
+    expect(classifyDriftCheck(exitCode, output)).toBe(status);
   });
 });
 
-describe("the refresh-preview command", () => {
+describe("the drift check command", () => {
   it.each(["dev", "staging", "production"] as const)("for %s", (environment) => {
-    expect(previewArguments(environment)).toEqual([
-      "preview",
+    expect(driftCheckArguments(environment)).toEqual([
+      "refresh",
+      "--preview-only",
+      "--expect-no-changes",
       "--stack",
       environment,
       "--cwd",
       `environments/${environment}`,
-      "--refresh",
       "--diff",
-      "--expect-no-changes",
       "--non-interactive",
       "--color",
       "never",
       "--suppress-progress",
     ]);
+  });
+});
+
+/** Resource name -> input properties, as the program describes them, the state records them or the cloud holds them. */
+type Resources = Readonly<Record<string, Readonly<Record<string, string | number>>>>;
+
+/**
+ * One stack: what the checked-out program describes (`code`), what the state recorded at the last
+ * deploy (`state`) and what the cloud holds now (`cloud`).
+ */
+interface Stack {
+  readonly code: Resources;
+  readonly state: Resources;
+  readonly cloud: Resources;
+}
+
+const FUNCTION = "aws:lambda/function:Function market-processor-function";
+
+function differences(from: Resources, to: Resources): string[] {
+  const names = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
+  return names.flatMap((name) => {
+    const before = from[name];
+    const after = to[name];
+    if (before === undefined) {
+      return [`    + ${name} create`];
+    }
+    if (after === undefined) {
+      return [`    - ${name} delete`];
+    }
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+      .filter((key) => before[key] !== after[key])
+      .sort();
+    return keys.length === 0
+      ? []
+      : [
+          `    ~ ${name} update [diff: ${keys.map((key) => `~${key}`).join(",")}]`,
+          ...keys.map((key) => `      ~ ${key}: ${before[key]} => ${after[key]}`),
+        ];
+  });
+}
+
+/**
+ * The Pulumi CLI over one stack, for the commands a drift check could run, as Pulumi documents
+ * them: `refresh --preview-only` reads the cloud and compares it with the state, running no
+ * program; `preview` compares the program with the state, or with the cloud under `--refresh`.
+ * `--expect-no-changes` turns changes into exit 255 with NoChangesExpectedError's text. Any other
+ * command fails the test: a drift check must never change the state or the cloud.
+ */
+function pulumiOver(stack: Stack): PulumiRunner {
+  return (args) => {
+    const flag = (name: string) => args.includes(name);
+    let operation: "refresh" | "preview";
+    let changes: string[];
+    if (args[0] === "refresh" && flag("--preview-only")) {
+      operation = "refresh";
+      changes = differences(stack.state, stack.cloud);
+    } else if (args[0] === "preview") {
+      operation = "preview";
+      changes = differences(flag("--refresh") ? stack.cloud : stack.state, stack.code);
+    } else {
+      throw new Error(`A drift check must not run pulumi ${args.join(" ")}`);
+    }
+    const header = `Previewing ${operation} (production):`;
+    if (changes.length > 0 && flag("--expect-no-changes")) {
+      return {
+        exitCode: 255,
+        output: [
+          header,
+          ...changes,
+          `error: no changes were expected for ${operation} but changes were proposed`,
+        ].join("\n"),
+      };
+    }
+    return { exitCode: 0, output: [header, ...changes, "Resources: unchanged"].join("\n") };
+  };
+}
+
+describe("drift means the cloud differs from the state", () => {
+  const deployed: Resources = { [FUNCTION]: { memorySize: 1024, timeout: 30 } };
+
+  function check(stack: Stack) {
+    const github = new FakeGitHub(REPOSITORY);
+    const report = runDrift(
+      parseDriftArgs(["--env", "production", "--run-url", RUN_URL]),
+      { GITHUB_REPOSITORY: REPOSITORY },
+      pulumiOver(stack),
+      github.runner,
+      () => NOW,
+    );
+    return { report, github };
+  }
+
+  it("finds no drift when a change is merged but not yet deployed", () => {
+    const merged: Stack = {
+      code: {
+        [FUNCTION]: { memorySize: 2048, timeout: 30 },
+        "aws:sqs/queue:Queue new-queue": { visibilityTimeoutSeconds: 60 },
+      },
+      state: deployed,
+      cloud: deployed,
+    };
+    const { report, github } = check(merged);
+    expect(report).toEqual({
+      status: "clean",
+      issue: { action: "none" },
+      exitCode: 0,
+      message: "production has no drift.",
+    });
+    expect(github.issues).toEqual([]);
+    // What a refresh-preview of the checked-out code reports for the same stack: not drift.
+    expect(pulumiOver(merged)(["preview", "--refresh", "--expect-no-changes"]).exitCode).toBe(255);
+  });
+
+  it("finds drift when the cloud was changed outside Pulumi", () => {
+    const { report, github } = check({
+      code: deployed,
+      state: deployed,
+      cloud: { [FUNCTION]: { memorySize: 512, timeout: 30 } },
+    });
+    expect(report.status).toBe("drift");
+    expect(report.exitCode).toBe(2);
+    expect(github.issue(1).title).toBe("Drift detected in production");
+    expect(github.issue(1).body).toContain(
+      [
+        `    ~ ${FUNCTION} update [diff: ~memorySize]`,
+        "      ~ memorySize: 1024 => 512",
+        "error: no changes were expected for refresh but changes were proposed",
+      ].join("\n"),
+    );
+  });
+
+  it("shows only the cloud's change when the code has moved on too", () => {
+    const { report, github } = check({
+      code: {
+        [FUNCTION]: { memorySize: 2048, timeout: 30 },
+        "aws:sqs/queue:Queue new-queue": { visibilityTimeoutSeconds: 60 },
+      },
+      state: deployed,
+      cloud: { [FUNCTION]: { memorySize: 1024, timeout: 900 } },
+    });
+    expect(report.status).toBe("drift");
+    const body = github.issue(1).body;
+    expect(body).toContain("      ~ timeout: 30 => 900");
+    expect(body).not.toContain("memorySize");
+    expect(body).not.toContain("new-queue");
+  });
+
+  it("finds a resource deleted in the cloud", () => {
+    const { report, github } = check({ code: deployed, state: deployed, cloud: {} });
+    expect(report.status).toBe("drift");
+    expect(github.issue(1).body).toContain(`    - ${FUNCTION} delete`);
   });
 });
 
@@ -93,17 +245,17 @@ describe("the drift issue", () => {
   it("carries the diff without terminal colours, in a fence the diff cannot close", () => {
     expect(driftIssueBody("production", `${DRIFT_OUTPUT}\n\`\`\`x`, RUN_URL, NOW)).toBe(
       [
-        `The \`production\` stack no longer matches its resources: \`pulumi preview --refresh --expect-no-changes\` proposed changes in [this workflow run](${RUN_URL}) at 2026-03-02T05:17:00.000Z.`,
+        `The resources of \`production\` no longer match its Pulumi state: \`pulumi refresh --preview-only --expect-no-changes\` found changes in [this workflow run](${RUN_URL}) at 2026-03-02T05:17:00.000Z.`,
         "",
-        "Someone or something changed these resources outside Pulumi. Either make the change in code and deploy it, or run `pulumi refresh` to accept it (see the Deploying chapter of the README). This issue is updated by every drift run and closed by the first one that finds the environment clean.",
+        'Someone or something changed these resources outside Pulumi (a change merged but not yet deployed does not show here). Run `pulumi refresh` with credentials that may write the state, to take the cloud into it; then either deploy the code as it is to undo the change, or first change the code to keep it (see "Drift" in the Deploying chapter of the README). This issue is updated by every drift run and closed by the first one that finds the environment clean.',
         "",
         "<details open><summary>Diff</summary>",
         "",
         "````diff",
-        "Previewing update (production):",
+        "Previewing refresh (production):",
         "    ~ aws:lambda/function:Function market-processor-function update [diff: ~memorySize]",
-        "      ~ memorySize: 1024 => 2048",
-        "error: no changes were expected but changes were proposed",
+        "      ~ memorySize: 2048 => 1024",
+        "error: no changes were expected for refresh but changes were proposed",
         "```x",
         "````",
         "",
@@ -130,9 +282,9 @@ describe("the drift issue", () => {
 
 describe("runDrift", () => {
   it("opens one issue on the first drift, labelled, and fails the check", () => {
-    const { github, previews, run } = harness([DRIFT]);
+    const { github, commands, run } = harness([DRIFT]);
     const report = run("production");
-    expect(previews).toEqual([previewArguments("production")]);
+    expect(commands).toEqual([driftCheckArguments("production")]);
     expect(report.status).toBe("drift");
     expect(report.exitCode).toBe(2);
     expect(report.issue).toEqual({
@@ -141,7 +293,7 @@ describe("runDrift", () => {
       url: "https://github.com/acme/trading-analytics/issues/1",
     });
     expect(report.message.split("\n")[0]).toBe(
-      "Drift detected in production: the refresh-preview proposed changes. See #1 (created): https://github.com/acme/trading-analytics/issues/1",
+      "Drift detected in production: the cloud differs from the stack's state. See #1 (created): https://github.com/acme/trading-analytics/issues/1",
     );
     const issue = github.issue(1);
     expect(issue.title).toBe("Drift detected in production");
