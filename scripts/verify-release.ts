@@ -2,10 +2,21 @@ import { spawnSync } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
+import {
+  ghCli,
+  listRunJobs,
+  listWorkflowRuns,
+  resolveRepository,
+  type GhRunner,
+  type WorkflowRun,
+} from "./gitops/github";
+
 /**
- * The production gate: a release tag is `vMAJOR.MINOR.PATCH` and points at a commit that is
- * already on the staging branch, so production only ever runs what staging has run. The deploy
- * workflow runs this before it previews or deploys production, for tag pushes and rollbacks alike.
+ * The production gate: a release tag is `vMAJOR.MINOR.PATCH`, points at a commit that is on the
+ * staging branch, and staging deployed exactly that commit successfully: the newest Deploy run of
+ * it on staging succeeded, with its `up` and its smoke check. So production only ever runs what
+ * staging has run. The deploy workflow runs this before it previews or deploys production, for tag
+ * pushes and rollbacks alike.
  */
 
 /** `v1.4.2`: numbers without leading zeros, no pre-release or build suffix. */
@@ -19,13 +30,29 @@ export interface VerifyReleaseOptions {
   readonly remote: string;
   /** The repository to check. @default the working directory */
   readonly cwd: string;
+  /** OWNER/REPO whose Actions runs show what staging deployed. @default GITHUB_REPOSITORY */
+  readonly repository: string;
 }
 
 export interface VerifiedRelease {
   readonly tag: string;
   readonly commit: string;
   readonly branchRef: string;
+  /** The Deploy run that deployed the commit to staging and smoke-checked it. */
+  readonly stagingRun: { readonly number: number; readonly url: string };
 }
+
+/**
+ * Where staging's deploy of a commit is recorded: runs of this workflow for a push to the staging
+ * branch, whose job (the caller's job name, then the reusable workflow's) ran these steps.
+ * tests/workflows.test.ts checks the names against the workflow files.
+ */
+export const STAGING_DEPLOY = {
+  workflow: "deploy.yml",
+  workflowName: "Deploy",
+  job: "Staging / up staging",
+  steps: ["Pulumi up", "Smoke check"],
+} as const;
 
 export class ReleaseVerificationError extends Error {}
 
@@ -55,7 +82,81 @@ export function checkTagShape(tag: string): void {
   }
 }
 
-export function verifyRelease(options: VerifyReleaseOptions): VerifiedRelease {
+function isAncestor(cwd: string, ancestor: string, commit: string): boolean {
+  return git(cwd, ["merge-base", "--is-ancestor", ancestor, commit]).status === 0;
+}
+
+function describeRun(run: WorkflowRun): string {
+  return `${STAGING_DEPLOY.workflowName} run #${run.run_number} (${run.html_url})`;
+}
+
+/** Newest first: the API lists runs that way, but the check must not depend on it. */
+function newestFirst(runs: readonly WorkflowRun[]): WorkflowRun[] {
+  return [...runs].sort(
+    (a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id,
+  );
+}
+
+/**
+ * Staging ran `commit` successfully: the newest run of the deploy workflow for a push of that
+ * exact commit to `branch` completed with success, and in it the staging job and its up and smoke
+ * steps succeeded. A commit that is merely an ancestor of the staging branch does not count: a push
+ * deploys only its head, and a push that changes nothing that deploys starts no run at all.
+ */
+export function verifyStagingDeploy(
+  gh: GhRunner,
+  repository: string,
+  tag: string,
+  commit: string,
+  branch: string,
+  isDeployedAncestor: (deployed: string) => boolean,
+): VerifiedRelease["stagingRun"] {
+  const { workflow, job: jobName, steps: stepNames } = STAGING_DEPLOY;
+  const runs = newestFirst(
+    listWorkflowRuns(gh, repository, workflow, { head_sha: commit, branch, event: "push" }),
+  ).filter((run) => run.head_sha === commit);
+  const run = runs[0];
+  const rule = `Production only runs a commit that ${branch} deployed and smoke-checked successfully.`;
+  if (run === undefined) {
+    const previous = newestFirst(
+      listWorkflowRuns(gh, repository, workflow, { branch, event: "push", status: "success" }),
+    ).find((candidate) => candidate.head_sha !== commit && isDeployedAncestor(candidate.head_sha));
+    const advice =
+      previous === undefined
+        ? `Merge into ${branch}, let it deploy there, then tag the commit it deployed.`
+        : `The newest commit before it that ${branch} deployed successfully is ${previous.head_sha}, in ${describeRun(previous)}: tag that one, or merge a change that deploys into ${branch} and tag its commit once it has deployed.`;
+    throw new ReleaseVerificationError(
+      `Tag ${tag} points at ${commit}, which ${branch} never deployed: there is no ${workflow} run for a push of it to ${branch} (a push that changes only documentation or tests starts none). ${rule} ${advice}`,
+    );
+  }
+  if (run.status !== "completed") {
+    throw new ReleaseVerificationError(
+      `The ${branch} deploy of ${commit} (tag ${tag}) has not finished: ${describeRun(run)} is ${run.status}. ${rule} Wait for it to succeed, then run the release again.`,
+    );
+  }
+  if (run.conclusion !== "success") {
+    throw new ReleaseVerificationError(
+      `The ${branch} deploy of ${commit} (tag ${tag}) did not succeed: ${describeRun(run)} ended ${run.conclusion ?? "without a conclusion"}. ${rule} Re-run it once the cause is fixed, or merge a fix into ${branch} and tag the commit it deploys.`,
+    );
+  }
+  const jobs = listRunJobs(gh, repository, run.id);
+  const job = jobs.find((candidate) => candidate.name === jobName);
+  const failedSteps = stepNames.filter(
+    (name) => job?.steps.find((step) => step.name === name)?.conclusion !== "success",
+  );
+  if (job === undefined || job.conclusion !== "success" || failedSteps.length > 0) {
+    const found =
+      job === undefined
+        ? `it has no job "${jobName}" (jobs: ${jobs.map((candidate) => `"${candidate.name}"`).join(", ") || "none"})`
+        : `in its job "${jobName}" (${job.conclusion ?? job.status}) these steps did not succeed: ${failedSteps.join(", ") || "none"}`;
+    throw new ReleaseVerificationError(
+      `${describeRun(run)} for ${commit} (tag ${tag}) succeeded, but ${found}. ${rule} It must show "${jobName}" with ${stepNames.map((name) => `"${name}"`).join(" and ")} successful.`,
+    );
+  }
+  return { number: run.run_number, url: run.html_url };
+}
+
+export function verifyRelease(options: VerifyReleaseOptions, gh: GhRunner): VerifiedRelease {
   const { tag, branch, remote, cwd } = options;
   checkTagShape(tag);
 
@@ -90,10 +191,22 @@ export function verifyRelease(options: VerifyReleaseOptions): VerifiedRelease {
       `git merge-base failed while checking ${tag} against ${remote}/${branch}: ${ancestry.stderr}`,
     );
   }
-  return { tag, commit: commit.stdout, branchRef };
+  const stagingRun = verifyStagingDeploy(
+    gh,
+    options.repository,
+    tag,
+    commit.stdout,
+    branch,
+    (deployed) => isAncestor(cwd, deployed, commit.stdout),
+  );
+  return { tag, commit: commit.stdout, branchRef, stagingRun };
 }
 
-export function parseVerifyReleaseArgs(argv: readonly string[], cwd: string): VerifyReleaseOptions {
+export function parseVerifyReleaseArgs(
+  argv: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): VerifyReleaseOptions {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -101,12 +214,13 @@ export function parseVerifyReleaseArgs(argv: readonly string[], cwd: string): Ve
       branch: { type: "string", default: "staging" },
       remote: { type: "string", default: "origin" },
       cwd: { type: "string" },
+      repo: { type: "string" },
     },
     strict: true,
   });
   if (values.tag === undefined || values.tag === "") {
     throw new ReleaseVerificationError(
-      "--tag is required: npx tsx scripts/verify-release.ts --tag v1.4.2 [--branch staging] [--remote origin]",
+      "--tag is required: npx tsx scripts/verify-release.ts --tag v1.4.2 [--branch staging] [--remote origin] [--repo OWNER/REPO]",
     );
   }
   return {
@@ -114,18 +228,29 @@ export function parseVerifyReleaseArgs(argv: readonly string[], cwd: string): Ve
     branch: values.branch,
     remote: values.remote,
     cwd: values.cwd ?? cwd,
+    repository: resolveRepository(values.repo, env),
   };
 }
 
 if (require.main === module) {
   try {
-    const release = verifyRelease(parseVerifyReleaseArgs(process.argv.slice(2), process.cwd()));
-    process.stdout.write(
-      `Release ${release.tag} (${release.commit}) is on ${release.branchRef.replace("refs/remotes/", "")}.\n`,
+    const release = verifyRelease(
+      parseVerifyReleaseArgs(process.argv.slice(2), process.cwd(), process.env),
+      ghCli,
     );
+    const staging = release.branchRef.replace("refs/remotes/", "");
+    const message = `Release ${release.tag} (${release.commit}) is on ${staging}, which deployed it successfully in ${STAGING_DEPLOY.workflowName} run #${release.stagingRun.number} (${release.stagingRun.url}).`;
+    process.stdout.write(`${message}\n`);
     const output = process.env.GITHUB_OUTPUT;
     if (output !== undefined && output !== "") {
-      appendFileSync(output, `tag=${release.tag}\ncommit=${release.commit}\n`);
+      appendFileSync(
+        output,
+        `tag=${release.tag}\ncommit=${release.commit}\nstaging-run=${release.stagingRun.url}\n`,
+      );
+    }
+    const summary = process.env.GITHUB_STEP_SUMMARY;
+    if (summary !== undefined && summary !== "") {
+      appendFileSync(summary, `### Release verified\n\n${message}\n`);
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

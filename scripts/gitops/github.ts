@@ -207,3 +207,89 @@ export function closeIssue(
     JSON.stringify({ state: "closed", state_reason: "completed" }),
   );
 }
+
+/**
+ * A workflow run as the Actions REST API lists it (GET /repos/{owner}/{repo}/actions/workflows/
+ * {workflow}/runs). For a push, `head_branch` is the branch or tag pushed; `status` is queued,
+ * in_progress, waiting, requested, pending or completed, and `conclusion` is set once completed.
+ */
+export interface WorkflowRun {
+  readonly id: number;
+  readonly run_number: number;
+  readonly display_title: string;
+  readonly event: string;
+  readonly head_branch: string | null;
+  readonly head_sha: string;
+  readonly status: string;
+  readonly conclusion: string | null;
+  readonly html_url: string;
+  readonly created_at: string;
+}
+
+/** A job of a run's latest attempt, with its steps (GET /repos/{owner}/{repo}/actions/runs/{id}/jobs). */
+export interface WorkflowJob {
+  readonly name: string;
+  readonly status: string;
+  readonly conclusion: string | null;
+  readonly html_url: string;
+  readonly steps: readonly {
+    readonly name: string;
+    readonly status: string;
+    readonly conclusion: string | null;
+  }[];
+}
+
+/** The run statuses of a run that has not finished: it may still start or change something. */
+export const ACTIVE_RUN_STATUSES = [
+  "queued",
+  "in_progress",
+  "waiting",
+  "requested",
+  "pending",
+] as const;
+
+/**
+ * The newest 100 runs of one workflow file matching the query (`head_sha`, `branch`, `event`,
+ * `status`), newest first, as the API returns them.
+ */
+export function listWorkflowRuns(
+  gh: GhRunner,
+  repository: string,
+  workflowFile: string,
+  query: Readonly<Record<string, string>>,
+): WorkflowRun[] {
+  const search = new URLSearchParams({ ...query, per_page: "100" }).toString();
+  return jsonLines<WorkflowRun>(
+    gh([
+      "api",
+      `repos/${repository}/actions/workflows/${workflowFile}/runs?${search}`,
+      "--jq",
+      ".workflow_runs[] | {id, run_number, display_title, event, head_branch, head_sha, status, conclusion, html_url, created_at} | @json",
+    ]),
+  );
+}
+
+/** The jobs of a run's latest attempt, with their steps. */
+export function listRunJobs(gh: GhRunner, repository: string, runId: number): WorkflowJob[] {
+  return jsonLines<WorkflowJob>(
+    gh([
+      "api",
+      "--paginate",
+      `repos/${repository}/actions/runs/${runId}/jobs?per_page=100`,
+      "--jq",
+      ".jobs[] | {name, status, conclusion, html_url, steps: [(.steps // [])[] | {name, status, conclusion}]} | @json",
+    ]),
+  );
+}
+
+/**
+ * A workflow command that shows `message` as an error annotation on the run. Workflow commands
+ * end at a line break, so `%`, CR and LF are escaped as the runner expects (docs: "Workflow
+ * commands for GitHub Actions", and toCommandValue/escapeData in @actions/core).
+ */
+export function errorAnnotation(title: string, message: string): string {
+  const escape = (text: string) =>
+    text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  const escapedTitle = escape(title).replace(/:/g, "%3A").replace(/,/g, "%2C");
+  return `::error title=${escapedTitle}::${escape(message)}\n`;
+}
