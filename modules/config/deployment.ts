@@ -30,6 +30,14 @@ export interface RawDeploymentConfig {
 
 export const ENVIRONMENT_SUFFIX_PATTERN = /^[a-z0-9]{1,12}$/;
 
+/**
+ * The suffix the committed stack files carry, so the tests and the offline plan have real names.
+ * Every copy of this repository commits it, and S3 bucket names are global: a deployment sets its
+ * own (the bootstrap proposes one, `proposeEnvironmentSuffix` in `modules/naming`), and the offline
+ * plan warns while a stack file still has this one.
+ */
+export const TEMPLATE_ENVIRONMENT_SUFFIX = "a1";
+
 const SUFFIX_HOW_TO =
   "Set it with `pulumi config set environmentSuffix <value>` or the ENVIRONMENT_SUFFIX environment variable";
 

@@ -1,3 +1,4 @@
 export * from "./bootstrap-names";
+export * from "./deployment-suffix";
 export * from "./physical-name";
 export * from "./tags";
