@@ -186,7 +186,8 @@ export function validateRepository(repository: string, source: string): string {
   return repository;
 }
 
-function shellQuote(value: string): string {
+/** Quotes a value for a POSIX shell, so printed commands can be pasted as they are. */
+export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 
