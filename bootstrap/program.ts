@@ -7,7 +7,18 @@ import {
   githubVariables,
   type EnvironmentBackend,
 } from "../environments/backends";
-import { environmentSettings, type EnvironmentName } from "../modules/config/settings";
+import {
+  changeSecretsProviderCommand,
+  environmentSuffixCommand,
+  pulumiCommand,
+  stackInitCommand,
+} from "../environments/stack-files";
+import {
+  ENVIRONMENT_NAMES,
+  environmentSettings,
+  type EnvironmentName,
+} from "../modules/config/settings";
+import { proposeEnvironmentSuffix } from "../modules/naming/deployment-suffix";
 import { ROLES_WITHOUT_BOUNDARY_WARNING, type BootstrapConfig } from "./config";
 import { GitHubOidcProvider } from "./github-oidc";
 import { PipelineRoles } from "./pipeline-roles";
@@ -28,12 +39,33 @@ export interface EnvironmentOutputs {
   readonly deployRoleWarning?: string;
   /** `pulumi stack init` for the environment's stack, with its backend and secrets provider. */
   readonly stackInitCommand: string;
+  /** Moves a stack that already exists to the KMS secrets provider. */
+  readonly changeSecretsProviderCommand: string;
+  /** `pulumi config set environmentSuffix <proposed>` in the environment's stack file. */
+  readonly environmentSuffixCommand: string;
 }
 
 export interface BootstrapOutputs {
   readonly accountId: string;
   readonly oidcProviderArn: pulumi.Output<string>;
+  /**
+   * The `environmentSuffix` proposed for this deployment (account and repository, see
+   * `proposeEnvironmentSuffix`): S3 bucket names are global, so the template's `a1` is taken.
+   */
+  readonly environmentSuffix: string;
   readonly environments: Readonly<Partial<Record<EnvironmentName, EnvironmentOutputs>>>;
+  /** Every environment's `environmentSuffixCommand`, one a line (each stack must exist first). */
+  readonly environmentSuffixCommands: string;
+  /**
+   * Writes every stack file's secrets provider, `encryptedkey` and suffix through the Pulumi CLI,
+   * then checks them (`scripts/bootstrap/stack-files.ts`).
+   */
+  readonly stackFilesCommand: string;
+  /**
+   * Applies and verifies the GitHub side: environments with their deployment refs and reviewers,
+   * the release-tag ruleset, every variable (`scripts/bootstrap/github-protection.ts`).
+   */
+  readonly githubProtectionCommand: string;
   /** The variables to set: per GitHub environment, and on the repository. */
   readonly githubVariables: pulumi.Output<{
     readonly environments: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -43,13 +75,10 @@ export interface BootstrapOutputs {
   readonly githubSetupCommands: pulumi.Output<string>;
 }
 
-function stackInitCommand(backend: EnvironmentBackend): string {
-  return `PULUMI_BACKEND_URL='${backend.backendUrl}' pulumi stack init ${backend.stackName} --cwd ${backend.workDir} --secrets-provider '${backend.secretsProvider}'`;
-}
-
-function networkInterfaceCleanup(environment: EnvironmentName, vpcId: string | undefined): string {
+function networkInterfaceCleanup(backend: EnvironmentBackend, vpcId: string | undefined): string {
+  const environment = backend.environment;
   return vpcId === undefined
-    ? `not granted: after the first \`pulumi up\` of ${environment}, run \`pulumi config set --path 'vpcIds.${environment}' "$(pulumi -C environments/${environment} stack output vpcId)"\` and the bootstrap again, or deleting the functions' security group may fail with AccessDenied`
+    ? `not granted: after the first \`pulumi up\` of ${environment}, run \`vpc="$(${pulumiCommand(backend, ["stack", "output", "vpcId", "--stack", environment, "--cwd", backend.workDir])})"\` from the repository root, then \`pulumi config set --path 'vpcIds.${environment}' "$vpc"\` and \`pulumi up\` in bootstrap/; until then deleting the functions' security group may fail with AccessDenied`
     : `in ${vpcId} only`;
 }
 
@@ -90,6 +119,8 @@ export async function bootstrapProgram(config: BootstrapConfig): Promise<Bootstr
     existingProviderArn: config.existingOidcProviderArn,
   });
 
+  const repository = `${config.repository.owner}/${config.repository.name}`;
+  const environmentSuffix = proposeEnvironmentSuffix(config.accountId, repository);
   const environments: Partial<Record<EnvironmentName, EnvironmentOutputs>> = {};
   const verifiedArns: pulumi.Output<string>[] = [];
   const backends: EnvironmentBackend[] = [];
@@ -132,20 +163,34 @@ export async function bootstrapProgram(config: BootstrapConfig): Promise<Bootstr
       deployRoleArn,
       previewRoleArn,
       workloadBoundaryArn: roles.workloadBoundaryArn,
-      networkInterfaceCleanup: networkInterfaceCleanup(environment, config.vpcIds[environment]),
+      networkInterfaceCleanup: networkInterfaceCleanup(backend, config.vpcIds[environment]),
       ...(config.workloadBoundary.enforce
         ? {}
         : { deployRoleWarning: ROLES_WITHOUT_BOUNDARY_WARNING }),
       stackInitCommand: stackInitCommand(backend),
+      changeSecretsProviderCommand: changeSecretsProviderCommand(backend),
+      environmentSuffixCommand: environmentSuffixCommand(backend, environmentSuffix),
     };
   }
 
-  const repository = `${config.repository.owner}/${config.repository.name}`;
+  // The scripts default to every environment; name them when the bootstrap covers fewer.
+  const only =
+    config.environments.length === ENVIRONMENT_NAMES.length
+      ? ""
+      : config.environments.map((environment) => ` --env ${environment}`).join("");
+  // Production's required reviewers are people or teams: the operator names them.
+  const reviewers = config.environments.includes("production") ? " --reviewer 'user:<login>'" : "";
   const ready = pulumi.all(verifiedArns);
   return {
     accountId,
     oidcProviderArn: oidc.arn,
+    environmentSuffix,
     environments,
+    environmentSuffixCommands: `${backends
+      .map((backend) => environmentSuffixCommand(backend, environmentSuffix))
+      .join("\n")}\n`,
+    stackFilesCommand: `npx tsx scripts/bootstrap/stack-files.ts --account-id ${accountId} --suffix ${environmentSuffix}${only}`,
+    githubProtectionCommand: `npx tsx scripts/bootstrap/github-protection.ts --repo ${repository} --account-id ${accountId}${only}${reviewers}`,
     githubVariables: ready.apply(() => ({
       environments: Object.fromEntries(
         backends.map((backend) => [backend.environment, githubVariables(backend).environment]),

@@ -27,6 +27,7 @@ import {
 } from "../bootstrap/permissions";
 import { KEY_ACCOUNT_ACTIONS } from "../bootstrap/state-backend";
 import { environmentSettings, type EnvironmentName } from "../modules/config/settings";
+import { proposeEnvironmentSuffix } from "../modules/naming/deployment-suffix";
 
 const ACCOUNT = "123456789012";
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
@@ -115,6 +116,10 @@ async function run(raw: Partial<RawBootstrapConfig> = {}) {
   const outputs = await bootstrapProgram(resolveBootstrapConfig({ ...RAW, ...raw }));
   const resolved = {
     accountId: outputs.accountId,
+    environmentSuffix: outputs.environmentSuffix,
+    environmentSuffixCommands: outputs.environmentSuffixCommands,
+    stackFilesCommand: outputs.stackFilesCommand,
+    githubProtectionCommand: outputs.githubProtectionCommand,
     oidcProviderArn: await valueOf(outputs.oidcProviderArn),
     githubVariables: await valueOf(outputs.githubVariables),
     githubSetupCommands: await valueOf(outputs.githubSetupCommands),
@@ -135,6 +140,8 @@ async function run(raw: Partial<RawBootstrapConfig> = {}) {
               ? {}
               : { deployRoleWarning: value.deployRoleWarning }),
             stackInitCommand: value.stackInitCommand,
+            changeSecretsProviderCommand: value.changeSecretsProviderCommand,
+            environmentSuffixCommand: value.environmentSuffixCommand,
           },
         ]),
       ),
@@ -482,9 +489,10 @@ describe("bootstrap under mocks", () => {
       deployRoleArn: `arn:aws:iam::${ACCOUNT}:role/trading-analytics-production-deploy`,
       previewRoleArn: `arn:aws:iam::${ACCOUNT}:role/trading-analytics-production-preview`,
       workloadBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/trading-analytics-production-workload-boundary`,
-      networkInterfaceCleanup:
-        "not granted: after the first `pulumi up` of production, run `pulumi config set --path 'vpcIds.production' \"$(pulumi -C environments/production stack output vpcId)\"` and the bootstrap again, or deleting the functions' security group may fail with AccessDenied",
+      networkInterfaceCleanup: `not granted: after the first \`pulumi up\` of production, run \`vpc="$(PULUMI_BACKEND_URL='s3://trading-analytics-state-production-${ACCOUNT}?region=us-east-1' pulumi stack output vpcId --stack production --cwd environments/production)"\` from the repository root, then \`pulumi config set --path 'vpcIds.production' "$vpc"\` and \`pulumi up\` in bootstrap/; until then deleting the functions' security group may fail with AccessDenied`,
       stackInitCommand: `PULUMI_BACKEND_URL='s3://trading-analytics-state-production-${ACCOUNT}?region=us-east-1' pulumi stack init production --cwd environments/production --secrets-provider 'awskms://alias/trading-analytics-production-pulumi-secrets?region=us-east-1'`,
+      changeSecretsProviderCommand: `PULUMI_BACKEND_URL='s3://trading-analytics-state-production-${ACCOUNT}?region=us-east-1' pulumi stack change-secrets-provider 'awskms://alias/trading-analytics-production-pulumi-secrets?region=us-east-1' --stack production --cwd environments/production`,
+      environmentSuffixCommand: `PULUMI_BACKEND_URL='s3://trading-analytics-state-production-${ACCOUNT}?region=us-east-1' pulumi config set environmentSuffix gqtojxwu --stack production --cwd environments/production`,
     });
     expect(resolved.githubVariables.environments.dev).toEqual({
       AWS_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/trading-analytics-dev-deploy`,
@@ -511,6 +519,48 @@ describe("bootstrap under mocks", () => {
     expect(lines[17]).toBe(
       "gh variable set PRODUCTION_PULUMI_SECRETS_PROVIDER --repo acme/trading-analytics --body 'awskms://alias/trading-analytics-production-pulumi-secrets?region=us-east-1'",
     );
+  });
+});
+
+describe("bootstrap outputs for the stack files and GitHub", () => {
+  it("proposes this deployment's environmentSuffix and prints the commands that write it", async () => {
+    const { resolved } = await run();
+    expect(resolved.environmentSuffix).toBe("gqtojxwu");
+    expect(resolved.environmentSuffix).toBe(
+      proposeEnvironmentSuffix(ACCOUNT, "acme/trading-analytics"),
+    );
+    expect(resolved.environmentSuffixCommands).toBe(
+      (["dev", "staging", "production"] as const)
+        .map(
+          (env) =>
+            `PULUMI_BACKEND_URL='s3://trading-analytics-state-${env}-${ACCOUNT}?region=us-east-1' pulumi config set environmentSuffix gqtojxwu --stack ${env} --cwd environments/${env}\n`,
+        )
+        .join(""),
+    );
+    expect(resolved.stackFilesCommand).toBe(
+      `npx tsx scripts/bootstrap/stack-files.ts --account-id ${ACCOUNT} --suffix gqtojxwu`,
+    );
+    expect(resolved.githubProtectionCommand).toBe(
+      `npx tsx scripts/bootstrap/github-protection.ts --repo acme/trading-analytics --account-id ${ACCOUNT} --reviewer 'user:<login>'`,
+    );
+  });
+
+  it("names the environments when the bootstrap covers fewer, and asks for reviewers only with production", async () => {
+    const { resolved } = await run({ environments: ["staging", "dev"] });
+    expect(resolved.stackFilesCommand).toBe(
+      `npx tsx scripts/bootstrap/stack-files.ts --account-id ${ACCOUNT} --suffix gqtojxwu --env dev --env staging`,
+    );
+    expect(resolved.githubProtectionCommand).toBe(
+      `npx tsx scripts/bootstrap/github-protection.ts --repo acme/trading-analytics --account-id ${ACCOUNT} --env dev --env staging`,
+    );
+  });
+
+  it("gives another repository in the same account another suffix", async () => {
+    const { resolved } = await run({ githubRepository: "globex/trading-analytics" });
+    expect(resolved.environmentSuffix).toBe(
+      proposeEnvironmentSuffix(ACCOUNT, "globex/trading-analytics"),
+    );
+    expect(resolved.environmentSuffix).not.toBe("gqtojxwu");
   });
 });
 
