@@ -10,14 +10,17 @@ import {
   type EnvironmentName,
 } from "../modules/config/settings";
 import { estimateMonthlyCost } from "./lib/cost-model";
+import { environmentProject, readStackConfig } from "./lib/mock-runtime";
 import { renderPlan, type EnvironmentPlan } from "./lib/plan-report";
 import type { WorkerResult } from "./lib/plan-worker";
 
 const USAGE = `Usage: npm run plan -- [--env dev|staging|production|all] [--format text|markdown] [--out FILE]
 
 Runs the real environment programs under Pulumi's mock runtime (no cloud access) and prints the
-resources per environment by module, the settings that differ between environments, the policy
-verdict and an estimated monthly cost. Exits 1 when any environment violates a policy.`;
+resources per environment by module with their physical names, the globally unique names (S3
+buckets), the settings that differ between environments, the policy verdict and an estimated
+monthly cost. Warns when a stack file still has the template's environmentSuffix. Exits 1 when
+any environment violates a policy.`;
 
 const optionsSchema = z.object({
   env: z.enum([...ENVIRONMENT_NAMES, "all"], {
@@ -105,6 +108,8 @@ export async function buildPlans(
     const result = results.get(environment) as WorkerResult;
     return {
       environment,
+      environmentSuffix:
+        readStackConfig(environment)[`${environmentProject(environment)}:environmentSuffix`] ?? "",
       resources: result.resources,
       violations: result.violations,
       cost: estimateMonthlyCost(

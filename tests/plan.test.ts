@@ -3,7 +3,9 @@ import { PRICE_TABLE, TRAFFIC, estimateMonthlyCost } from "../scripts/lib/cost-m
 import {
   differingSettings,
   moduleOf,
+  physicalNameOf,
   renderPlan,
+  templateSuffixWarning,
   type EnvironmentPlan,
 } from "../scripts/lib/plan-report";
 import { planEnvironment } from "../scripts/lib/plan-worker";
@@ -50,6 +52,31 @@ describe("moduleOf", () => {
     ["urn:pulumi:dev::p::pulumi:providers:aws::default", "other"],
   ])("%s belongs to %s", (urn, module) => {
     expect(moduleOf(urn)).toBe(module);
+  });
+});
+
+describe("physicalNameOf", () => {
+  it.each<[string, Record<string, unknown>, string | undefined]>([
+    [
+      "aws:s3/bucket:Bucket",
+      { bucket: "dev-market-archive-us-east-1-a1" },
+      "dev-market-archive-us-east-1-a1",
+    ],
+    ["aws:s3/bucketPolicy:BucketPolicy", { bucket: "dev-market-archive-us-east-1-a1" }, undefined],
+    [
+      "aws:lambda/function:Function",
+      { name: "dev-analytics-api-us-east-1-a1" },
+      "dev-analytics-api-us-east-1-a1",
+    ],
+    [
+      "aws:iam/role:Role",
+      { name: "dev-analytics-api-role-us-east-1-a1", path: "/trading-analytics/dev/" },
+      "dev-analytics-api-role-us-east-1-a1",
+    ],
+    ["aws:lambda/eventSourceMapping:EventSourceMapping", { functionName: "f" }, undefined],
+    ["awsx:ec2:Vpc", { name: "ignored" }, undefined],
+  ])("%s %j -> %s", (type, inputs, expected) => {
+    expect(physicalNameOf(type, inputs)).toBe(expected);
   });
 });
 
@@ -131,9 +158,25 @@ describe("cost estimate", () => {
 describe("report", () => {
   const plan: EnvironmentPlan = {
     environment: "dev",
+    environmentSuffix: "k3x9q2mz",
     resources: [
-      { type: "aws:s3/bucket:Bucket", name: "dev-market-archive", module: "storage" },
-      { type: "aws:kinesis/stream:Stream", name: "dev-market-data", module: "ingestion" },
+      {
+        type: "aws:s3/bucket:Bucket",
+        name: "dev-market-archive",
+        module: "storage",
+        physicalName: "dev-market-archive-us-east-1-k3x9q2mz",
+      },
+      {
+        type: "aws:kinesis/stream:Stream",
+        name: "dev-market-data",
+        module: "ingestion",
+        physicalName: "dev-market-data-us-east-1-k3x9q2mz",
+      },
+      {
+        type: "aws:s3/bucketPolicy:BucketPolicy",
+        name: "dev-market-archive-policy",
+        module: "storage",
+      },
     ],
     violations: [
       { policyName: "required-tags", resource: "dev-market-data", message: "missing Service" },
@@ -144,8 +187,8 @@ describe("report", () => {
   it("renders markdown with resources by module, the verdict, violations and the cost basis", () => {
     const markdown = renderPlan([plan], "markdown");
     expect(markdown).toContain("| ingestion | 1 |");
-    expect(markdown).toContain("| storage | 1 |");
-    expect(markdown).toContain("| total | 2 |");
+    expect(markdown).toContain("| storage | 2 |");
+    expect(markdown).toContain("| total | 3 |");
     expect(markdown).toContain("| dev | FAIL (1) |");
     expect(markdown).toContain("| dev | required-tags | dev-market-data | missing Service |");
     expect(markdown).toContain("| lambda.memoryMb | 512 | 1024 | 2048 |");
@@ -157,7 +200,57 @@ describe("report", () => {
   it("renders aligned text", () => {
     const text = renderPlan([{ ...plan, violations: [] }], "text");
     expect(text).toMatch(/^dev\s+pass$/m);
-    expect(text).toMatch(/^storage\s+aws:s3\/bucket:Bucket\s+dev-market-archive$/m);
+    expect(text).toMatch(
+      /^storage\s+aws:s3\/bucket:Bucket\s+dev-market-archive\s+dev-market-archive-us-east-1-k3x9q2mz$/m,
+    );
+    expect(text).toMatch(
+      /^storage\s+aws:s3\/bucketPolicy:BucketPolicy\s+dev-market-archive-policy\s+-$/m,
+    );
+  });
+
+  it("shows every physical name beside its logical name, and the globally unique ones apart", () => {
+    const markdown = renderPlan([plan], "markdown");
+    expect(markdown).toContain("| module | type | name | physical name |");
+    expect(markdown).toContain(
+      "| ingestion | aws:kinesis/stream:Stream | dev-market-data | dev-market-data-us-east-1-k3x9q2mz |",
+    );
+    expect(markdown).toContain(
+      [
+        "### Globally unique names",
+        "",
+        "| environment | suffix | type | physical name |",
+        "| --- | --- | --- | --- |",
+        "| dev | k3x9q2mz | aws:s3/bucket:Bucket | dev-market-archive-us-east-1-k3x9q2mz |",
+        "",
+        "S3 bucket names are shared by every AWS account: the suffix must be this deployment's own.",
+      ].join("\n"),
+    );
+    expect(markdown).not.toContain("Warning");
+  });
+
+  it("warns first when a stack file still has the template's suffix, naming the buckets at stake", () => {
+    const template: EnvironmentPlan = {
+      ...plan,
+      environmentSuffix: "a1",
+      resources: [
+        {
+          type: "aws:s3/bucket:Bucket",
+          name: "dev-market-archive",
+          module: "storage",
+          physicalName: "dev-market-archive-us-east-1-a1",
+        },
+      ],
+    };
+    const markdown = renderPlan([template, { ...plan, environment: "staging" }], "markdown");
+    const [heading, warning] = markdown.split("\n\n");
+    expect(heading).toBe("## Offline plan: dev, staging");
+    expect(warning).toBe(
+      "**Warning:** environmentSuffix is `a1` in dev: the template's placeholder, which every copy of this repository commits. S3 bucket names are global, so `dev-market-archive-us-east-1-a1` is a name every copy would create, and `pulumi up` stops at BucketAlreadyExists where another account created it first. Before the first deploy, set the suffix the bootstrap proposes (`pulumi -C bootstrap stack output stackFilesCommand`; README: Deploying, First deploy).",
+    );
+    expect(templateSuffixWarning([template], "text")).toMatch(
+      /^WARNING: environmentSuffix is a1 in dev: .* so dev-market-archive-us-east-1-a1 is a name/,
+    );
+    expect(templateSuffixWarning([plan], "text")).toBeUndefined();
   });
 });
 
@@ -165,6 +258,14 @@ describe("planning staging offline", () => {
   it("runs the real program and passes every policy", async () => {
     const result = await planEnvironment("staging");
     expect(result.violations).toEqual([]);
+    expect(
+      result.resources
+        .filter((r) => r.type === "aws:s3/bucket:Bucket")
+        .map((r) => `${r.name} -> ${r.physicalName}`),
+    ).toEqual(["staging-market-archive -> staging-market-archive-us-east-1-a1"]);
+    expect(result.resources.find((r) => r.type === "aws:dynamodb/table:Table")?.physicalName).toBe(
+      "staging-market-analytics-us-east-1-a1",
+    );
     const modules = new Set(result.resources.map((r) => r.module));
     expect([...modules].sort()).toEqual([
       "compute",

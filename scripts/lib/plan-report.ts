@@ -1,3 +1,4 @@
+import { TEMPLATE_ENVIRONMENT_SUFFIX } from "../../modules/config/deployment";
 import {
   ENVIRONMENT_NAMES,
   ENVIRONMENT_SETTINGS,
@@ -11,6 +12,32 @@ export interface PlannedResource {
   readonly name: string;
   /** The platform module that creates it: the domain of its outermost `trading:<domain>:` component. */
   readonly module: string;
+  /** The name AWS knows it by, where the program sets one (see {@link physicalNameOf}). */
+  readonly physicalName?: string;
+}
+
+/** Resource types whose physical name is unique across every AWS account, not just this one. */
+export const GLOBAL_NAME_TYPES: ReadonlySet<string> = new Set(["aws:s3/bucket:Bucket"]);
+
+/** The input that carries a resource type's physical name, where it is not `name`. */
+const PHYSICAL_NAME_INPUTS: Readonly<Record<string, string>> = {
+  "aws:s3/bucket:Bucket": "bucket",
+};
+
+/**
+ * The physical name a resource is created with: `bucket` for an S3 bucket, `name` for the other
+ * named AWS resources. Undefined where AWS assigns an id instead (policies attached to a bucket,
+ * queue or topic, event source mappings, security group rules, awsx's VPC).
+ */
+export function physicalNameOf(
+  type: string,
+  inputs: Readonly<Record<string, unknown>>,
+): string | undefined {
+  if (!type.startsWith("aws:")) {
+    return undefined;
+  }
+  const value = inputs[PHYSICAL_NAME_INPUTS[type] ?? "name"];
+  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 export interface PlanViolation {
@@ -22,6 +49,8 @@ export interface PlanViolation {
 /** What the plan knows about one environment. */
 export interface EnvironmentPlan {
   readonly environment: EnvironmentName;
+  /** The `environmentSuffix` of the committed stack file, which every physical name ends with. */
+  readonly environmentSuffix: string;
   readonly resources: readonly PlannedResource[];
   readonly violations: readonly PlanViolation[];
   readonly cost: CostEstimate;
@@ -100,10 +129,36 @@ function heading(format: ReportFormat, level: number, text: string): string {
 
 const usd = (value: number) => `$${value.toFixed(2)}`;
 
+/**
+ * Said first when a stack file still carries the template's suffix: its bucket names are those of
+ * every other copy of this repository, and S3 refuses a name another account holds.
+ */
+export function templateSuffixWarning(
+  plans: readonly EnvironmentPlan[],
+  format: ReportFormat,
+): string | undefined {
+  const affected = plans.filter((plan) => plan.environmentSuffix === TEMPLATE_ENVIRONMENT_SUFFIX);
+  if (affected.length === 0) {
+    return undefined;
+  }
+  const buckets = affected.flatMap((plan) =>
+    plan.resources
+      .filter((r) => GLOBAL_NAME_TYPES.has(r.type) && r.physicalName !== undefined)
+      .map((r) => r.physicalName as string),
+  );
+  const code = (text: string) => (format === "markdown" ? `\`${text}\`` : text);
+  const label = format === "markdown" ? "**Warning:**" : "WARNING:";
+  return `${label} environmentSuffix is ${code(TEMPLATE_ENVIRONMENT_SUFFIX)} in ${affected.map((plan) => plan.environment).join(", ")}: the template's placeholder, which every copy of this repository commits. S3 bucket names are global, so ${buckets.map(code).join(", ") || "its buckets"} ${buckets.length === 1 ? "is a name" : "are names"} every copy would create, and ${code("pulumi up")} stops at BucketAlreadyExists where another account created it first. Before the first deploy, set the suffix the bootstrap proposes (${code("pulumi -C bootstrap stack output stackFilesCommand")}; README: Deploying, First deploy).`;
+}
+
 /** The whole report: resources by module, differing settings, policy verdict, cost estimate. */
 export function renderPlan(plans: readonly EnvironmentPlan[], format: ReportFormat): string {
   const envs = plans.map((plan) => plan.environment);
   const sections: string[] = [heading(format, 2, `Offline plan: ${envs.join(", ")}`)];
+  const warning = templateSuffixWarning(plans, format);
+  if (warning !== undefined) {
+    sections.push(warning);
+  }
 
   const modules = [...new Set(plans.flatMap((plan) => plan.resources.map((r) => r.module)))].sort();
   const countRows = modules.map((module) => [
@@ -124,14 +179,28 @@ export function renderPlan(plans: readonly EnvironmentPlan[], format: ReportForm
           a.type.localeCompare(b.type) ||
           a.name.localeCompare(b.name),
       )
-      .map((r) => [r.module, r.type, r.name]);
-    const body = table(format, ["module", "type", "name"], rows);
+      .map((r) => [r.module, r.type, r.name, r.physicalName ?? "-"]);
+    const body = table(format, ["module", "type", "name", "physical name"], rows);
     sections.push(
       format === "markdown"
         ? `<details><summary>${plan.environment}: ${plan.resources.length} resources</summary>\n\n${body}\n\n</details>`
         : `${heading(format, 3, `${plan.environment}: ${plan.resources.length} resources`)}\n${body}`,
     );
   }
+
+  sections.push(
+    heading(format, 3, "Globally unique names"),
+    table(
+      format,
+      ["environment", "suffix", "type", "physical name"],
+      plans.flatMap((plan) =>
+        plan.resources
+          .filter((r) => GLOBAL_NAME_TYPES.has(r.type))
+          .map((r) => [plan.environment, plan.environmentSuffix, r.type, r.physicalName ?? "-"]),
+      ),
+    ),
+    "S3 bucket names are shared by every AWS account: the suffix must be this deployment's own.",
+  );
 
   sections.push(
     heading(format, 3, "Settings that differ between environments"),

@@ -1,7 +1,7 @@
 import { isEnvironmentName } from "../../modules/config/settings";
 import { evaluatePolicies } from "../../policy/offline";
 import { environmentProject, readStackConfig, runEnvironmentProgram } from "./mock-runtime";
-import { moduleOf, type PlannedResource, type PlanViolation } from "./plan-report";
+import { moduleOf, physicalNameOf, type PlannedResource, type PlanViolation } from "./plan-report";
 
 /** What a worker sends back to the plan: one environment's resources and policy violations. */
 export interface WorkerResult {
@@ -29,6 +29,7 @@ export async function planEnvironment(environment: string): Promise<WorkerResult
         type: resource.type,
         name: resource.name,
         module: moduleOf(resource.urn ?? ""),
+        physicalName: physicalNameOf(resource.type, resource.inputs),
       })),
     violations: violations.map((violation) => ({
       policyName: violation.policyName,
