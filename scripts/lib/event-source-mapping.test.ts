@@ -5,9 +5,7 @@ import {
   type _Record as KinesisRecord,
 } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { MAXIMUM_RETRY_ATTEMPTS } from "../../modules/compute/stream-consumer-function";
 import {
-  DEFAULT_MAPPING_SETTINGS,
   interpretBatchResponse,
   kinesisEvent,
   laneOf,
@@ -39,13 +37,6 @@ function record(
     ApproximateArrivalTimestamp: new Date(arrivalMs),
   };
 }
-
-describe("DEFAULT_MAPPING_SETTINGS", () => {
-  it("retries and bisects as the deployed event source mappings do", () => {
-    expect(DEFAULT_MAPPING_SETTINGS.maximumRetryAttempts).toBe(MAXIMUM_RETRY_ATTEMPTS);
-    expect(DEFAULT_MAPPING_SETTINGS.bisectBatchOnFunctionError).toBe(true);
-  });
-});
 
 describe("kinesisEvent", () => {
   it("builds the event Lambda delivers, record by record", () => {
@@ -184,6 +175,7 @@ describe("ShardPoller against kinesalite", () => {
     count: number,
     handle: (indexes: number[], event: KinesisStreamEvent) => KinesisStreamBatchResponse | void,
     settings: EventSourceMappingSettings = SETTINGS,
+    clock?: () => number,
   ): Promise<Harness & { sequences: string[] }> {
     const { source, sequences } = await streamWith(count);
     const invocations: number[][] = [];
@@ -205,6 +197,7 @@ describe("ShardPoller against kinesalite", () => {
           ),
         onDeadLettered: (batch) => deadLettered.push(batch),
       },
+      clock,
     );
     poller.start();
     await poller.waitForCheckpoint(sequences[sequences.length - 1]);
@@ -317,6 +310,115 @@ describe("ShardPoller against kinesalite", () => {
     expect(
       result.invocations.filter((batch) => batch.length === 1 && batch[0] === 17),
     ).toHaveLength(4);
+  });
+
+  it("parks a batch whose oldest record is older than the maximum record age, without invoking", async () => {
+    const result = await drain(
+      12,
+      () => undefined,
+      { ...SETTINGS, batchSize: 5, maximumRecordAgeSeconds: 60 },
+      () => Date.now() + 61_000,
+    );
+    expect(result.invocations).toEqual([]);
+    expect(result.committed).toEqual([]);
+    expect(result.deadLettered.map((batch) => [batch.batchSize, batch.condition])).toEqual([
+      [5, "RecordAgeExceeded"],
+      [5, "RecordAgeExceeded"],
+      [2, "RecordAgeExceeded"],
+    ]);
+    expect(result.deadLettered[0]?.lastError).toMatch(
+      /^its oldest record arrived 61\.\d s ago, past the maximum record age of 60 s$/,
+    );
+    expect(result.poller.checkpointSequenceNumber).toBe(result.sequences[11]);
+  });
+
+  it("retries a failing batch until its oldest record passes the maximum age, whatever the retries left", async () => {
+    let elapsedMs = 0;
+    const result = await drain(
+      4,
+      (indexes) => {
+        // Each attempt takes 10 s of the record's life.
+        elapsedMs += 10_000;
+        if (indexes.includes(3)) {
+          throw new Error("always fails on record 3");
+        }
+      },
+      { ...SETTINGS, batchSize: 10, maximumRetryAttempts: 10_000, maximumRecordAgeSeconds: 60 },
+      () => Date.now() + elapsedMs,
+    );
+    expect(result.invocations.map((batch) => [batch[0], batch.length])).toEqual([
+      [0, 4],
+      [0, 2],
+      [2, 2],
+      [2, 1],
+      [3, 1],
+      [3, 1],
+    ]);
+    expect(result.committed).toEqual([0, 1, 2]);
+    expect(result.deadLettered).toEqual([
+      expect.objectContaining({
+        startSequenceNumber: result.sequences[3],
+        endSequenceNumber: result.sequences[3],
+        batchSize: 1,
+        condition: "RecordAgeExceeded",
+      }),
+    ]);
+  });
+
+  it("gathers records for the batching window before invoking, across reads", async () => {
+    const { source, sequences } = await streamWith(30);
+    const invocations: number[][] = [];
+    const poller = new ShardPoller(
+      kinesis,
+      source,
+      { ...SETTINGS, maximumBatchingWindowSeconds: 1 },
+      (event) => {
+        invocations.push(indexesOf(event));
+        return Promise.resolve({ batchItemFailures: [] });
+      },
+    );
+    poller.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const later = await new KinesisProducer(kinesis, source.streamName).put(
+      Array.from({ length: 30 }, (_, index) => ({
+        partitionKey: "AAPL",
+        data: String(30 + index),
+      })),
+    );
+    expect(invocations).toEqual([]);
+    await poller.waitForCheckpoint(later[later.length - 1]?.sequenceNumber ?? sequences[29]);
+    await poller.stop();
+    expect(invocations).toEqual([range(0, 60)]);
+  });
+
+  it("invokes a full batch at once and the rest when the window ends", async () => {
+    const { source, sequences } = await streamWith(45);
+    const invoked: { first: number; size: number; atMs: number }[] = [];
+    const started = performance.now();
+    const poller = new ShardPoller(
+      kinesis,
+      source,
+      { ...SETTINGS, batchSize: 20, maximumBatchingWindowSeconds: 1 },
+      (event) => {
+        const indexes = indexesOf(event);
+        invoked.push({
+          first: indexes[0] ?? -1,
+          size: indexes.length,
+          atMs: performance.now() - started,
+        });
+        return Promise.resolve({ batchItemFailures: [] });
+      },
+    );
+    poller.start();
+    await poller.waitForCheckpoint(sequences[44]);
+    await poller.stop();
+    expect(invoked.map(({ first, size }) => [first, size])).toEqual([
+      [0, 20],
+      [20, 20],
+      [40, 5],
+    ]);
+    expect(invoked[1]?.atMs).toBeLessThan(900);
+    expect((invoked[2]?.atMs ?? 0) - (invoked[1]?.atMs ?? 0)).toBeGreaterThanOrEqual(900);
   });
 
   it("parks the rest of a batch whose reported failure outlasts its retries", async () => {

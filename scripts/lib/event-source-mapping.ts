@@ -12,12 +12,25 @@ import type {
   KinesisStreamRecord,
 } from "aws-lambda";
 
-/** The event source mapping settings that shape delivery, as on `aws.lambda.EventSourceMapping`. */
+/**
+ * The event source mapping settings that shape delivery, as on `aws.lambda.EventSourceMapping`
+ * (`event-source-mapping-deployed.ts` reads the deployed values), plus the simulator's own pacing.
+ */
 export interface EventSourceMappingSettings {
   /** Records per invocation at most. */
   readonly batchSize: number;
-  /** Retries of a failing batch before it goes to the on-failure destination. */
+  /**
+   * How long the mapping gathers records before invoking, in seconds: a batch is invoked once it
+   * holds `batchSize` records or its first record has waited this long. @default 0
+   */
+  readonly maximumBatchingWindowSeconds?: number;
+  /** Retries of a failing batch before it goes to the on-failure destination; -1 for no limit. */
   readonly maximumRetryAttempts: number;
+  /**
+   * A batch whose oldest record arrived in the stream longer ago than this, in seconds, goes to the
+   * on-failure destination instead of the function; -1 for no limit. @default -1
+   */
+  readonly maximumRecordAgeSeconds?: number;
   /** Split a batch in two when the function errors, to isolate a poison record. */
   readonly bisectBatchOnFunctionError: boolean;
   /** Wait before polling a shard again after it returned nothing, in ms. */
@@ -26,13 +39,8 @@ export interface EventSourceMappingSettings {
   readonly retryBackoffMs: number;
 }
 
-/**
- * Retries and bisection as the deployed mappings have them (modules/compute/stream-consumer-function.ts;
- * a test keeps the two equal without loading Pulumi here).
- */
-export const DEFAULT_MAPPING_SETTINGS: Omit<EventSourceMappingSettings, "batchSize"> = {
-  maximumRetryAttempts: 10,
-  bisectBatchOnFunctionError: true,
+/** How often the simulator polls an idle shard and how long it waits before a retry, in ms. */
+export const SIMULATOR_PACING: Pick<EventSourceMappingSettings, "idlePollMs" | "retryBackoffMs"> = {
   idlePollMs: 100,
   retryBackoffMs: 50,
 };
@@ -65,14 +73,18 @@ export type BatchInvoker = (
   event: KinesisStreamEvent,
 ) => Promise<KinesisStreamBatchResponse | void | null | undefined>;
 
-/** What Lambda sends to the on-failure destination when a batch has used up its retries. */
+/** Why a batch went to the on-failure destination. */
+export type DeadLetterCondition = "RetryAttemptsExhausted" | "RecordAgeExceeded";
+
+/** What Lambda sends to the on-failure destination for a batch it gives up on. */
 export interface DeadLetteredBatch {
   readonly functionName: string;
   readonly shardId: string;
   readonly startSequenceNumber: string;
   readonly endSequenceNumber: string;
   readonly batchSize: number;
-  readonly condition: "RetryAttemptsExhausted";
+  /** Why Lambda gave up on the batch, as in its on-failure record's `requestContext.condition`. */
+  readonly condition: DeadLetterCondition;
   readonly lastError: string;
 }
 
@@ -182,9 +194,10 @@ function errorText(error: unknown): string {
 
 /**
  * One shard's poller, behaving like Lambda's Kinesis event source mapping: reads from
- * TRIM_HORIZON in batches, invokes the function synchronously, checkpoints after success,
- * resumes AT the lowest reported failure, bisects on function errors, and hands a batch to the
- * on-failure destination once its retries are used up.
+ * TRIM_HORIZON, gathers records for the batching window (or until a batch is full), invokes the
+ * function synchronously, checkpoints after success, resumes AT the lowest reported failure,
+ * bisects on function errors, and hands a batch to the on-failure destination once its retries
+ * are used up or its oldest record is older than the maximum record age.
  */
 export class ShardPoller {
   readonly stats: ShardPollerStats = {
@@ -214,6 +227,8 @@ export class ShardPoller {
     private readonly settings: EventSourceMappingSettings,
     private readonly invoke: BatchInvoker,
     private readonly observer: ShardPollerObserver = {},
+    /** The wall clock record ages are measured on, in epoch ms. */
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /** The last sequence number whose processing is final, if any. */
@@ -244,18 +259,53 @@ export class ShardPoller {
   }
 
   private async loop(): Promise<void> {
+    const windowMs = (this.settings.maximumBatchingWindowSeconds ?? 0) * 1000;
+    // Records read but not yet invoked: the batching window gathers them, across reads.
+    let gathered: KinesisRecord[] = [];
+    let laneRecords = 0;
+    let gatheringSince = 0;
     while (!this.stopping) {
       const records = await this.poll();
       if (records === undefined) {
+        // The shard is read again from the checkpoint, gathered records included.
+        gathered = [];
+        laneRecords = 0;
         continue;
       }
-      if (records.length === 0) {
+      if (gathered.length === 0) {
+        gatheringSince = performance.now();
+      }
+      gathered.push(...records);
+      laneRecords += this.ownRecords(records).length;
+      if (gathered.length === 0) {
         this.stats.iteratorAgeMs = 0;
         await this.sleep(this.settings.idlePollMs);
         continue;
       }
-      await this.process(records);
+      const waitedMs = performance.now() - gatheringSince;
+      if (
+        laneRecords > 0 &&
+        laneRecords < this.settings.batchSize &&
+        waitedMs < windowMs &&
+        !this.stopping
+      ) {
+        // The batch is neither full nor due: read on after a pause, within the window.
+        await this.sleep(Math.min(this.settings.idlePollMs, windowMs - waitedMs));
+        continue;
+      }
+      const page = gathered;
+      gathered = [];
+      laneRecords = 0;
+      await this.process(page);
     }
+  }
+
+  /** The records of a page that belong to this poller's lane. */
+  private ownRecords(page: KinesisRecord[]): KinesisRecord[] {
+    const lane = this.source.lane;
+    return lane === undefined
+      ? page
+      : page.filter((record) => laneOf(record.PartitionKey ?? "", lane.count) === lane.index);
   }
 
   private async poll(): Promise<KinesisRecord[] | undefined> {
@@ -303,19 +353,20 @@ export class ShardPoller {
     return response.ShardIterator;
   }
 
-  /** Processes one page read from the shard; returns once it is all done or a retry is set up. */
+  /** Processes the records read from the shard; returns once all are done or a retry is set up. */
   private async process(page: KinesisRecord[]): Promise<void> {
-    const lane = this.source.lane;
-    const records =
-      lane === undefined
-        ? page
-        : page.filter((record) => laneOf(record.PartitionKey ?? "", lane.count) === lane.index);
+    const records = this.ownRecords(page);
     const segments: KinesisRecord[][] = [];
     for (let i = 0; i < records.length; i += this.settings.batchSize) {
       segments.push(records.slice(i, i + this.settings.batchSize));
     }
     while (segments.length > 0) {
       const segment = segments.shift() as KinesisRecord[];
+      const tooOld = this.recordAgeExceeded(segment);
+      if (tooOld !== undefined) {
+        this.deadLetter(segment, "RecordAgeExceeded", tooOld);
+        continue;
+      }
       const outcome = await this.invokeOnce(segment);
       if (outcome.kind === "success") {
         this.commit(segment);
@@ -324,8 +375,9 @@ export class ShardPoller {
       const failedIndex = outcome.kind === "partial" ? outcome.failedIndex : 0;
       const failed = segment.slice(failedIndex);
       this.commit(segment.slice(0, failedIndex));
-      if (this.noteAttempt(failed[0]) > this.settings.maximumRetryAttempts) {
-        this.deadLetter(failed, outcome.detail);
+      // Every failure at the same record counts, a bisected half that starts there included.
+      if (this.retriesExhausted(failed[0])) {
+        this.deadLetter(failed, "RetryAttemptsExhausted", outcome.detail);
         continue;
       }
       if (outcome.kind === "partial") {
@@ -369,19 +421,43 @@ export class ShardPoller {
     this.stats.invokeMs += performance.now() - started;
     const last = segment[segment.length - 1];
     const arrival = last?.ApproximateArrivalTimestamp?.getTime();
-    this.stats.iteratorAgeMs = arrival === undefined ? 0 : Math.max(0, Date.now() - arrival);
+    this.stats.iteratorAgeMs = arrival === undefined ? 0 : Math.max(0, this.clock() - arrival);
     return outcome;
   }
 
-  /** Counts attempts at the record processing is stuck on; progress past it starts a new count. */
-  private noteAttempt(record: KinesisRecord): number {
+  /**
+   * Why the batch must not be invoked: its oldest record arrived longer ago than the maximum
+   * record age. `undefined` when it may be.
+   */
+  private recordAgeExceeded(segment: readonly KinesisRecord[]): string | undefined {
+    const limitSeconds = this.settings.maximumRecordAgeSeconds ?? -1;
+    if (limitSeconds < 0) {
+      return undefined;
+    }
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const record of segment) {
+      oldest = Math.min(oldest, record.ApproximateArrivalTimestamp?.getTime() ?? oldest);
+    }
+    const ageMs = this.clock() - oldest;
+    if (!(ageMs > limitSeconds * 1000)) {
+      return undefined;
+    }
+    return `its oldest record arrived ${(ageMs / 1000).toFixed(1)} s ago, past the maximum record age of ${limitSeconds} s`;
+  }
+
+  /**
+   * Counts a failed attempt at the record processing is stuck on (progress past it starts a new
+   * count) and tells whether that was the last one the retry policy allows.
+   */
+  private retriesExhausted(record: KinesisRecord): boolean {
     const sequenceNumber = BigInt(sequenceOf(record));
     if (this.retry?.sequenceNumber === sequenceNumber) {
       this.retry.attempts += 1;
     } else {
       this.retry = { sequenceNumber, attempts: 1 };
     }
-    return this.retry.attempts;
+    const limit = this.settings.maximumRetryAttempts;
+    return limit >= 0 && this.retry.attempts > limit;
   }
 
   private commit(records: readonly KinesisRecord[]): void {
@@ -394,7 +470,11 @@ export class ShardPoller {
     this.advance(sequenceOf(last));
   }
 
-  private deadLetter(records: readonly KinesisRecord[], lastError: string): void {
+  private deadLetter(
+    records: readonly KinesisRecord[],
+    condition: DeadLetterCondition,
+    lastError: string,
+  ): void {
     const first = records[0];
     const last = records[records.length - 1];
     if (!first || !last) {
@@ -408,7 +488,7 @@ export class ShardPoller {
         startSequenceNumber: sequenceOf(first),
         endSequenceNumber: sequenceOf(last),
         batchSize: records.length,
-        condition: "RetryAttemptsExhausted",
+        condition,
         lastError,
       },
       records,

@@ -3,6 +3,7 @@ import {
   type KinesisClient,
   type PutRecordsRequestEntry,
 } from "@aws-sdk/client-kinesis";
+import type { RePut, RePutPlan } from "./synthetic-market";
 
 /** A record to put: its partition key and payload text. */
 export interface OutgoingRecord {
@@ -14,6 +15,21 @@ export interface OutgoingRecord {
 export interface Placement {
   readonly shardId: string;
   readonly sequenceNumber: string;
+}
+
+/** A record put a second time, and where Kinesis stored the copy. */
+export interface RePutPlacement extends RePut {
+  readonly placement: Placement;
+}
+
+/** Where a batch's records and their re-put copies landed. */
+export interface PutOutcome {
+  /** Each record's placement, in the order given. */
+  readonly placements: readonly Placement[];
+  /** The copies, in the order they were put again. */
+  readonly rePuts: readonly RePutPlacement[];
+  /** The whole batch was put again. */
+  readonly wholeBatch: boolean;
 }
 
 export interface ProducerSettings {
@@ -65,6 +81,10 @@ export class KinesisProducer {
   /** Entries retried after a partly failed PutRecords. */
   retriedRecords = 0;
   requests = 0;
+  /** Records put a second time (see {@link putWithRePuts}). */
+  rePutRecords = 0;
+  /** Batches put a second time as a whole. */
+  rePutBatches = 0;
   private readonly maxAttempts: number;
   private readonly baseBackoffMs: number;
 
@@ -92,6 +112,33 @@ export class KinesisProducer {
       }
       return placement;
     });
+  }
+
+  /**
+   * Puts every record, then puts again what `plan` picks for them (e.g. `RePutPlanner`), as a
+   * producer does whose PutRecords response was lost although Kinesis had stored the records: the
+   * copies are new records (new sequence numbers; another shard when their partition key hashes
+   * elsewhere) carrying the same ticks, which the processor must count once.
+   */
+  async putWithRePuts(records: readonly OutgoingRecord[], plan: RePutPlan): Promise<PutOutcome> {
+    const placements = await this.put(records);
+    const { wholeBatch, rePuts } = plan;
+    if (rePuts.length === 0) {
+      return { placements, rePuts: [], wholeBatch: false };
+    }
+    const copies = await this.put(
+      rePuts.map((rePut) => ({
+        partitionKey: rePut.partitionKey,
+        data: records[rePut.index].data,
+      })),
+    );
+    this.rePutRecords += rePuts.length;
+    this.rePutBatches += wholeBatch ? 1 : 0;
+    return {
+      placements,
+      rePuts: rePuts.map((rePut, position) => ({ ...rePut, placement: copies[position] })),
+      wholeBatch,
+    };
   }
 
   private async putChunk(

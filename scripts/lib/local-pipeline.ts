@@ -1,4 +1,5 @@
 import path from "node:path";
+import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import type { _Record as KinesisRecord } from "@aws-sdk/client-kinesis";
 import type {
   KinesisStreamBatchResponse,
@@ -6,6 +7,7 @@ import type {
   LambdaFunctionURLEvent,
   LambdaFunctionURLResult,
 } from "aws-lambda";
+import { z } from "zod";
 import {
   APPLICATION_LOG_LEVEL,
   METRICS_NAMESPACE,
@@ -13,32 +15,42 @@ import {
   type FunctionService,
 } from "../../modules/compute/runtime";
 import { environmentSettings, REGION } from "../../modules/config/settings";
-import { AnalyticsClient, type ApiBar } from "./analytics-client";
+import { formatDifferences, reconcileRange } from "../operations/reconcile";
+import { AnalyticsClient, type ExactApiBar } from "./analytics-client";
 import { auditArchive, type SentRecordView } from "./archive-audit";
 import { localDynamoDbName, sharedDynamoDbLocalEndpoint } from "./dynamodb-local";
 import {
-  DEFAULT_MAPPING_SETTINGS,
   ShardPoller,
+  type BatchInvoker,
   type DeadLetteredBatch,
-  type EventSourceMappingSettings,
   type ShardPollerStats,
 } from "./event-source-mapping";
+import { simulatedMapping, type SimulatedMapping } from "./event-source-mapping-deployed";
 import { FreshnessProbe, quantile } from "./freshness-probe";
 import { FunctionOutput, MalformedInputLedger } from "./function-output";
-import { KinesisProducer } from "./kinesis-producer";
-import { createLocalClients } from "./local-clients";
+import { KinesisProducer, type Placement } from "./kinesis-producer";
+import { createLocalClients, type LocalClients } from "./local-clients";
 import { LocalFunction } from "./local-lambda";
 import type { LocalRunOptions } from "./local-run-options";
 import { createLocalResources, localNames, roleArn, type LocalNames } from "./local-resources";
 import { ProgressLine, type ProgressOutput, type ProgressSnapshot } from "./progress-line";
 import {
+  formatMinute,
   reconcile,
   sessionOf,
+  type RePutFigures,
   type Reconciliation,
   type RunFigures,
+  type RunReconcile,
   type SessionRow,
 } from "./run-report";
-import { SyntheticMarket, type MarketRecord, type Tick } from "./synthetic-market";
+import {
+  RePutPlanner,
+  SyntheticMarket,
+  type MarketRecord,
+  type RePutPlan,
+  type Tick,
+} from "./synthetic-market";
 import { auditTtl } from "./ttl-audit";
 
 /** Local AWS services, running until stopped. */
@@ -60,6 +72,15 @@ export interface PipelineIo {
   readonly logDirectory?: string;
   /** Aborting stops the producers early; the run then drains and reports as usual. */
   readonly signal?: AbortSignal;
+  /**
+   * Runs once the bars and the archive are read back, just before the run's reconcile compares
+   * them: tests change the table here (delete a bar) to see the reconcile report it and fail.
+   */
+  readonly beforeReconcile?: (run: {
+    readonly clients: LocalClients;
+    readonly tableName: string;
+    readonly bucketName: string;
+  }) => Promise<void>;
 }
 
 export interface LocalRunResult {
@@ -85,8 +106,21 @@ export interface LocalRunResult {
 const PRODUCER_BATCH_RECORDS = 500;
 /** PutRecords requests in flight at once. */
 const PRODUCER_IN_FLIGHT = 4;
-/** How long the pipeline may take to catch up after the producers stop, in ms. */
+/**
+ * How long the pipeline may take to catch up after the producers stop, in ms, beyond the
+ * archiver's batching window.
+ */
 const DRAIN_TIMEOUT_MS = 180_000;
+/** Records arriving after the run's last minute that the reconcile still reads (as its CLI default). */
+const RECONCILE_LATE_MINUTES = 60;
+/** A batching window from which the run says how to shorten it, in seconds. */
+const LONG_WINDOW_SECONDS = 30;
+
+/** The processor's per-batch summary line; its `duplicateTicks` is the `DuplicateTicks` metric. */
+const batchSummarySchema = z.object({
+  message: z.literal("Batch processed"),
+  summary: z.object({ duplicateTicks: z.number().int() }),
+});
 
 const HANDLERS: Readonly<Record<FunctionService, string>> = {
   "market-processor": path.join(REPOSITORY_ROOT, "functions", "market-processor", "handler.ts"),
@@ -112,6 +146,50 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 interface SentRecord extends SentRecordView {
   readonly ticks: number;
+}
+
+/**
+ * Compares, per symbol and minute of `[from, to)`, the archive's distinct valid trades with the
+ * table's bars (trades, volume, notional, prices, times), as `npm run reconcile` does. Compare
+ * only: nothing is repaired.
+ */
+async function reconcileTheRun(run: {
+  readonly clients: LocalClients;
+  readonly tableName: string;
+  readonly bucketName: string;
+  readonly ttlDays: number;
+  readonly from: number;
+  readonly to: number;
+}): Promise<RunReconcile> {
+  if (!Number.isFinite(run.from) || !Number.isFinite(run.to)) {
+    return { from: 0, to: 0, barsCompared: 0, differences: [], table: "", archiveProblems: [] };
+  }
+  const result = await reconcileRange({
+    s3: run.clients.s3,
+    dynamodb: run.clients.dynamodb,
+    bucketName: run.bucketName,
+    tableName: run.tableName,
+    ttlDays: run.ttlDays,
+    from: run.from,
+    to: run.to,
+    lateMinutes: RECONCILE_LATE_MINUTES,
+    repair: false,
+    dropUnarchived: false,
+    format: "text",
+    out: () => undefined,
+    progress: () => undefined,
+  });
+  return {
+    from: run.from,
+    to: run.to,
+    barsCompared: result.barsCompared,
+    differences: result.differences.map(
+      (difference) =>
+        `${difference.symbol} ${formatMinute(difference.start)}: ${difference.fields.join(", ")}`,
+    ),
+    table: result.differences.length > 0 ? formatDifferences(result.differences, "text") : "",
+    archiveProblems: result.archiveProblems,
+  };
 }
 
 /** Runs `cleanups` in reverse order of registration, all of them, even when one fails. */
@@ -163,12 +241,25 @@ export async function runLocalPipeline(
     const clients = createLocalClients();
     cleanup.add(() => clients.destroy());
     const resources = await createLocalResources(clients, settings);
+    // DynamoDB Local may serve several runs (the tests share one): the table goes with the run.
+    cleanup.add(async () => {
+      await clients.dynamodb.send(new DeleteTableCommand({ TableName: resources.tableName }));
+    });
     const { stream } = resources;
     status(
       `Created stream ${stream.streamName} (${stream.shardIds.length} shard${stream.shardIds.length === 1 ? "" : "s"}), table ${resources.tableName}, bucket ${resources.bucketName}.`,
     );
 
     const ledger = new MalformedInputLedger();
+    // Ticks the processor skipped as already counted, from its per-batch summaries.
+    let duplicatesSkipped = 0;
+    const observeProcessor = (line: Record<string, unknown>): void => {
+      ledger.observe(line);
+      const summary = batchSummarySchema.safeParse(line);
+      if (summary.success) {
+        duplicatesSkipped += summary.data.summary.duplicateTicks;
+      }
+    };
     const outputs = new Map<FunctionService, FunctionOutput>();
     const logFile = (service: FunctionService): string | undefined =>
       io.logDirectory ? path.join(io.logDirectory, `${service}.log`) : undefined;
@@ -176,7 +267,7 @@ export async function runLocalPipeline(
       const output = new FunctionOutput(
         service,
         logFile(service),
-        service === "market-processor" ? ledger.observe : undefined,
+        service === "market-processor" ? observeProcessor : undefined,
       );
       outputs.set(service, output);
       return output;
@@ -188,9 +279,15 @@ export async function runLocalPipeline(
       await Promise.all([...outputs.values()].map((output) => output.close()));
     });
 
+    // Each consumer's event source mapping as deployed: batching, retries, record age, bisection.
+    const processorMapping = simulatedMapping(settings, "market-processor");
+    const archiverMapping = simulatedMapping(settings, "market-archiver", {
+      batchingWindowSeconds: options.archiverWindowSeconds,
+    });
     // One invocation per shard and lane at a time; the reserved concurrency covers that (checked
     // by the infrastructure for every environment).
-    const consumerConcurrency = stream.shardIds.length * settings.lambda.parallelizationFactor;
+    const processorConcurrency = stream.shardIds.length * processorMapping.parallelizationFactor;
+    const archiverConcurrency = stream.shardIds.length * archiverMapping.parallelizationFactor;
     const processor = new LocalFunction({
       functionName: names.functions.processor,
       handlerPath: HANDLERS["market-processor"],
@@ -201,7 +298,7 @@ export async function runLocalPipeline(
       },
       memoryMb: settings.lambda.memoryMb,
       timeoutSeconds: settings.lambda.streamConsumerTimeoutSeconds,
-      maxConcurrency: consumerConcurrency,
+      maxConcurrency: processorConcurrency,
       region: REGION,
       onOutput: processorOutput.write,
     });
@@ -214,7 +311,7 @@ export async function runLocalPipeline(
       },
       memoryMb: settings.lambda.memoryMb,
       timeoutSeconds: settings.lambda.streamConsumerTimeoutSeconds,
-      maxConcurrency: consumerConcurrency,
+      maxConcurrency: archiverConcurrency,
       region: REGION,
       onOutput: archiverOutput.write,
     });
@@ -241,8 +338,8 @@ export async function runLocalPipeline(
     cleanup.add(closeFunctions);
     status("Starting the function sandboxes (market-processor, market-archiver, analytics-api)...");
     await Promise.all([
-      processor.warm(consumerConcurrency),
-      archiver.warm(consumerConcurrency),
+      processor.warm(processorConcurrency),
+      archiver.warm(archiverConcurrency),
       api.warm(1),
     ]);
 
@@ -259,68 +356,75 @@ export async function runLocalPipeline(
     const committedBeforeSent = new Set<string>();
     const deadLettered: DeadLetteredBatch[] = [];
 
-    const mapping: EventSourceMappingSettings = {
-      ...DEFAULT_MAPPING_SETTINGS,
-      batchSize: settings.lambda.batchSize,
-    };
-    const pollers: ShardPoller[] = [];
-    // Each shard is read in `parallelizationFactor` lanes per consumer, as the mappings are configured.
-    const laneCount = settings.lambda.parallelizationFactor;
-    for (const shardId of stream.shardIds) {
-      for (let laneIndex = 0; laneIndex < laneCount; laneIndex += 1) {
-        const source = {
-          streamName: stream.streamName,
-          streamArn: stream.streamArn,
-          shardId,
-          region: REGION,
-          ...(laneCount > 1 ? { lane: { index: laneIndex, count: laneCount } } : {}),
-        };
-        pollers.push(
-          new ShardPoller(
-            clients.kinesis,
-            {
-              ...source,
-              functionName: names.functions.processor,
-              invokeIdentityArn: roleArn(names.roles.processor),
-            },
-            mapping,
-            (event: KinesisStreamEvent) => processor.invoke<KinesisStreamBatchResponse>(event),
-            {
-              onCommitted: (committedShard: string, records: readonly KinesisRecord[]) => {
-                for (const record of records) {
-                  const id = `${committedShard}:${record.SequenceNumber ?? ""}`;
-                  const original = sent.get(id);
-                  if (original) {
-                    counters.ticksProcessed += original.ticks;
-                  } else {
-                    committedBeforeSent.add(id);
-                  }
-                }
-              },
-              onDeadLettered: (batch) => deadLettered.push(batch),
-            },
-          ),
-        );
-        pollers.push(
-          new ShardPoller(
-            clients.kinesis,
-            {
-              ...source,
-              functionName: names.functions.archiver,
-              invokeIdentityArn: roleArn(names.roles.archiver),
-            },
-            mapping,
-            (event: KinesisStreamEvent) => archiver.invoke<KinesisStreamBatchResponse>(event),
-            {
-              onCommitted: (_shard: string, records: readonly KinesisRecord[]) => {
-                counters.recordsArchived += records.length;
-              },
-              onDeadLettered: (batch) => deadLettered.push(batch),
-            },
-          ),
-        );
-      }
+    const archiverWindow = archiverMapping.maximumBatchingWindowSeconds ?? 0;
+    if (archiverMapping.deployedBatchingWindowSeconds !== undefined) {
+      status(
+        `The archiver's batching window is ${archiverWindow} s for this run (--archiver-window); ${options.env} deploys ${archiverMapping.deployedBatchingWindowSeconds} s.`,
+      );
+    } else if (archiverWindow >= LONG_WINDOW_SECONDS) {
+      status(
+        `The archiver gathers records for ${archiverWindow} s as ${options.env} deploys it, so the run waits up to ${archiverWindow} s after the last tick for the archive; --archiver-window <seconds> shortens it for a local run.`,
+      );
     }
+
+    const pollers: ShardPoller[] = [];
+    const addPollers = (
+      mapping: SimulatedMapping,
+      functionName: string,
+      invokeIdentityArn: string,
+      invoke: BatchInvoker,
+      onCommitted: (shardId: string, records: readonly KinesisRecord[]) => void,
+    ): void => {
+      // Each shard is read in `parallelizationFactor` lanes, as the mapping is configured.
+      const laneCount = mapping.parallelizationFactor;
+      for (const shardId of stream.shardIds) {
+        for (let laneIndex = 0; laneIndex < laneCount; laneIndex += 1) {
+          pollers.push(
+            new ShardPoller(
+              clients.kinesis,
+              {
+                streamName: stream.streamName,
+                streamArn: stream.streamArn,
+                shardId,
+                region: REGION,
+                ...(laneCount > 1 ? { lane: { index: laneIndex, count: laneCount } } : {}),
+                functionName,
+                invokeIdentityArn,
+              },
+              mapping,
+              invoke,
+              { onCommitted, onDeadLettered: (batch) => deadLettered.push(batch) },
+            ),
+          );
+        }
+      }
+    };
+    addPollers(
+      processorMapping,
+      names.functions.processor,
+      roleArn(names.roles.processor),
+      (event: KinesisStreamEvent) => processor.invoke<KinesisStreamBatchResponse>(event),
+      (committedShard, records) => {
+        for (const record of records) {
+          const id = `${committedShard}:${record.SequenceNumber ?? ""}`;
+          const original = sent.get(id);
+          if (original) {
+            counters.ticksProcessed += original.ticks;
+          } else {
+            committedBeforeSent.add(id);
+          }
+        }
+      },
+    );
+    addPollers(
+      archiverMapping,
+      names.functions.archiver,
+      roleArn(names.roles.archiver),
+      (event: KinesisStreamEvent) => archiver.invoke<KinesisStreamBatchResponse>(event),
+      (_shard, records) => {
+        counters.recordsArchived += records.length;
+      },
+    );
     let pollersStopped = false;
     const stopPollers = async (): Promise<void> => {
       if (!pollersStopped) {
@@ -373,24 +477,42 @@ export async function runLocalPipeline(
     let firstTickMs = Number.POSITIVE_INFINITY;
     let lastTickMs = Number.NEGATIVE_INFINITY;
 
-    const send = async (batch: readonly MarketRecord[]): Promise<void> => {
+    const planner = new RePutPlanner({ seed: options.seed, fraction: options.reputs });
+    const rePuts = {
+      records: 0,
+      ticks: 0,
+      malformedTicks: 0,
+      wholeBatches: 0,
+      otherKey: 0,
+      otherShard: 0,
+    } satisfies RePutFigures;
+    let distinctTrades = 0;
+
+    /** Notes a record Kinesis stored (an original or a re-put copy). */
+    const noteSent = (record: MarketRecord, partitionKey: string, placement: Placement): void => {
+      const id = `${placement.shardId}:${placement.sequenceNumber}`;
+      const ticks = record.validTicks.length + record.malformedTicks;
+      sent.set(id, { partitionKey, data: record.data, ticks });
+      counters.ticksSent += ticks;
+      counters.recordsSent += 1;
+      counters.malformedTicksGenerated += record.malformedTicks;
+      if (committedBeforeSent.delete(id)) {
+        counters.ticksProcessed += ticks;
+      }
+      const sequence = BigInt(placement.sequenceNumber);
+      if (sequence > (lastSequenceByShard.get(placement.shardId) ?? -1n)) {
+        lastSequenceByShard.set(placement.shardId, sequence);
+      }
+    };
+
+    const send = async (batch: readonly MarketRecord[], plan: RePutPlan): Promise<void> => {
       const sentAt = performance.now();
-      const placements = await producer.put(batch);
-      placements.forEach((placement, index) => {
+      const outcome = await producer.putWithRePuts(batch, plan);
+      outcome.placements.forEach((placement, index) => {
         const record = batch[index];
-        const id = `${placement.shardId}:${placement.sequenceNumber}`;
-        const ticks = record.validTicks.length + record.malformedTicks;
-        sent.set(id, { partitionKey: record.partitionKey, data: record.data, ticks });
-        counters.ticksSent += ticks;
-        counters.recordsSent += 1;
-        counters.malformedTicksGenerated += record.malformedTicks;
-        if (committedBeforeSent.delete(id)) {
-          counters.ticksProcessed += ticks;
-        }
-        const sequence = BigInt(placement.sequenceNumber);
-        if (sequence > (lastSequenceByShard.get(placement.shardId) ?? -1n)) {
-          lastSequenceByShard.set(placement.shardId, sequence);
-        }
+        noteSent(record, record.partitionKey, placement);
+        // The market never repeats a trade id: an original's valid ticks are distinct trades.
+        distinctTrades += record.validTicks.length;
         for (const tick of record.validTicks) {
           const ms = tickTimeMs(tick);
           firstTickMs = Math.min(firstTickMs, ms);
@@ -400,10 +522,21 @@ export async function runLocalPipeline(
           freshness.offer(record.probe.symbol, tickTimeMs(record.probe), sentAt);
         }
       });
+      for (const rePut of outcome.rePuts) {
+        const record = batch[rePut.index];
+        noteSent(record, rePut.partitionKey, rePut.placement);
+        rePuts.records += 1;
+        rePuts.ticks += record.validTicks.length;
+        rePuts.malformedTicks += record.malformedTicks;
+        rePuts.otherKey += rePut.otherKey ? 1 : 0;
+        rePuts.otherShard +=
+          rePut.placement.shardId === outcome.placements[rePut.index]?.shardId ? 0 : 1;
+      }
+      rePuts.wholeBatches += outcome.wholeBatch ? 1 : 0;
     };
 
     status(
-      `Sending ${options.ratePerSecond.toLocaleString("en-US")} ticks/s over ${options.symbols.toLocaleString("en-US")} symbols for ${options.durationSeconds} s (seed ${options.seed}, ${(options.faults * 100).toFixed(1)}% malformed records)...`,
+      `Sending ${options.ratePerSecond.toLocaleString("en-US")} ticks/s over ${options.symbols.toLocaleString("en-US")} symbols for ${options.durationSeconds} s (seed ${options.seed}, ${(options.faults * 100).toFixed(1)}% malformed records, ${(options.reputs * 100).toFixed(1)}% of records put twice)...`,
     );
     const inFlight = new Set<Promise<void>>();
     let sendFailure: Error | undefined;
@@ -422,7 +555,9 @@ export async function runLocalPipeline(
       while (inFlight.size >= PRODUCER_IN_FLIGHT) {
         await Promise.race(inFlight);
       }
-      const request: Promise<void> = send(batch)
+      // Chosen here, in batch order, so the same seed re-puts the same way whatever the timing.
+      const plan = planner.plan(batch);
+      const request: Promise<void> = send(batch, plan)
         .catch((error: unknown) => {
           sendFailure ??= error instanceof Error ? error : new Error(String(error));
         })
@@ -439,8 +574,9 @@ export async function runLocalPipeline(
     // A message in the middle of the updating progress line starts on a line of its own.
     progress?.finish();
     status(
-      `Sent ${counters.ticksSent.toLocaleString("en-US")} ticks; waiting for the consumers to catch up...`,
+      `Sent ${counters.ticksSent.toLocaleString("en-US")} ticks (${rePuts.records.toLocaleString("en-US")} records put twice); waiting for the consumers to catch up${archiverWindow >= LONG_WINDOW_SECONDS ? `, the archiver for up to ${archiverWindow} s` : ""}...`,
     );
+    const drainTimeoutMs = DRAIN_TIMEOUT_MS + archiverWindow * 1000;
     const drained = Promise.all(
       pollers.map((poller) => {
         const last = lastSequenceByShard.get(poller.source.shardId);
@@ -449,7 +585,7 @@ export async function runLocalPipeline(
     );
     let drainTimer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
-      drainTimer = setTimeout(() => resolve("timeout"), DRAIN_TIMEOUT_MS);
+      drainTimer = setTimeout(() => resolve("timeout"), drainTimeoutMs);
     });
     const drainOutcome = await Promise.race([drained.then(() => "drained" as const), timedOut]);
     clearTimeout(drainTimer);
@@ -461,7 +597,7 @@ export async function runLocalPipeline(
         )
         .join("; ");
       throw new Error(
-        `The consumers did not catch up within ${DRAIN_TIMEOUT_MS / 1000} s of the producers stopping (${behind}). See the function logs${io.logDirectory ? ` in ${io.logDirectory}` : ""}.`,
+        `The consumers did not catch up within ${drainTimeoutMs / 1000} s of the producers stopping (${behind}). See the function logs${io.logDirectory ? ` in ${io.logDirectory}` : ""}.`,
       );
     }
     await stopPollers();
@@ -477,7 +613,7 @@ export async function runLocalPipeline(
     const symbolsWithoutTrades: string[] = [];
     let ticksInBars = 0;
     const symbols = market.symbols.map((profile) => profile.symbol);
-    const barsBySymbol = new Map<string, ApiBar[]>();
+    const barsBySymbol = new Map<string, ExactApiBar[]>();
     let nextSymbol = 0;
     await Promise.all(
       [0, 1].map(async () => {
@@ -486,7 +622,7 @@ export async function runLocalPipeline(
           nextSymbol += 1;
           barsBySymbol.set(
             symbol,
-            Number.isFinite(fromMs) ? await analytics.allBars(symbol, fromMs, toMs) : [],
+            Number.isFinite(fromMs) ? await analytics.allExactBars(symbol, fromMs, toMs) : [],
           );
         }
       }),
@@ -508,9 +644,33 @@ export async function runLocalPipeline(
       settings.table.barRetentionDays,
     );
 
+    await io.beforeReconcile?.({
+      clients,
+      tableName: resources.tableName,
+      bucketName: resources.bucketName,
+    });
+    status(
+      `Reconciling the bars of ${Number.isFinite(fromMs) ? `${formatMinute(fromMs)}..${formatMinute(toMs)}` : "the run"} with the archive's distinct trades (npm run reconcile's comparison)...`,
+    );
+    const runReconcile = await reconcileTheRun({
+      clients,
+      tableName: resources.tableName,
+      bucketName: resources.bucketName,
+      ttlDays: settings.table.barRetentionDays,
+      from: fromMs,
+      to: toMs,
+    });
+
     // The processor's last log lines arrive when its sandboxes shut down.
     await closeFunctions();
 
+    // A processor batch delivered again brings back ticks it had applied, as duplicates.
+    const processorRetries = pollers
+      .filter((poller) => poller.source.functionName === names.functions.processor)
+      .reduce(
+        (total, poller) => total + poller.stats.functionErrors + poller.stats.partialFailures,
+        0,
+      );
     const pollerTotals = pollers.reduce(
       (totals, poller) => ({
         functionErrors: totals.functionErrors + poller.stats.functionErrors,
@@ -535,11 +695,15 @@ export async function runLocalPipeline(
       sendSeconds,
       ticksSent: counters.ticksSent,
       recordsSent: counters.recordsSent,
+      distinctTrades,
+      rePuts,
       malformedTicksGenerated: counters.malformedTicksGenerated,
       ticksInBars,
+      duplicatesSkipped,
       malformedTicks: ledger.malformedTicks,
       malformedRecords: ledger.malformedRecords,
       archive,
+      reconcile: runReconcile,
       ttl: { ...ttl, retentionDays: settings.table.barRetentionDays },
       freshness: freshnessSummary,
       deadLettered,
@@ -556,8 +720,10 @@ export async function runLocalPipeline(
           return [service, { p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99) }];
         }),
       ),
+      mappings: [processorMapping, archiverMapping],
       processorInvocations: processor.stats.invocations,
       archiverInvocations: archiver.stats.invocations,
+      processorRetries,
       functionErrors: pollerTotals.functionErrors,
       partialFailures: pollerTotals.partialFailures,
     };

@@ -26,6 +26,7 @@ describe("parseLocalRunArgs", () => {
         durationSeconds: 10,
         seed: 42,
         faults: 0.01,
+        reputs: 0.01,
       },
     });
     expect(DEFAULT_LOCAL_RUN_OPTIONS.env).toBe("dev");
@@ -50,6 +51,9 @@ describe("parseLocalRunArgs", () => {
         "--seed",
         "7",
         "--faults=0",
+        "--reputs",
+        "0.05",
+        "--archiver-window=10",
       ]),
     ).toEqual({
       kind: "run",
@@ -60,6 +64,8 @@ describe("parseLocalRunArgs", () => {
         durationSeconds: 2.5,
         seed: 7,
         faults: 0,
+        reputs: 0.05,
+        archiverWindowSeconds: 10,
       },
     });
   });
@@ -77,6 +83,10 @@ describe("parseLocalRunArgs", () => {
         "4294967295",
         "--faults",
         "1",
+        "--reputs",
+        "1",
+        "--archiver-window",
+        "300",
       ]),
     ).toEqual({
       kind: "run",
@@ -87,8 +97,19 @@ describe("parseLocalRunArgs", () => {
         durationSeconds: 0.5,
         seed: 4294967295,
         faults: 1,
+        reputs: 1,
+        archiverWindowSeconds: 300,
       },
     });
+    expect(parseLocalRunArgs(["--reputs", "0", "--archiver-window", "0"])).toEqual({
+      kind: "run",
+      options: { ...DEFAULT_LOCAL_RUN_OPTIONS, reputs: 0, archiverWindowSeconds: 0 },
+    });
+  });
+
+  it("leaves the archiver's window to the environment unless --archiver-window is given", () => {
+    const parsed = parseLocalRunArgs(["--env", "staging"]);
+    expect(parsed.kind === "run" && "archiverWindowSeconds" in parsed.options).toBe(false);
   });
 
   it("answers --help (and -h) with the usage, whatever else is given", () => {
@@ -100,6 +121,16 @@ describe("parseLocalRunArgs", () => {
     );
     expect(LOCAL_RUN_USAGE).toContain(
       "--faults <fraction>   fraction of malformed records, 0-1 (default 0.01)",
+    );
+    expect(LOCAL_RUN_USAGE).toContain(
+      [
+        "  --reputs <fraction>   fraction of records the producer puts twice (a PutRecords that timed out and",
+        "                        was retried), 0-1, 0 for none (default 0.01)",
+        "  --archiver-window <seconds>",
+        "                        the archiver mapping's batching window for this run, 0-300 (default the",
+        "                        environment's: dev 5 s, staging 300 s, production 120 s; the archive completes",
+        "                        up to that long after the last tick)",
+      ].join("\n"),
     );
   });
 
@@ -148,11 +179,34 @@ describe("parseLocalRunArgs", () => {
       ["--faults", "-0.1"],
       '--faults must be a number from 0 to 1, got "-0.1" (e.g. --faults 0.01).',
     ],
+    [
+      ["--reputs", "-0.01"],
+      '--reputs must be a number from 0 to 1, got "-0.01" (e.g. --reputs 0.01).',
+    ],
+    [
+      ["--reputs", "1.01"],
+      '--reputs must be a number from 0 to 1, got "1.01" (e.g. --reputs 0.01).',
+    ],
+    [["--reputs", "1%"], '--reputs must be a number from 0 to 1, got "1%" (e.g. --reputs 0.01).'],
+    [["--reputs", "NaN"], '--reputs must be a number from 0 to 1, got "NaN" (e.g. --reputs 0.01).'],
+    [["--reputs"], "--reputs needs a value (e.g. --reputs 0.01)."],
+    [
+      ["--archiver-window", "-1"],
+      '--archiver-window must be a whole number from 0 to 300, got "-1" (e.g. --archiver-window 5).',
+    ],
+    [
+      ["--archiver-window", "301"],
+      '--archiver-window must be a whole number from 0 to 300, got "301" (e.g. --archiver-window 5).',
+    ],
+    [
+      ["--archiver-window", "2.5"],
+      '--archiver-window must be a whole number from 0 to 300, got "2.5" (e.g. --archiver-window 5).',
+    ],
     [["--rate"], "--rate needs a value (e.g. --rate 2000)."],
     [["--env", "--rate", "10"], "--env needs a value (e.g. --env dev)."],
     [
       ["--verbose"],
-      'Unknown option "--verbose". Valid options: --env, --symbols, --rate, --duration, --seed, --faults, --help.',
+      'Unknown option "--verbose". Valid options: --env, --symbols, --rate, --duration, --seed, --faults, --reputs, --archiver-window, --help.',
     ],
     [["--env=dev", "--env", "staging"], "--env is given more than once; give it once."],
     [["production"], 'Unexpected argument "production": options are written --name value.'],
@@ -163,7 +217,7 @@ describe("parseLocalRunArgs", () => {
   it("reports every problem at once, one per line", () => {
     expect(problemsOf(["--env", "qa", "--rate", "-5", "--bogus", "--faults", "2"])).toBe(
       [
-        'Unknown option "--bogus". Valid options: --env, --symbols, --rate, --duration, --seed, --faults, --help.',
+        'Unknown option "--bogus". Valid options: --env, --symbols, --rate, --duration, --seed, --faults, --reputs, --archiver-window, --help.',
         '--env must be one of dev, staging, production, got "qa".',
         '--rate must be a number from 1 to 20000, got "-5" (e.g. --rate 2000).',
         '--faults must be a number from 0 to 1, got "2" (e.g. --faults 0.01).',

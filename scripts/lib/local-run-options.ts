@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../modules/config/settings";
+import {
+  ENVIRONMENT_NAMES,
+  ENVIRONMENT_SETTINGS,
+  KINESIS_MAPPING_LIMITS,
+  type EnvironmentName,
+} from "../../modules/config/settings";
 
 /** What `npm start` runs: one environment's data path on this machine, for a while. */
 export interface LocalRunOptions {
@@ -17,6 +22,17 @@ export interface LocalRunOptions {
   readonly seed: number;
   /** Fraction (0..1) of records that are malformed. */
   readonly faults: number;
+  /**
+   * Fraction (0..1) of records the producer puts twice, as after a PutRecords that timed out
+   * although Kinesis stored the records: the processor must skip the copies' ticks as duplicates.
+   */
+  readonly reputs: number;
+  /**
+   * The archiver mapping's batching window for this run, in seconds, instead of the environment's
+   * (staging gathers for 300 s, so the archive completes minutes after the last tick).
+   * @default - the environment's `archiver.batchingWindowSeconds`
+   */
+  readonly archiverWindowSeconds?: number;
 }
 
 export const DEFAULT_LOCAL_RUN_OPTIONS: LocalRunOptions = {
@@ -26,6 +42,7 @@ export const DEFAULT_LOCAL_RUN_OPTIONS: LocalRunOptions = {
   durationSeconds: 10,
   seed: 42,
   faults: 0.01,
+  reputs: 0.01,
 };
 
 /**
@@ -55,6 +72,13 @@ const LIMITS = {
   duration: { min: 0.5, max: 3600, integer: false, example: "10" },
   seed: { min: 0, max: 4_294_967_295, integer: true, example: "42" },
   faults: { min: 0, max: 1, integer: false, example: "0.01" },
+  reputs: { min: 0, max: 1, integer: false, example: "0.01" },
+  "archiver-window": {
+    min: 0,
+    max: KINESIS_MAPPING_LIMITS.maximumBatchingWindowSeconds,
+    integer: true,
+    example: "5",
+  },
 } as const satisfies Record<string, NumberRule>;
 
 type NumericFlag = keyof typeof LIMITS;
@@ -104,9 +128,20 @@ const schema = z.object({
   duration: numberOption("duration").optional(),
   seed: numberOption("seed").optional(),
   faults: numberOption("faults").optional(),
+  reputs: numberOption("reputs").optional(),
+  "archiver-window": numberOption("archiver-window").optional(),
 });
 
-const VALUE_FLAGS = ["env", "symbols", "rate", "duration", "seed", "faults"] as const;
+const VALUE_FLAGS = [
+  "env",
+  "symbols",
+  "rate",
+  "duration",
+  "seed",
+  "faults",
+  "reputs",
+  "archiver-window",
+] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 function isValueFlag(name: string): name is ValueFlag {
@@ -116,7 +151,9 @@ function isValueFlag(name: string): name is ValueFlag {
 export const LOCAL_RUN_USAGE = `Usage: npm start -- [options]
 
 Runs the market-data pipeline on this machine (kinesalite, DynamoDB Local and s3rver on loopback) with
-the real function handlers, then prints the bars per symbol and a reconciled summary.
+the real function handlers and the environment's event source mappings, then prints the bars per
+symbol and a reconciled summary, ending with a reconcile of the bars against the raw archive. It
+exits 1 if anything does not reconcile.
 
 Options:
   --env <name>          environment whose names and settings to use: ${ENVIRONMENT_NAMES.join(", ")} (default ${DEFAULT_LOCAL_RUN_OPTIONS.env})
@@ -125,9 +162,15 @@ Options:
   --duration <seconds>  how long to send, ${LIMITS.duration.min}-${LIMITS.duration.max} (default ${DEFAULT_LOCAL_RUN_OPTIONS.durationSeconds})
   --seed <n>            seed of the synthetic market (default ${DEFAULT_LOCAL_RUN_OPTIONS.seed})
   --faults <fraction>   fraction of malformed records, 0-1 (default ${DEFAULT_LOCAL_RUN_OPTIONS.faults})
+  --reputs <fraction>   fraction of records the producer puts twice (a PutRecords that timed out and
+                        was retried), 0-1, 0 for none (default ${DEFAULT_LOCAL_RUN_OPTIONS.reputs})
+  --archiver-window <seconds>
+                        the archiver mapping's batching window for this run, ${LIMITS["archiver-window"].min}-${LIMITS["archiver-window"].max} (default the
+                        environment's: ${ENVIRONMENT_NAMES.map((name) => `${name} ${ENVIRONMENT_SETTINGS[name].archiver.batchingWindowSeconds} s`).join(", ")}; the archive completes
+                        up to that long after the last tick)
   --help                show this help
 
-Example: npm start -- --env production --symbols 100 --rate 5000 --duration 30`;
+Example: npm start -- --env production --symbols 100 --rate 5000 --duration 30 --archiver-window 5`;
 
 /**
  * Parses `--name value` and `--name=value` arguments. Every problem is collected and reported
@@ -194,6 +237,10 @@ export function parseLocalRunArgs(argv: readonly string[]): ParsedLocalRunArgs {
     durationSeconds: values.duration ?? DEFAULT_LOCAL_RUN_OPTIONS.durationSeconds,
     seed: values.seed ?? DEFAULT_LOCAL_RUN_OPTIONS.seed,
     faults: values.faults ?? DEFAULT_LOCAL_RUN_OPTIONS.faults,
+    reputs: values.reputs ?? DEFAULT_LOCAL_RUN_OPTIONS.reputs,
+    ...(values["archiver-window"] === undefined
+      ? {}
+      : { archiverWindowSeconds: values["archiver-window"] }),
   };
   const ticks = options.ratePerSecond * options.durationSeconds;
   if (ticks > MAX_TICKS_PER_RUN) {

@@ -3,6 +3,7 @@ import { Random } from "./random";
 import {
   buildSymbols,
   FAULT_KINDS,
+  RePutPlanner,
   SyntheticMarket,
   type MarketConfig,
   type MarketRecord,
@@ -234,5 +235,89 @@ describe("SyntheticMarket", () => {
     [{ ticksPerSecond: 0 }, "ticksPerSecond must be positive, got 0."],
   ])("rejects the config %j", (overrides, message) => {
     expect(() => market(overrides)).toThrow(message);
+  });
+});
+
+describe("RePutPlanner", () => {
+  const SYMBOLS = ["AAPL", "MSFT", "BRK.B", "V"];
+
+  /** Batches of records as the producer sends them (the planner reads their keys only). */
+  function batches(count: number, size: number): { partitionKey: string }[][] {
+    return Array.from({ length: count }, (_, batch) =>
+      Array.from({ length: size }, (_, index) => ({
+        partitionKey: SYMBOLS[(batch + index) % SYMBOLS.length],
+      })),
+    );
+  }
+
+  function planAll(fraction: number, seed = 42, sizes = batches(4000, 25)) {
+    const planner = new RePutPlanner({ seed, fraction });
+    return sizes.map((batch) => ({ batch, plan: planner.plan(batch) }));
+  }
+
+  it("puts nothing twice at 0", () => {
+    expect(planAll(0).filter(({ plan }) => plan.rePuts.length > 0 || plan.wholeBatch)).toEqual([]);
+  });
+
+  it("puts every record twice at 1, under its own key or another", () => {
+    for (const { batch, plan } of planAll(1, 42, batches(40, 20))) {
+      expect(plan.rePuts.map((rePut) => rePut.index)).toEqual(batch.map((_, index) => index));
+    }
+  });
+
+  it("re-puts about the fraction of records: single records, some under another key, and whole batches", () => {
+    const planned = planAll(0.01);
+    const records = planned.reduce((sum, { batch }) => sum + batch.length, 0);
+    const rePuts = planned.flatMap(({ batch, plan }) =>
+      plan.rePuts.map((rePut) => ({ ...rePut, original: batch[rePut.index], plan })),
+    );
+    expect(rePuts.length / records).toBeGreaterThan(0.005);
+    expect(rePuts.length / records).toBeLessThan(0.02);
+    const wholeBatches = planned.filter(({ plan }) => plan.wholeBatch);
+    expect(wholeBatches.length).toBeGreaterThan(0);
+    for (const { batch, plan } of wholeBatches) {
+      // A request sent again carries every record under its own key.
+      expect(plan.rePuts).toEqual(
+        batch.map((record, index) => ({
+          index,
+          partitionKey: record.partitionKey,
+          otherKey: false,
+        })),
+      );
+    }
+    const single = rePuts.filter(({ plan }) => !plan.wholeBatch);
+    const otherKey = single.filter((rePut) => rePut.otherKey);
+    expect(otherKey.length).toBeGreaterThan(0);
+    expect(otherKey.length).toBeLessThan(single.length);
+    for (const rePut of otherKey) {
+      const original = rePut.original?.partitionKey ?? "";
+      expect(rePut.partitionKey.slice(0, original.length + 1)).toBe(`${original}-`);
+      expect(rePut.partitionKey.slice(original.length + 1)).toMatch(/^[0-9a-f]{8}$/);
+    }
+    for (const rePut of single.filter((entry) => !entry.otherKey)) {
+      expect(rePut.partitionKey).toBe(rePut.original?.partitionKey);
+    }
+  });
+
+  it("chooses the same re-puts for the same seed and batches, and leaves the market's draws alone", () => {
+    expect(planAll(0.2, 7)).toEqual(planAll(0.2, 7));
+    expect(planAll(0.2, 8)).not.toEqual(planAll(0.2, 7));
+    const plain = take(market(), 500);
+    const source = market();
+    const planner = new RePutPlanner({ seed: 42, fraction: 0.5 });
+    const mixed = Array.from({ length: 10 }, () => {
+      const batch = take(source, 50);
+      planner.plan(batch);
+      return batch;
+    }).flat();
+    expect(mixed).toEqual(plain);
+  });
+
+  it.each([
+    [-0.01, "The re-put fraction must be a number from 0 to 1, got -0.01."],
+    [1.01, "The re-put fraction must be a number from 0 to 1, got 1.01."],
+    [Number.NaN, "The re-put fraction must be a number from 0 to 1, got NaN."],
+  ])("rejects the fraction %d", (fraction, message) => {
+    expect(() => new RePutPlanner({ seed: 1, fraction })).toThrow(message);
   });
 });

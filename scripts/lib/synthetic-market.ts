@@ -364,3 +364,98 @@ export class SyntheticMarket {
     }
   }
 }
+
+/**
+ * A record a producer puts again: a PutRecords whose response it never saw (a timeout, a dropped
+ * connection) had in fact stored the record, and the producer's retry stores it a second time as
+ * a new record with its own sequence number.
+ */
+export interface RePut {
+  /** Position of the original record in the batch. */
+  readonly index: number;
+  /** The partition key of the copy; it differs from the original's when `otherKey` is set. */
+  readonly partitionKey: string;
+  /**
+   * The producer picked a new partition key for the retry (random keys per attempt are common),
+   * so the copy lands on whichever shard that key hashes to, possibly another one.
+   */
+  readonly otherKey: boolean;
+}
+
+/** What a producer puts again after one PutRecords batch. */
+export interface RePutPlan {
+  /** The whole request timed out and was sent again: every record is re-put, under its own key. */
+  readonly wholeBatch: boolean;
+  readonly rePuts: readonly RePut[];
+}
+
+export interface RePutConfig {
+  /** Seed of the re-put choices; the market's seed gives a reproducible run. */
+  readonly seed: number;
+  /** Expected fraction (0..1) of records put twice; 0 puts every record once. */
+  readonly fraction: number;
+}
+
+/** Share of the re-put records that come from a whole batch sent again. */
+const WHOLE_BATCH_SHARE = 0.25;
+/** Share of the single re-put records sent under another partition key. */
+const OTHER_KEY_SHARE = 0.25;
+
+/**
+ * Which records a producer puts twice, seeded, so a run is reproducible. Each record is put again
+ * with probability `fraction`: a quarter of that as whole batches sent again (the request timed
+ * out), the rest as single records (their entries were retried), a quarter of those under a new
+ * partition key. The market's own draws are not affected, so the same seed sends the same ticks
+ * whatever the fraction.
+ */
+export class RePutPlanner {
+  private readonly random: Random;
+  private readonly batchProbability: number;
+  private readonly recordProbability: number;
+
+  constructor(config: RePutConfig) {
+    if (!(config.fraction >= 0 && config.fraction <= 1)) {
+      throw new RangeError(
+        `The re-put fraction must be a number from 0 to 1, got ${config.fraction}.`,
+      );
+    }
+    // A different stream of draws than the market's for the same seed.
+    this.random = new Random((config.seed ^ 0x2e9f7a31) >>> 0);
+    // A record is re-put with probability b + (1 - b) r = fraction, where b = fraction x share.
+    this.batchProbability = config.fraction * WHOLE_BATCH_SHARE;
+    this.recordProbability =
+      this.batchProbability >= 1
+        ? 0
+        : (config.fraction - this.batchProbability) / (1 - this.batchProbability);
+  }
+
+  /** The re-puts of one batch of records, in the batch's order. */
+  plan(records: readonly { readonly partitionKey: string }[]): RePutPlan {
+    if (records.length === 0 || (this.batchProbability === 0 && this.recordProbability === 0)) {
+      return { wholeBatch: false, rePuts: [] };
+    }
+    if (this.random.chance(this.batchProbability)) {
+      return {
+        wholeBatch: true,
+        rePuts: records.map((record, index) => ({
+          index,
+          partitionKey: record.partitionKey,
+          otherKey: false,
+        })),
+      };
+    }
+    const rePuts: RePut[] = [];
+    records.forEach((record, index) => {
+      if (!this.random.chance(this.recordProbability)) {
+        return;
+      }
+      if (this.random.chance(OTHER_KEY_SHARE)) {
+        const key = this.random.nextUint32().toString(16).padStart(8, "0");
+        rePuts.push({ index, partitionKey: `${record.partitionKey}-${key}`, otherKey: true });
+      } else {
+        rePuts.push({ index, partitionKey: record.partitionKey, otherKey: false });
+      }
+    });
+    return { wholeBatch: false, rePuts };
+  }
+}
