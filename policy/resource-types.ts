@@ -20,6 +20,7 @@ export const TYPES = {
   topic: "aws:sns/topic:Topic",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
   role: "aws:iam/role:Role",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   iamPolicy: "aws:iam/policy:Policy",
@@ -88,6 +89,7 @@ export const NAMED_TYPES: Readonly<Record<string, NamedType>> = {
   [TYPES.queue]: { label: "SQS queue", field: "name" },
   [TYPES.topic]: { label: "SNS topic", field: "name" },
   [TYPES.metricAlarm]: { label: "CloudWatch alarm", field: "name" },
+  [TYPES.dashboard]: { label: "CloudWatch dashboard", field: "dashboardName" },
   [TYPES.logGroup]: {
     label: "CloudWatch log group",
     field: "name",

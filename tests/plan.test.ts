@@ -73,6 +73,11 @@ describe("physicalNameOf", () => {
       { name: "dev-analytics-api-role-us-east-1-a1", path: "/trading-analytics/dev/" },
       "dev-analytics-api-role-us-east-1-a1",
     ],
+    [
+      "aws:cloudwatch/dashboard:Dashboard",
+      { dashboardName: "dev-market-dashboard-us-east-1-a1", dashboardBody: "{}" },
+      "dev-market-dashboard-us-east-1-a1",
+    ],
     ["aws:lambda/eventSourceMapping:EventSourceMapping", { functionName: "f" }, undefined],
     ["awsx:ec2:Vpc", { name: "ignored" }, undefined],
   ])("%s %j -> %s", (type, inputs, expected) => {
@@ -228,6 +233,33 @@ describe("report", () => {
     expect(markdown).not.toContain("Warning");
   });
 
+  it("links each environment's dashboard in the CloudWatch console", () => {
+    const withDashboard: EnvironmentPlan = {
+      ...plan,
+      resources: [
+        ...plan.resources,
+        {
+          type: "aws:cloudwatch/dashboard:Dashboard",
+          name: "dev-dashboard",
+          module: "monitoring",
+          physicalName: "dev-market-dashboard-us-east-1-k3x9q2mz",
+        },
+      ],
+    };
+    expect(renderPlan([withDashboard], "markdown")).toContain(
+      [
+        "### Dashboards",
+        "",
+        "| environment | dashboard | console |",
+        "| --- | --- | --- |",
+        "| dev | dev-market-dashboard-us-east-1-k3x9q2mz | https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/dev-market-dashboard-us-east-1-k3x9q2mz |",
+      ].join("\n"),
+    );
+    expect(renderPlan([withDashboard], "text")).toMatch(
+      /^monitoring\s+aws:cloudwatch\/dashboard:Dashboard\s+dev-dashboard\s+dev-market-dashboard-us-east-1-k3x9q2mz$/m,
+    );
+  });
+
   it("warns first when a stack file still has the template's suffix, naming the buckets at stake", () => {
     const template: EnvironmentPlan = {
       ...plan,
@@ -265,6 +297,16 @@ describe("planning staging offline", () => {
     ).toEqual(["staging-market-archive -> staging-market-archive-us-east-1-a1"]);
     expect(result.resources.find((r) => r.type === "aws:dynamodb/table:Table")?.physicalName).toBe(
       "staging-market-analytics-us-east-1-a1",
+    );
+    expect(result.resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard")).toEqual(
+      [
+        {
+          type: "aws:cloudwatch/dashboard:Dashboard",
+          name: "staging-dashboard",
+          module: "monitoring",
+          physicalName: "staging-market-dashboard-us-east-1-a1",
+        },
+      ],
     );
     const modules = new Set(result.resources.map((r) => r.module));
     expect([...modules].sort()).toEqual([

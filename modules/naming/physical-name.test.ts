@@ -51,6 +51,7 @@ describe("physicalName", () => {
     ["sqs-queue", "SQS queue", 80],
     ["sns-topic", "SNS topic", 256],
     ["cloudwatch-alarm", "CloudWatch alarm", 255],
+    ["cloudwatch-dashboard", "CloudWatch dashboard", 255],
     ["log-group", "CloudWatch log group", 512],
     ["security-group", "security group", 255],
     ["kms-alias", "KMS alias", 256],
@@ -142,6 +143,12 @@ describe("physicalName", () => {
       "lambda-function",
       { environment: "dev", service: "market-processor", region: "us/east/1", suffix: "a1" },
       '"/"',
+      "letters, digits, hyphens and underscores",
+    ],
+    [
+      "cloudwatch-dashboard",
+      { environment: "dev", service: "market-dashboard", region: "us-east-1", suffix: "a.1" },
+      '"."',
       "letters, digits, hyphens and underscores",
     ],
   ])("%s rejects characters AWS does not allow", (kind, nameParts, characters, allowed) => {

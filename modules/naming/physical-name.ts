@@ -11,6 +11,7 @@ export type ResourceKind =
   | "sqs-queue"
   | "sns-topic"
   | "cloudwatch-alarm"
+  | "cloudwatch-dashboard"
   | "log-group"
   | "security-group"
   | "kms-alias"
@@ -88,6 +89,14 @@ export const NAME_RULES: Readonly<Record<ResourceKind, NameRule>> = {
     maxLength: 255,
     allowedCharacter: /[A-Za-z0-9 _.:/#+=@-]/,
     allowedDescription: "letters, digits, spaces and _ . : / # + = @ -",
+  },
+  // CloudWatch API reference, PutDashboard: at most 255 characters of A-Z, a-z, 0-9, "-" and "_".
+  "cloudwatch-dashboard": {
+    label: "CloudWatch dashboard",
+    minLength: 1,
+    maxLength: 255,
+    allowedCharacter: /[A-Za-z0-9_-]/,
+    allowedDescription: "letters, digits, hyphens and underscores",
   },
   "log-group": {
     label: "CloudWatch log group",

@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { MarketFunctions } from "../compute/market-functions";
-import type { FunctionService } from "../compute/runtime";
+import { MarketFunctions, PROCESSOR_ITERATOR_AGE_THRESHOLD_MS } from "../compute/market-functions";
+import type { FunctionPlan } from "../compute/market-function";
+import { METRICS_NAMESPACE, type FunctionService } from "../compute/runtime";
 import { assertStreamConsumerConcurrency } from "../compute/stream-consumer-function";
 import type { DeploymentConfig } from "../config/deployment";
 import type { EnvironmentSettings } from "../config/settings";
@@ -15,6 +16,8 @@ import {
 } from "../ingestion/stream-consumers";
 import { AlarmTopic } from "../monitoring/alarm-topic";
 import { DataPathAlarms } from "../monitoring/data-path-alarms";
+import { planDashboardName } from "../monitoring/dashboard-body";
+import { TradingDashboard } from "../monitoring/trading-dashboard";
 import { PrivateNetwork } from "../network/private-network";
 import { workloadBoundaryPolicyArn } from "../naming/bootstrap-names";
 import { namerFor, type Namer } from "../naming/physical-name";
@@ -44,6 +47,8 @@ export interface TradingStackOutputs {
   readonly functionNames: Readonly<Record<FunctionService, pulumi.Output<string>>>;
   /** The analytics API's Function URL (IAM auth): what the smoke check and clients call. */
   readonly analyticsApiUrl: pulumi.Output<string>;
+  /** The environment's CloudWatch dashboard in the console. */
+  readonly dashboardUrl: pulumi.Output<string>;
 }
 
 function perConsumer<T>(build: (key: StreamConsumerKey) => T): Record<StreamConsumerKey, T> {
@@ -79,6 +84,7 @@ export class TradingStack extends pulumi.ComponentResource {
   public readonly alarmTopic: AlarmTopic;
   public readonly dataPathAlarms: DataPathAlarms;
   public readonly functions: MarketFunctions;
+  public readonly dashboard: TradingDashboard;
   public readonly outputs: TradingStackOutputs;
 
   constructor(name: string, args: TradingStackArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -86,6 +92,7 @@ export class TradingStack extends pulumi.ComponentResource {
     const namer = namerFor({ environment, region: settings.region, suffix: environmentSuffix });
     // Throws on any name AWS would reject, before the stack itself is registered.
     const names = planPlatformNames(namer);
+    const dashboardName = planDashboardName(namer);
     assertStreamConsumerConcurrency(settings);
 
     super("trading:stack:TradingStack", name, {}, opts);
@@ -215,6 +222,32 @@ export class TradingStack extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const graphed = (fn: FunctionPlan) => ({
+      service: fn.service,
+      functionName: this.functions.functionNames[fn.service],
+    });
+    this.dashboard = new TradingDashboard(
+      `${name}-dashboard`,
+      {
+        environment,
+        region,
+        dashboardName,
+        functions: {
+          processor: graphed(names.functions.processor),
+          archiver: graphed(names.functions.archiver),
+          api: graphed(names.functions.api),
+        },
+        metricsNamespace: METRICS_NAMESPACE,
+        freshnessThresholdMs: PROCESSOR_ITERATOR_AGE_THRESHOLD_MS,
+        deadLetterQueues: STREAM_CONSUMER_KEYS.map((key) => ({
+          service: `${STREAM_CONSUMERS[key]}-dlq`,
+          queueName: this.deadLetterQueues[key].queueName,
+        })),
+        tableName: this.table.tableName,
+      },
+      { parent: this },
+    );
+
     this.outputs = {
       vpcId: this.network.vpcId,
       privateSubnetIds: this.network.privateSubnetIds,
@@ -230,6 +263,7 @@ export class TradingStack extends pulumi.ComponentResource {
       alarmTopicArn: this.alarmTopic.topicArn,
       functionNames: this.functions.functionNames,
       analyticsApiUrl: this.functions.analyticsApiUrl,
+      dashboardUrl: this.dashboard.dashboardUrl,
     };
     this.registerOutputs({ ...this.outputs });
   }

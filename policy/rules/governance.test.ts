@@ -124,6 +124,20 @@ describe("physical-name-pattern", () => {
     ]);
   });
 
+  it("checks a dashboard's name, which has no tags to name its service", () => {
+    const resources = withResource(compliantStack("staging"), "dashboard", (inputs) => ({
+      ...inputs,
+      dashboardName: "dev-market-dashboard-us-east-1-a1",
+    }));
+    expect(findings("staging", resources)).toEqual([
+      [
+        "physical-name-pattern",
+        "dashboard",
+        'CloudWatch dashboard "dashboard" is named "dev-market-dashboard-us-east-1-a1", which names environment "dev" in staging: build it with physicalName() from modules/naming, e.g. "staging-market-dashboard-us-east-1-a1".',
+      ],
+    ]);
+  });
+
   it("reports a resource left to Pulumi's auto-naming", () => {
     const resources = withResource(compliantStack("dev"), "archive", (inputs) =>
       omit(inputs, "bucket"),

@@ -13,7 +13,7 @@ import {
   taggedEnvironment,
 } from "../context";
 import { resourcePolicy, type ContextSource, type RuleMetadata } from "../define";
-import { parsePhysicalName } from "../names";
+import { parsePhysicalName, serviceOf } from "../names";
 import { asArray, asRecord, asString, describeResource, tagsOf, type Props } from "../props";
 import { labelOf, NAMED_TYPES, TAGGABLE_TYPES, TYPES } from "../resource-types";
 
@@ -134,9 +134,11 @@ export function governancePolicies(context: ContextSource): ResourceValidationPo
       const tags = tagsOf(props);
       const environment = resolveEnvironment(current, tags);
       const suffix = expectedEnvironmentSuffix(current);
-      const example = `${environment ?? "<env>"}-${tags.Service ?? "<service>"}-${REGION}-${suffix ?? "<suffix>"}`;
       const label = describeResource(named.label, args.name, undefined);
       const name = asString(props[named.field]);
+      // An untaggable resource (a dashboard) has its service in its name only.
+      const service = serviceOf(tags, name) ?? "<service>";
+      const example = `${environment ?? "<env>"}-${service}-${REGION}-${suffix ?? "<suffix>"}`;
       const fix = `build it with physicalName() from modules/naming, e.g. "${example}"`;
       if (name === undefined || name === "") {
         report(`${label} has no ${named.field}, so Pulumi would generate a random name: ${fix}.`);

@@ -4,6 +4,7 @@ import {
   ENVIRONMENT_SETTINGS,
   type EnvironmentName,
 } from "../../modules/config/settings";
+import { dashboardConsoleUrl } from "../../modules/monitoring/dashboard-body";
 import { PRICE_TABLE, TRAFFIC, type CostEstimate } from "./cost-model";
 
 /** One resource of an environment's plan. */
@@ -19,15 +20,20 @@ export interface PlannedResource {
 /** Resource types whose physical name is unique across every AWS account, not just this one. */
 export const GLOBAL_NAME_TYPES: ReadonlySet<string> = new Set(["aws:s3/bucket:Bucket"]);
 
+/** The type token of a CloudWatch dashboard. */
+export const DASHBOARD_TYPE = "aws:cloudwatch/dashboard:Dashboard";
+
 /** The input that carries a resource type's physical name, where it is not `name`. */
 const PHYSICAL_NAME_INPUTS: Readonly<Record<string, string>> = {
   "aws:s3/bucket:Bucket": "bucket",
+  [DASHBOARD_TYPE]: "dashboardName",
 };
 
 /**
- * The physical name a resource is created with: `bucket` for an S3 bucket, `name` for the other
- * named AWS resources. Undefined where AWS assigns an id instead (policies attached to a bucket,
- * queue or topic, event source mappings, security group rules, awsx's VPC).
+ * The physical name a resource is created with: `bucket` for an S3 bucket, `dashboardName` for a
+ * CloudWatch dashboard, `name` for the other named AWS resources. Undefined where AWS assigns an
+ * id instead (policies attached to a bucket, queue or topic, event source mappings, security group
+ * rules, awsx's VPC).
  */
 export function physicalNameOf(
   type: string,
@@ -200,6 +206,26 @@ export function renderPlan(plans: readonly EnvironmentPlan[], format: ReportForm
       ),
     ),
     "S3 bucket names are shared by every AWS account: the suffix must be this deployment's own.",
+  );
+
+  sections.push(
+    heading(format, 3, "Dashboards"),
+    table(
+      format,
+      ["environment", "dashboard", "console"],
+      plans.flatMap((plan) =>
+        plan.resources
+          .filter((r) => r.type === DASHBOARD_TYPE && r.physicalName !== undefined)
+          .map((r) => [
+            plan.environment,
+            r.physicalName as string,
+            dashboardConsoleUrl(
+              ENVIRONMENT_SETTINGS[plan.environment].region,
+              r.physicalName as string,
+            ),
+          ]),
+      ),
+    ),
   );
 
   sections.push(

@@ -6,8 +6,7 @@ import {
   runProgram,
   type ProgramResult,
 } from "../../scripts/lib/mock-runtime";
-import { expectedPhysicalNames } from "../support/environment-assertions";
-import { physicalNameInput } from "../support/provider-schema";
+import { expectedPhysicalNames, nameInputOf } from "../support/environment-assertions";
 
 const HOW_TO =
   "Set it with `pulumi config set environmentSuffix <value>` or the ENVIRONMENT_SUFFIX environment variable.";
@@ -115,7 +114,7 @@ describe("ENVIRONMENT_SUFFIX gives an ephemeral stack its own names", () => {
     expect(run.outputs.bucketName).toBe("staging-market-archive-us-east-1-pr42");
     expect(run.outputs.streamName).toBe("staging-market-data-us-east-1-pr42");
     const names = run.resources
-      .map((r) => r.inputs[physicalNameInput(r.type) ?? ""])
+      .map((r) => r.inputs[nameInputOf(r.type) ?? ""])
       .filter((value): value is string => typeof value === "string");
     expect(names.sort()).toEqual(expectedPhysicalNames("staging", "pr42"));
   });

@@ -49,6 +49,13 @@ const MOCK_CONSUMER_TIMESTAMP = "1700000000";
 /** Prefixes a physical name may carry before `{env}-...`: flow-log and function log groups, KMS aliases. */
 const NAME_PREFIXES = ["/vpc/flow-logs/", "/aws/lambda/", "alias/"];
 
+const DASHBOARD = "aws:cloudwatch/dashboard:Dashboard";
+
+/** The input holding a resource's physical name: a dashboard has `dashboardName`, not `name`. */
+export function nameInputOf(type: string): string | undefined {
+  return type === DASHBOARD ? "dashboardName" : physicalNameInput(type);
+}
+
 export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
   return resources
     .filter((resource) => resource.type === type)
@@ -77,13 +84,13 @@ export function named(
   return found[0];
 }
 
-/** A resource by type and physical name (the input `physicalNameInput` names). */
+/** A resource by type and physical name (the input `nameInputOf` names). */
 export function withPhysicalName(
   resources: readonly RecordedResource[],
   type: string,
   physical: string,
 ): RecordedResource {
-  const property = physicalNameInput(type);
+  const property = nameInputOf(type);
   const found = resources.filter(
     (resource) =>
       resource.type === type && property !== undefined && resource.inputs[property] === physical,
@@ -98,7 +105,7 @@ export function withPhysicalName(
 
 /** The physical names of every resource of a type, sorted. */
 export function physicalNamesOf(resources: readonly RecordedResource[], type: string): string[] {
-  const property = physicalNameInput(type);
+  const property = nameInputOf(type);
   if (property === undefined) {
     throw new Error(`${type} has no physical name`);
   }
@@ -156,6 +163,7 @@ export function expectedPhysicalNames(environment: EnvironmentName, suffix = SUF
     name("market-analytics-write-throttles"),
     name("market-processor-dlq-depth"),
     name("market-archiver-dlq-depth"),
+    name("market-dashboard"),
     ...expectedComputeNames({ environment, suffix }),
   ];
   if (environment === "production") {
@@ -168,6 +176,30 @@ export function expectedPhysicalNames(environment: EnvironmentName, suffix = SUF
     );
   }
   return names.sort();
+}
+
+/** The parts of a CloudWatch dashboard body the tests read. */
+interface DashboardJson {
+  readonly widgets: readonly {
+    readonly type: string;
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+    readonly properties: {
+      readonly title?: string;
+      readonly metrics: readonly (readonly unknown[])[];
+      readonly annotations?: unknown;
+      readonly [key: string]: unknown;
+    };
+  }[];
+}
+
+/** One graph of the dashboard, as the tests expect it. */
+interface ExpectedGraph {
+  readonly title: string;
+  readonly metrics: readonly (readonly unknown[])[];
+  readonly annotations?: unknown;
 }
 
 function standardTags(environment: EnvironmentName, service: string): Record<string, string> {
@@ -314,6 +346,7 @@ export function describeEnvironment(environment: EnvironmentName): void {
           },
           analyticsApiUrl: single(resources, "aws:lambda/functionUrl:FunctionUrl").state
             .functionUrl,
+          dashboardUrl: `https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/${name("market-dashboard")}`,
         });
         expect(run.outputs.analyticsApiUrl).toMatch(
           /^https:\/\/[0-9a-f]{32}\.lambda-url\.us-east-1\.on\.aws\/$/,
@@ -1235,11 +1268,248 @@ export function describeEnvironment(environment: EnvironmentName): void {
       });
     });
 
+    describe("dashboard", () => {
+      const dashboardName = name("market-dashboard");
+      const dashboard = () => single(resources, DASHBOARD);
+      const widgets = () => (json(dashboard().inputs.dashboardBody) as DashboardJson).widgets;
+      const graphs = () => widgets().filter((widget) => widget.type === "metric");
+
+      /** Every graph, written out with this environment's physical names. */
+      const expectedGraphs = (): ExpectedGraph[] => {
+        const functions = ["market-processor", "market-archiver", "analytics-api"];
+        const lambdaMetric = (service: string, metric: string, stat: string, label: string) => [
+          "AWS/Lambda",
+          metric,
+          "FunctionName",
+          name(service),
+          { stat, label },
+        ];
+        const hidden = (id: string) => ({ id, stat: "Sum", visible: false });
+        const rate = (n: number, label: string) => [
+          { expression: `m${n}/PERIOD(m${n})`, label, id: `e${n}` },
+        ];
+        const processorCount = (metric: string, id: string) => [
+          "TradingAnalytics",
+          metric,
+          "service",
+          "market-processor",
+          "environment",
+          environment,
+          hidden(id),
+        ];
+        const tableMetric = (metric: string, options: Record<string, unknown>) => [
+          "AWS/DynamoDB",
+          metric,
+          "TableName",
+          name("market-analytics"),
+          options,
+        ];
+        return [
+          {
+            title: "Freshness: market-processor iterator age",
+            metrics: [
+              lambdaMetric("market-processor", "IteratorAge", "Maximum", "Maximum"),
+              lambdaMetric("market-processor", "IteratorAge", "p99", "p99"),
+            ],
+            annotations: { horizontal: [{ label: "Iterator-age alarm (1,000 ms)", value: 1000 }] },
+          },
+          {
+            title: "Ticks per second: market-processor",
+            metrics: [
+              rate(1, "Applied"),
+              processorCount("TicksApplied", "m1"),
+              rate(2, "Duplicate"),
+              processorCount("DuplicateTicks", "m2"),
+              rate(3, "Malformed ticks"),
+              processorCount("MalformedTicks", "m3"),
+              rate(4, "Malformed records"),
+              processorCount("MalformedRecords", "m4"),
+            ],
+          },
+          {
+            title: "Dead-letter queue depth",
+            metrics: ["market-processor-dlq", "market-archiver-dlq"].map((queue) => [
+              "AWS/SQS",
+              "ApproximateNumberOfMessagesVisible",
+              "QueueName",
+              name(queue),
+              { stat: "Maximum", label: queue },
+            ]),
+          },
+          {
+            title: "Function errors",
+            metrics: functions.map((service) => lambdaMetric(service, "Errors", "Sum", service)),
+          },
+          {
+            title: "Function throttles",
+            metrics: functions.map((service) => lambdaMetric(service, "Throttles", "Sum", service)),
+          },
+          {
+            title: "Bars table throttle events",
+            metrics: [
+              tableMetric("ReadThrottleEvents", { stat: "Sum", label: "Read" }),
+              tableMetric("WriteThrottleEvents", { stat: "Sum", label: "Write" }),
+            ],
+          },
+          {
+            title: "Bars table consumed capacity",
+            metrics: [
+              rate(1, "Read"),
+              tableMetric("ConsumedReadCapacityUnits", hidden("m1")),
+              rate(2, "Write"),
+              tableMetric("ConsumedWriteCapacityUnits", hidden("m2")),
+            ],
+          },
+          {
+            title: "API duration: analytics-api",
+            metrics: [
+              lambdaMetric("analytics-api", "Duration", "p50", "p50"),
+              lambdaMetric("analytics-api", "Duration", "p99", "p99"),
+            ],
+          },
+          {
+            title: "API responses 4xx / 5xx: analytics-api",
+            metrics: [
+              lambdaMetric("analytics-api", "Url4xxCount", "Sum", "4xx"),
+              lambdaMetric("analytics-api", "Url5xxCount", "Sum", "5xx"),
+            ],
+          },
+        ];
+      };
+
+      test(`${name("market-dashboard")}, in the monitoring module, linked from the dashboardUrl output`, () => {
+        const component = single(resources, "trading:monitoring:TradingDashboard");
+        expect(dashboard().inputs).toEqual({
+          dashboardName,
+          dashboardBody: expect.any(String) as unknown,
+        });
+        expect(dashboard().options.parent).toBe(component.urn);
+        expect(component.options.parent).toBe(single(resources, "trading:stack:TradingStack").urn);
+        expect(run.outputs.dashboardUrl).toBe(
+          `https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/${dashboardName}`,
+        );
+      });
+
+      test("graphs exactly the expected metrics of this environment's resources, per minute, in us-east-1", () => {
+        expect(
+          graphs().map((widget) => ({
+            title: widget.properties.title,
+            metrics: widget.properties.metrics,
+            annotations: widget.properties.annotations,
+          })),
+        ).toEqual(expectedGraphs());
+        for (const widget of graphs()) {
+          expect(widget.properties).toMatchObject({
+            region: "us-east-1",
+            period: 60,
+            view: "timeSeries",
+            stacked: false,
+          });
+        }
+        // Besides the graphs, only the note that the dashboard is managed by Pulumi.
+        expect(widgets().filter((widget) => widget.type !== "metric")).toEqual([
+          {
+            type: "text",
+            x: 0,
+            y: 0,
+            width: 24,
+            height: 2,
+            properties: {
+              markdown: `## Trading analytics: ${environment}\nManaged by Pulumi (modules/monitoring/trading-dashboard.ts): changes made in the console are replaced by the next deployment.`,
+            },
+          },
+        ]);
+      });
+
+      test("the ticks graph reads the processor's metrics as the function is configured to publish them", () => {
+        const variables = (
+          lambda("market-processor").inputs.environment as {
+            variables: Record<string, string>;
+          }
+        ).variables;
+        const counts = graphs()
+          .flatMap((widget) => widget.properties.metrics)
+          .filter((row) => typeof row[0] === "string" && !row[0].startsWith("AWS/"));
+        expect(counts.map((row) => row.slice(0, 6))).toEqual(
+          ["TicksApplied", "DuplicateTicks", "MalformedTicks", "MalformedRecords"].map((metric) => [
+            variables.POWERTOOLS_METRICS_NAMESPACE,
+            metric,
+            "service",
+            variables.POWERTOOLS_SERVICE_NAME,
+            "environment",
+            variables.ENVIRONMENT,
+          ]),
+        );
+      });
+
+      test("every resource it graphs is one of this environment's, and it waits for each of them", () => {
+        const graphed = graphs()
+          .flatMap((widget) => widget.properties.metrics)
+          .flatMap((row) =>
+            row.flatMap((cell, index) =>
+              ["FunctionName", "QueueName", "TableName"].includes(String(row[index - 1]))
+                ? [`${String(row[index - 1])} ${String(cell)}`]
+                : [],
+            ),
+          );
+        expect([...new Set(graphed)].sort()).toEqual(
+          [
+            ...["market-processor", "market-archiver", "analytics-api"].map(
+              (service) => `FunctionName ${name(service)}`,
+            ),
+            `QueueName ${name("market-processor-dlq")}`,
+            `QueueName ${name("market-archiver-dlq")}`,
+            `TableName ${name("market-analytics")}`,
+          ].sort(),
+        );
+        const sources = [
+          ...["market-processor", "market-archiver", "analytics-api"].map((service) =>
+            lambda(service as ExpectedService),
+          ),
+          queue("market-processor"),
+          queue("market-archiver"),
+          single(resources, "aws:dynamodb/table:Table"),
+        ];
+        for (const source of sources) {
+          expect({
+            source: source.name,
+            waits: dashboard().options.dependsOn?.includes(String(source.urn)),
+          }).toEqual({
+            source: source.name,
+            waits: true,
+          });
+        }
+      });
+
+      test("names no other environment, nor any resource of another", () => {
+        const body = String(dashboard().inputs.dashboardBody);
+        for (const other of ENVIRONMENT_NAMES.filter((e) => e !== environment)) {
+          expect(body).not.toMatch(new RegExp(`(?<![A-Za-z0-9])${other}(?![A-Za-z0-9])`));
+          for (const physical of expectedPhysicalNames(other)) {
+            expect(body).not.toContain(physical);
+          }
+        }
+      });
+
+      test("its graphs tile the 24-column grid without overlapping", () => {
+        const cells = new Set<string>();
+        for (const widget of widgets()) {
+          expect(widget.x + widget.width).toBeLessThanOrEqual(24);
+          for (let x = widget.x; x < widget.x + widget.width; x += 1) {
+            for (let y = widget.y; y < widget.y + widget.height; y += 1) {
+              expect(cells.has(`${x},${y}`)).toBe(false);
+              cells.add(`${x},${y}`);
+            }
+          }
+        }
+      });
+    });
+
     describe("rules for every resource", () => {
       test("every physical name is {env}-{service}-us-east-1-a1 (log groups behind a path prefix), unique per kind", () => {
         const names: string[] = [];
         for (const resource of resources) {
-          const property = physicalNameInput(resource.type);
+          const property = nameInputOf(resource.type);
           if (property === undefined) {
             continue;
           }
@@ -1253,8 +1523,8 @@ export function describeEnvironment(environment: EnvironmentName): void {
         expect(names.sort()).toEqual(expectedPhysicalNames(environment));
         // AWS names are unique per kind of resource (a function and its role may share a name).
         const typedNames = resources
-          .filter((r) => physicalNameInput(r.type) !== undefined)
-          .map((r) => `${r.type} ${String(r.inputs[physicalNameInput(r.type) ?? ""])}`);
+          .filter((r) => nameInputOf(r.type) !== undefined)
+          .map((r) => `${r.type} ${String(r.inputs[nameInputOf(r.type) ?? ""])}`);
         expect(new Set(typedNames).size).toBe(typedNames.length);
       });
 

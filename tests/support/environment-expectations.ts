@@ -114,6 +114,8 @@ const COMMON_COUNTS: Readonly<Record<string, number>> = {
   "aws:lambda/functionUrl:FunctionUrl": 1,
   // Four on the data path (table throttles, DLQ depth), nine on the functions.
   "aws:cloudwatch/metricAlarm:MetricAlarm": 13,
+  "trading:monitoring:TradingDashboard": 1,
+  "aws:cloudwatch/dashboard:Dashboard": 1,
 };
 
 /** Counts of both tables added up, for an environment that registers more of some types. */
