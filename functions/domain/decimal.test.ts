@@ -1,15 +1,20 @@
 import fc from "fast-check";
 import {
   DECIMAL_PLACES,
+  SIGNIFICANT_DIGITS,
   ScaledSum,
   divideScaled,
   divideScaledHalfEven,
+  fitsDecimalDigits,
   fitsDecimalPlaces,
+  fitsSignificantDigits,
   formatScaled,
   parseScaled,
+  readDecimal,
   scaleDecimal,
   scaleDecimalText,
   scaledToNumber,
+  writtenAtMost,
 } from "./decimal";
 
 describe("scaleDecimal", () => {
@@ -243,6 +248,245 @@ describe("divideScaledHalfEven", () => {
           }
         },
       ),
+    );
+  });
+});
+
+/** JSON number literals: sign, integer part (no leading zero), fraction, exponent (|e| <= 400). */
+const literal = fc
+  .tuple(
+    fc.constantFrom("", "", "-"),
+    fc.oneof(
+      fc.constant("0"),
+      fc
+        .tuple(
+          fc.integer({ min: 1, max: 9 }),
+          fc.string({ unit: fc.constantFrom(..."0123456789"), maxLength: 19 }),
+        )
+        .map(([first, rest]) => `${first}${rest}`),
+    ),
+    fc.option(
+      fc.string({ unit: fc.constantFrom(..."0123456789000"), minLength: 1, maxLength: 14 }),
+    ),
+    fc.option(
+      fc.tuple(
+        fc.constantFrom("e", "E"),
+        fc.constantFrom("", "+", "-"),
+        fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 400 })),
+        fc.boolean(),
+      ),
+    ),
+  )
+  .map(
+    ([sign, integer, fraction, exponent]) =>
+      `${sign}${integer}${fraction === null ? "" : `.${fraction}`}${
+        exponent === null
+          ? ""
+          : `${exponent[0]}${exponent[1]}${exponent[3] ? "0" : ""}${exponent[2]}`
+      }`,
+  );
+
+/** The digits of a literal by exact bigint arithmetic: an independent reading of the same rules. */
+function referenceDigits(text: string) {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (match === null) {
+    throw new Error(`not a literal: ${text}`);
+  }
+  const [, sign, integer, fraction = "", exponentText] = match;
+  const mantissa = BigInt(integer + fraction);
+  // value = mantissa * 10^exponent
+  const exponent = Number(exponentText ?? "0") - fraction.length;
+  let places: number;
+  let significant: number;
+  if (mantissa === 0n) {
+    places = exponentText === undefined ? fraction.length : 0;
+    significant = 0;
+  } else if (exponentText === undefined && fraction !== "") {
+    // As written: every digit after the point counts.
+    places = fraction.length;
+    significant = mantissa.toString().length;
+  } else {
+    // By value: from the first to the last non-zero digit.
+    const digits = mantissa.toString().replace(/0+$/, "");
+    const trail = exponent + mantissa.toString().length - digits.length;
+    places = Math.max(0, -trail);
+    significant = digits.length;
+  }
+  return { negative: sign === "-", zero: mantissa === 0n, places, significant, mantissa, exponent };
+}
+
+describe("readDecimal", () => {
+  it.each<[string, object]>([
+    ["1.50", { negative: false, digits: "15", lead: 0, places: 2, significant: 3 }],
+    ["0.0012", { negative: false, digits: "12", lead: -3, places: 4, significant: 2 }],
+    ["1.5e3", { negative: false, digits: "15", lead: 3, places: 0, significant: 2 }],
+    ["1.50e3", { negative: false, digits: "15", lead: 3, places: 0, significant: 2 }],
+    ["1500", { negative: false, digits: "15", lead: 3, places: 0, significant: 2 }],
+    ["1000000000000000", { negative: false, digits: "1", lead: 15, places: 0, significant: 1 }],
+    ["100.0", { negative: false, digits: "1", lead: 2, places: 1, significant: 4 }],
+    ["1e-11", { negative: false, digits: "1", lead: -11, places: 11, significant: 1 }],
+    ["2.50E-9", { negative: false, digits: "25", lead: -9, places: 10, significant: 2 }],
+    ["1.0e-10", { negative: false, digits: "1", lead: -10, places: 10, significant: 1 }],
+    ["10e-11", { negative: false, digits: "1", lead: -10, places: 10, significant: 1 }],
+    ["1.00e2", { negative: false, digits: "1", lead: 2, places: 0, significant: 1 }],
+    ["0e-20", { negative: false, digits: "", lead: 0, places: 0, significant: 0 }],
+    ["1e+21", { negative: false, digits: "1", lead: 21, places: 0, significant: 1 }],
+    ["-0.01050", { negative: true, digits: "105", lead: -2, places: 5, significant: 4 }],
+    [
+      "1000000000.0000000001",
+      { negative: false, digits: "10000000000000000001", lead: 9, places: 10, significant: 20 },
+    ],
+    ["0", { negative: false, digits: "", lead: 0, places: 0, significant: 0 }],
+    ["-0", { negative: true, digits: "", lead: 0, places: 0, significant: 0 }],
+    ["0.000", { negative: false, digits: "", lead: 0, places: 3, significant: 0 }],
+    ["1e-99999999999999999999", { digits: "1", lead: -1e9, places: 1e9, significant: 1 }],
+  ])("reads %p", (text, expected) => {
+    expect(readDecimal(text)).toMatchObject(expected);
+  });
+
+  it.each([
+    [""],
+    ["-"],
+    ["1."],
+    [".5"],
+    ["1e"],
+    ["1e+"],
+    ["1.5.3"],
+    ["1x"],
+    ["Infinity"],
+    ["NaN"],
+    ["--1"],
+  ])("rejects %p", (text) => {
+    expect(readDecimal(text)).toBeUndefined();
+  });
+
+  it("counts places and significant digits as an exact bigint reading does", () => {
+    fc.assert(
+      fc.property(literal, (text) => {
+        const written = readDecimal(text);
+        const reference = referenceDigits(text);
+        expect(written).toBeDefined();
+        expect(written?.negative).toBe(reference.negative);
+        expect(written?.digits === "").toBe(reference.zero);
+        expect(written?.places).toBe(reference.places);
+        expect(written?.significant).toBe(reference.significant);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it("reads a literal of at most 15 significant digits back from its double unchanged", () => {
+    // The premise of the exact validation: such a literal is exactly its double.
+    fc.assert(
+      fc.property(literal, (text) => {
+        const written = readDecimal(text);
+        const value = Math.abs(Number(text));
+        fc.pre(
+          written !== undefined &&
+            written.significant <= SIGNIFICANT_DIGITS &&
+            written.digits !== "" &&
+            Number.isFinite(value) &&
+            value >= Number.MIN_VALUE * 2 ** 52,
+        );
+        const shortest = readDecimal(String(value));
+        expect(shortest?.digits).toBe(written?.digits);
+        expect(shortest?.lead).toBe(written?.lead);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+});
+
+describe("writtenAtMost", () => {
+  const atMost = (text: string, limit: number) => {
+    const written = readDecimal(text);
+    if (written === undefined) {
+      throw new Error(text);
+    }
+    return writtenAtMost(written, limit);
+  };
+
+  it.each<[string, number, boolean]>([
+    ["1e9", 1e9, true],
+    ["1000000000.000", 1e9, true],
+    ["1000000000.0000000001", 1e9, false],
+    ["999999999.99999999999999", 1e9, true],
+    ["1000000001", 1e9, false],
+    ["10e8", 1e9, true],
+    ["1e10", 1e9, false],
+    ["1e15", 1e15, true],
+    ["1000000000000001", 1e15, false],
+    ["189.25", 189.25, true],
+    ["189.2500000000000001", 189.25, false],
+    ["189.2499999999999999", 189.25, true],
+    ["-1e400", 1, true],
+    ["0", 1, true],
+  ])("%p <= %p is %p", (text, limit, expected) => {
+    expect(atMost(text, limit)).toBe(expected);
+  });
+
+  it("compares exactly", () => {
+    fc.assert(
+      fc.property(
+        literal,
+        fc.integer({ min: 1, max: 999_999 }),
+        fc.integer({ min: -6, max: 15 }),
+        (text, digits, shift) => {
+          const limit = Number(`${digits}e${shift}`);
+          const reference = referenceDigits(text);
+          // value <= limit, both scaled to integers at a common power of ten.
+          const low = Math.min(reference.exponent, shift);
+          const value = reference.mantissa * 10n ** BigInt(reference.exponent - low);
+          const bound = BigInt(digits) * 10n ** BigInt(shift - low);
+          expect(atMost(text, limit)).toBe(reference.negative || value <= bound);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("rejects a limit that is not finite and positive", () => {
+    expect(() =>
+      writtenAtMost({ negative: false, digits: "1", lead: 0, places: 0, significant: 1 }, 0),
+    ).toThrow("writtenAtMost expects a finite, positive limit, got 0");
+  });
+});
+
+describe("fitsSignificantDigits and fitsDecimalDigits", () => {
+  it.each<[number, boolean, boolean]>([
+    [123_456_789_012_345, true, true],
+    [1_234_567_890_123_456, false, false],
+    [1e15, true, true],
+    [99_999.99999_99999, true, true],
+    [123_456.012_345_678_9, false, false],
+    [199_999.999_999_999, true, true],
+    [123_456_789.012_345_6, false, false],
+    [0.1 + 0.2, false, false],
+    [1e-11, true, false],
+    [1e300, true, true],
+  ])("%p: %p significant digits, %p both", (value, digits, both) => {
+    expect(fitsSignificantDigits(value)).toBe(digits);
+    expect(fitsDecimalDigits(value)).toBe(both);
+  });
+
+  it("agree with the digits of String(x) for every positive double", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double({ min: Number.MIN_VALUE, max: 1e300, noNaN: true }),
+          fc.double({ min: 1e-11, max: 1e16, noNaN: true }),
+          fc
+            .bigInt({ min: 1n, max: 10n ** 17n })
+            .map((n) => Number(formatScaled(n, DECIMAL_PLACES))),
+        ),
+        (value) => {
+          const written = readDecimal(String(value));
+          const digits = (written?.significant ?? Infinity) <= SIGNIFICANT_DIGITS;
+          expect(fitsSignificantDigits(value)).toBe(digits);
+          expect(fitsDecimalDigits(value)).toBe(digits && fitsDecimalPlaces(value));
+        },
+      ),
+      { numRuns: 3_000 },
     );
   });
 });

@@ -13,7 +13,17 @@ export const DECIMAL_PLACES = 10;
 /** Scale of a notional (price x size). */
 export const NOTIONAL_DECIMAL_PLACES = 2 * DECIMAL_PLACES;
 
+/**
+ * Significant digits a price or a size may carry: a decimal of at most 15 significant digits comes
+ * back unchanged from the nearest double, so a value that passes this rule is exactly the decimal
+ * its producer wrote.
+ */
+export const SIGNIFICANT_DIGITS = 15;
+
 const FACTOR = 10 ** DECIMAL_PLACES;
+
+/** Scaled integers from here up have 16 digits (scaled values of the fast path stay below 2e15). */
+const SIXTEEN_DIGITS = 10 ** SIGNIFICANT_DIGITS;
 
 /**
  * Below this magnitude `Math.round(x * 1e10)` is the exact scaled integer: the product stays
@@ -79,6 +89,193 @@ export function fitsDecimalPlaces(x: number): boolean {
     return Math.round(x * FACTOR) / FACTOR === x;
   }
   return scaleDecimalText(String(x)) !== undefined;
+}
+
+/**
+ * Whether `x` (finite, positive) has at most {@link SIGNIFICANT_DIGITS} significant digits in its
+ * shortest decimal form (what `String(x)` prints), counted as {@link readDecimal} counts them.
+ */
+export function fitsSignificantDigits(x: number): boolean {
+  if (x < FAST_PATH_LIMIT) {
+    const scaled = Math.round(x * FACTOR);
+    if (scaled / FACTOR === x) {
+      // x * 10^10 exactly, below 2e15: its digits are x's digits followed by zeros.
+      return scaled < SIXTEEN_DIGITS || scaled % 10 === 0;
+    }
+  }
+  return (readDecimal(String(x))?.significant ?? Infinity) <= SIGNIFICANT_DIGITS;
+}
+
+/**
+ * {@link fitsDecimalPlaces} and {@link fitsSignificantDigits} at once, for the validation hot path:
+ * whether `x` (finite, positive) has at most {@link DECIMAL_PLACES} decimal places and at most
+ * {@link SIGNIFICANT_DIGITS} significant digits.
+ */
+export function fitsDecimalDigits(x: number): boolean {
+  if (x < FAST_PATH_LIMIT) {
+    const scaled = Math.round(x * FACTOR);
+    return scaled / FACTOR === x && (scaled < SIXTEEN_DIGITS || scaled % 10 === 0);
+  }
+  const written = readDecimal(String(x));
+  return (
+    written !== undefined &&
+    written.places <= DECIMAL_PLACES &&
+    written.significant <= SIGNIFICANT_DIGITS
+  );
+}
+
+/**
+ * A decimal number as written: a JSON number literal, or a number's shortest form (`String(x)`).
+ *
+ * Digits are counted as written: the decimal places are the digits written after the point
+ * (`1.50` has 2); the significant digits run from the first non-zero digit (leading zeros do not
+ * count) to the last digit written after the point (`1.50` has 3, `0.0012` 2, `100.0` 4). Trailing
+ * zeros after the point are written precision and count. A whole number and an exponent form are
+ * judged by the digits of their value, from its first to its last non-zero digit: the trailing
+ * zeros of a whole number only place its digits (`1000000000000000`, which `JSON.stringify(1e15)`
+ * writes, has 1 significant digit), and an exponent form states its value, not a precision
+ * (`1.5e3` is 1500: 2 significant digits, 0 places; `1.0e-10` has 1 and 10; `1e-11` has 11 places).
+ */
+export interface WrittenDecimal {
+  readonly negative: boolean;
+  /** The digits from the first to the last non-zero one: `"105"` for `-0.01050`, `""` for zero. */
+  readonly digits: string;
+  /** Power of ten of the first non-zero digit (`-2` for `0.0105`); 0 for zero. */
+  readonly lead: number;
+  /** Decimal places, counted as described above. */
+  readonly places: number;
+  /** Significant digits, counted as described above; 0 for zero. */
+  readonly significant: number;
+}
+
+/**
+ * Exponents are clamped to this magnitude (a JSON exponent may have any number of digits), which
+ * keeps every count below exact and changes no verdict: a number this large or small is far past
+ * any limit.
+ */
+const EXPONENT_LIMIT = 1e9;
+
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+
+/**
+ * Reads decimal text in JSON number syntax (`-?digits[.digits][e[+-]digits]`, leading zeros
+ * allowed), or `undefined` for anything else.
+ */
+export function readDecimal(text: string): WrittenDecimal | undefined {
+  const length = text.length;
+  let at = 0;
+  const negative = text.charCodeAt(0) === 45; // "-"
+  if (negative) {
+    at = 1;
+  }
+  // Digits of the mantissa: the first and last non-zero ones, by their index among all digits.
+  let digitCount = 0;
+  let integerDigits = -1;
+  let first = -1;
+  let last = -1;
+  const mantissaStart = at;
+  for (; at < length; at += 1) {
+    const code = text.charCodeAt(at);
+    if (code >= DIGIT_0 && code <= DIGIT_9) {
+      if (code !== DIGIT_0) {
+        if (first < 0) {
+          first = digitCount;
+        }
+        last = digitCount;
+      }
+      digitCount += 1;
+    } else if (code === 46 && integerDigits < 0) {
+      // "."
+      if (digitCount === 0) {
+        return undefined;
+      }
+      integerDigits = digitCount;
+    } else {
+      break;
+    }
+  }
+  if (integerDigits < 0) {
+    integerDigits = digitCount;
+  }
+  const fractionDigits = digitCount - integerDigits;
+  const mantissaEnd = at;
+  if (integerDigits === 0 || (fractionDigits === 0 && text.charCodeAt(at - 1) === 46)) {
+    return undefined;
+  }
+  let exponent = 0;
+  const hasExponent = at < length;
+  if (hasExponent) {
+    const marker = text.charCodeAt(at);
+    if (marker !== 101 && marker !== 69) {
+      // not "e" or "E"
+      return undefined;
+    }
+    at += 1;
+    let exponentNegative = false;
+    const sign = text.charCodeAt(at);
+    if (sign === 45 || sign === 43) {
+      exponentNegative = sign === 45;
+      at += 1;
+    }
+    if (at >= length) {
+      return undefined;
+    }
+    for (; at < length; at += 1) {
+      const code = text.charCodeAt(at);
+      if (code < DIGIT_0 || code > DIGIT_9) {
+        return undefined;
+      }
+      if (exponent < EXPONENT_LIMIT) {
+        exponent = exponent * 10 + (code - DIGIT_0);
+      }
+    }
+    exponent = Math.min(exponent, EXPONENT_LIMIT);
+    if (exponentNegative) {
+      exponent = -exponent;
+    }
+  }
+  if (first < 0) {
+    return {
+      negative,
+      digits: "",
+      lead: 0,
+      places: hasExponent ? 0 : fractionDigits,
+      significant: 0,
+    };
+  }
+  const lead = integerDigits - 1 - first + exponent;
+  // Power of ten of the last non-zero digit.
+  const trail = integerDigits - 1 - last + exponent;
+  const written = !hasExponent && fractionDigits > 0;
+  const places = written ? fractionDigits : Math.max(0, -trail);
+  const digits = text
+    .slice(mantissaStart, mantissaEnd)
+    .replace(".", "")
+    .slice(first, last + 1);
+  return {
+    negative,
+    digits,
+    lead,
+    places,
+    significant: written ? lead + places + 1 : last - first + 1,
+  };
+}
+
+/** Whether a written decimal is at most `limit` (finite, positive), compared exactly. */
+export function writtenAtMost(written: WrittenDecimal, limit: number): boolean {
+  if (written.negative || written.digits === "") {
+    return true;
+  }
+  const bound = readDecimal(String(limit));
+  if (bound === undefined || bound.negative || bound.digits === "") {
+    throw new RangeError(`writtenAtMost expects a finite, positive limit, got ${limit}`);
+  }
+  if (written.lead !== bound.lead) {
+    return written.lead < bound.lead;
+  }
+  // Same leading power of ten, no leading or trailing zeros: text order is numeric order.
+  return written.digits <= bound.digits;
 }
 
 /** Exact scaling from a number's decimal text (`String(x)`, exponent form allowed). */

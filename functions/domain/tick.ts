@@ -1,6 +1,15 @@
 import * as z from "zod/mini";
 import type { SequencedTick } from "./bar";
-import { DECIMAL_PLACES, fitsDecimalPlaces } from "./decimal";
+import {
+  DECIMAL_PLACES,
+  SIGNIFICANT_DIGITS,
+  fitsDecimalDigits,
+  fitsDecimalPlaces,
+  fitsSignificantDigits,
+  readDecimal,
+  writtenAtMost,
+} from "./decimal";
+import type { WrittenDecimal } from "./decimal";
 import { SYMBOL_PATTERN, SYMBOL_RULE, isSymbol } from "./symbol";
 import {
   checkEpochMs,
@@ -14,7 +23,7 @@ import type { TimestampParse } from "./time";
 
 // Module-level references for the per-tick path: esbuild's CommonJS output (what tsx runs, as in
 // `npm run bench`) reads every imported binding through two export accessors at each use.
-const fitsDecimals = fitsDecimalPlaces;
+const fitsDigits = fitsDecimalDigits;
 const symbolChars = isSymbol;
 const isoMs = isoTimestampMs;
 const earliestMs = MIN_TIMESTAMP_MS;
@@ -24,9 +33,15 @@ const latestMs = MAX_TIMESTAMP_MS;
 export interface Tick {
   /** 1-12 characters of `A-Z 0-9 . -`. */
   readonly symbol: string;
-  /** Finite, > 0, at most {@link DECIMAL_PLACES} decimal places. */
+  /**
+   * > 0, at most {@link MAX_PRICE}, at most {@link DECIMAL_PLACES} decimal places and
+   * {@link SIGNIFICANT_DIGITS} significant digits: exactly the decimal the producer wrote.
+   */
   readonly price: number;
-  /** Finite, > 0, at most {@link DECIMAL_PLACES} decimal places. */
+  /**
+   * > 0, at most {@link MAX_SIZE}, at most {@link DECIMAL_PLACES} decimal places and
+   * {@link SIGNIFICANT_DIGITS} significant digits: exactly the decimal the producer wrote.
+   */
   readonly size: number;
   /** Trade time, UTC epoch milliseconds (ISO input is converted; sub-millisecond digits dropped). */
   readonly ts: number;
@@ -36,6 +51,12 @@ export interface Tick {
 
 export const MAX_TRADE_ID_LENGTH = 64;
 
+/** Largest accepted price. */
+export const MAX_PRICE = 1_000_000_000;
+
+/** Largest accepted size. */
+export const MAX_SIZE = 1_000_000_000_000_000;
+
 /** Rejection reasons, exactly as logged. */
 export const TICK_REASONS = {
   notObject: "tick must be a JSON object",
@@ -43,10 +64,14 @@ export const TICK_REASONS = {
   symbolInvalid: `symbol must be ${SYMBOL_RULE}`,
   priceRequired: "price is required",
   priceInvalid: "price must be a finite number greater than 0",
+  priceMax: `price must be at most ${MAX_PRICE}`,
   priceDecimals: `price must have at most ${DECIMAL_PLACES} decimal places`,
+  priceDigits: `price must have at most ${SIGNIFICANT_DIGITS} significant digits`,
   sizeRequired: "size is required",
   sizeInvalid: "size must be a finite number greater than 0",
+  sizeMax: `size must be at most ${MAX_SIZE}`,
   sizeDecimals: `size must have at most ${DECIMAL_PLACES} decimal places`,
+  sizeDigits: `size must have at most ${SIGNIFICANT_DIGITS} significant digits`,
   tsRequired: "ts is required",
   tsFormat:
     "ts must be an ISO-8601 date-time with a UTC offset (e.g. 2024-05-01T13:45:00.123Z) or integer epoch milliseconds",
@@ -60,9 +85,50 @@ const requiredOr = (required: string, invalid: string) => ({
   error: (issue: { input?: unknown }) => (issue.input === undefined ? required : invalid),
 });
 
-function hasAllowedDecimals(value: number): boolean {
-  return fitsDecimals(value);
+/**
+ * A price or size of a record whose literal breaks the digit rules (more than
+ * {@link DECIMAL_PLACES} decimal places or {@link SIGNIFICANT_DIGITS} significant digits, counted
+ * as {@link readDecimal} counts them) or overflows a double, kept as written: its double need not
+ * be the decimal the producer wrote, so the tick is judged by the literal (see
+ * {@link writtenAmount}).
+ */
+export class WrittenNumber {
+  /** The literal's digits, as {@link readDecimal} reads them. */
+  readonly decimal: WrittenDecimal;
+
+  /**
+   * @param source The JSON number literal, exactly as the record wrote it.
+   * @param value What `JSON.parse` made of it.
+   */
+  constructor(
+    readonly source: string,
+    readonly value: number,
+  ) {
+    const decimal = readDecimal(source);
+    if (decimal === undefined) {
+      throw new RangeError(`"${source}" is not a JSON number`);
+    }
+    this.decimal = decimal;
+  }
 }
+
+/**
+ * A price or size as a record wrote it, from its JSON literal and the double `JSON.parse` made of
+ * it: the double itself when the literal has at most {@link DECIMAL_PLACES} decimal places and
+ * {@link SIGNIFICANT_DIGITS} significant digits and the double is finite (the double is then
+ * exactly the literal, so every rule judges it as written), else a {@link WrittenNumber}.
+ */
+export function writtenAmount(source: string, value: number): number | WrittenNumber {
+  const written = new WrittenNumber(source, value);
+  const { places, significant } = written.decimal;
+  return places <= DECIMAL_PLACES && significant <= SIGNIFICANT_DIGITS && Number.isFinite(value)
+    ? value
+    : written;
+}
+
+/** Digit rules of a number: judged on its shortest decimal form, whatever its sign. */
+const numberPlacesFit = (value: number): boolean => fitsDecimalPlaces(Math.abs(value));
+const numberDigitsFit = (value: number): boolean => fitsSignificantDigits(Math.abs(value));
 
 function timestampReason(parse: Extract<TimestampParse, { ok: false }>): string {
   switch (parse.problem) {
@@ -75,10 +141,52 @@ function timestampReason(parse: Extract<TimestampParse, { ok: false }>): string 
   }
 }
 
-const positiveAmount = (required: string, invalid: string, decimals: string) =>
-  z
-    .number(requiredOr(required, invalid))
-    .check(z.positive({ error: invalid }), z.refine(hasAllowedDecimals, { error: decimals }));
+interface AmountRule {
+  readonly max: number;
+  readonly required: string;
+  readonly invalid: string;
+  readonly tooLarge: string;
+  readonly decimals: string;
+  readonly digits: string;
+}
+
+/**
+ * A price or size: a number, or a {@link WrittenNumber} judged by its literal, under the same
+ * rules in the same order. Every broken rule is reported, except that too many decimal places
+ * hide too many significant digits (rounding to the allowed places is the fix for both). The
+ * significant-digit check says so with `when`, not by aborting at the decimal places: the union
+ * reports the issues of the one branch of the input's type, and an aborted branch has none to give.
+ */
+const amount = (rule: AmountRule) =>
+  z.pipe(
+    z.union(
+      [
+        z.number().check(
+          z.positive({ error: rule.invalid }),
+          z.maximum(rule.max, { error: rule.tooLarge }),
+          z.refine(numberPlacesFit, { error: rule.decimals }),
+          z.refine(numberDigitsFit, {
+            error: rule.digits,
+            when: ({ value }) => typeof value === "number" && numberPlacesFit(value),
+          }),
+        ),
+        z.instanceof(WrittenNumber, { abort: true }).check(
+          z.refine(({ decimal }) => !decimal.negative && decimal.digits !== "", {
+            error: rule.invalid,
+          }),
+          z.refine(({ decimal }) => writtenAtMost(decimal, rule.max), { error: rule.tooLarge }),
+          z.refine(({ decimal }) => decimal.places <= DECIMAL_PLACES, { error: rule.decimals }),
+          z.refine(({ decimal }) => decimal.significant <= SIGNIFICANT_DIGITS, {
+            error: rule.digits,
+            when: ({ value }) =>
+              value instanceof WrittenNumber && value.decimal.places <= DECIMAL_PLACES,
+          }),
+        ),
+      ],
+      requiredOr(rule.required, rule.invalid),
+    ),
+    z.transform((value): number => (typeof value === "number" ? value : value.value)),
+  );
 
 /**
  * The tick schema: the single definition of a valid tick. Unknown fields are ignored (producers
@@ -141,16 +249,22 @@ function buildTickSchema() {
       symbol: z
         .string(requiredOr(TICK_REASONS.symbolRequired, TICK_REASONS.symbolInvalid))
         .check(z.regex(SYMBOL_PATTERN, { error: TICK_REASONS.symbolInvalid })),
-      price: positiveAmount(
-        TICK_REASONS.priceRequired,
-        TICK_REASONS.priceInvalid,
-        TICK_REASONS.priceDecimals,
-      ),
-      size: positiveAmount(
-        TICK_REASONS.sizeRequired,
-        TICK_REASONS.sizeInvalid,
-        TICK_REASONS.sizeDecimals,
-      ),
+      price: amount({
+        max: MAX_PRICE,
+        required: TICK_REASONS.priceRequired,
+        invalid: TICK_REASONS.priceInvalid,
+        tooLarge: TICK_REASONS.priceMax,
+        decimals: TICK_REASONS.priceDecimals,
+        digits: TICK_REASONS.priceDigits,
+      }),
+      size: amount({
+        max: MAX_SIZE,
+        required: TICK_REASONS.sizeRequired,
+        invalid: TICK_REASONS.sizeInvalid,
+        tooLarge: TICK_REASONS.sizeMax,
+        decimals: TICK_REASONS.sizeDecimals,
+        digits: TICK_REASONS.sizeDigits,
+      }),
       ts: timestamp,
       tradeId,
     },
@@ -183,12 +297,13 @@ function acceptedTradeId(value: unknown): string | undefined {
     : undefined;
 }
 
-function isAcceptedAmount(value: unknown): value is number {
-  return typeof value === "number" && value > 0 && value !== Infinity && hasAllowedDecimals(value);
+function isAcceptedAmount(value: unknown, max: number): value is number {
+  return typeof value === "number" && value > 0 && value <= max && fitsDigits(value);
 }
 
 /**
- * Validates one decoded JSON value as a tick.
+ * Validates one decoded JSON value as a tick. A price or size is a number, judged by its shortest
+ * decimal form (what `JSON.stringify` writes), or a {@link WrittenNumber}, judged by its literal.
  *
  * A valid tick is accepted by a direct check that accepts exactly what {@link tickSchema} accepts
  * and yields the same tick (a property test holds the two together); anything else goes through
@@ -233,8 +348,8 @@ export function checkSequencedTick(
     if (
       typeof symbol === "string" &&
       symbolChars(symbol) &&
-      isAcceptedAmount(price) &&
-      isAcceptedAmount(size)
+      isAcceptedAmount(price, MAX_PRICE) &&
+      isAcceptedAmount(size, MAX_SIZE)
     ) {
       const ms = acceptedTimestamp(ts);
       const id = acceptedTradeId(tradeId);
