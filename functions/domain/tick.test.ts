@@ -197,7 +197,8 @@ describe("validateTick", () => {
       tsRange:
         "ts must be between 2000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z (epoch milliseconds, not seconds)",
       tradeIdRequired: "tradeId is required",
-      tradeIdInvalid: "tradeId must be a string of 1-64 characters or a non-negative integer",
+      tradeIdInvalid:
+        "tradeId must be a string of 1-64 characters of well-formed Unicode (no lone surrogate) or a non-negative integer",
     });
   });
 
@@ -308,5 +309,29 @@ describe("validateTick", () => {
       }),
       { numRuns: 3_000 },
     );
+  });
+});
+
+describe("trade ids that storage could not keep", () => {
+  it.each([
+    ["a lone high surrogate", "\ud800"],
+    ["a lone low surrogate", "T-\udc00"],
+  ])("rejects %s, which UTF-8 cannot carry", (_, tradeId) => {
+    expect(validateTick({ symbol: "AAPL", price: 1, size: 1, ts: 1714571101000, tradeId })).toEqual(
+      {
+        ok: false,
+        reason: TICK_REASONS.tradeIdInvalid,
+      },
+    );
+  });
+
+  it("accepts a paired surrogate (an emoji) at the length limit", () => {
+    const tradeId = `${"x".repeat(62)}\u{1F600}`;
+    expect(tradeId).toHaveLength(64);
+    expect(
+      validateTick({ symbol: "AAPL", price: 1, size: 1, ts: 1714571101000, tradeId }),
+    ).toMatchObject({
+      ok: true,
+    });
   });
 });

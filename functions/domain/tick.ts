@@ -78,7 +78,7 @@ export const TICK_REASONS = {
   tsCalendar: "ts must be a valid calendar date and time",
   tsRange: `ts must be between ${toIso(MIN_TIMESTAMP_MS)} and ${toIso(MAX_TIMESTAMP_MS)} (epoch milliseconds, not seconds)`,
   tradeIdRequired: "tradeId is required",
-  tradeIdInvalid: `tradeId must be a string of 1-${MAX_TRADE_ID_LENGTH} characters or a non-negative integer`,
+  tradeIdInvalid: `tradeId must be a string of 1-${MAX_TRADE_ID_LENGTH} characters of well-formed Unicode (no lone surrogate) or a non-negative integer`,
 } as const;
 
 const requiredOr = (required: string, invalid: string) => ({
@@ -224,12 +224,11 @@ function buildTickSchema() {
 
   const tradeId = z.union(
     [
-      z
-        .string()
-        .check(
-          z.minLength(1, { error: TICK_REASONS.tradeIdInvalid }),
-          z.maxLength(MAX_TRADE_ID_LENGTH, { error: TICK_REASONS.tradeIdInvalid }),
-        ),
+      z.string().check(
+        z.minLength(1, { error: TICK_REASONS.tradeIdInvalid }),
+        z.maxLength(MAX_TRADE_ID_LENGTH, { error: TICK_REASONS.tradeIdInvalid }),
+        z.refine((id: string) => id.isWellFormed(), { error: TICK_REASONS.tradeIdInvalid }),
+      ),
       z.pipe(
         z
           .number()
@@ -290,7 +289,10 @@ function acceptedTimestamp(value: unknown): number | undefined {
 
 function acceptedTradeId(value: unknown): string | undefined {
   if (typeof value === "string") {
-    return value.length >= 1 && value.length <= MAX_TRADE_ID_LENGTH ? value : undefined;
+    // A lone surrogate (JSON "\ud800") cannot be stored as UTF-8: the trade set would not know it.
+    return value.length >= 1 && value.length <= MAX_TRADE_ID_LENGTH && value.isWellFormed()
+      ? value
+      : undefined;
   }
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0
     ? String(value)
