@@ -26,11 +26,7 @@ export interface TradeOrder {
   readonly tradeId: string;
 }
 
-/** A tick with its position in the stream (for logs and retries; never part of a bar). */
-export interface SequencedTick extends Tick {
-  readonly seq: string;
-  readonly index: number;
-}
+export type { SequencedTick } from "./tick";
 
 /**
  * An OHLC bar of one symbol over one interval. Prices are numbers (never summed); volume and

@@ -1,5 +1,4 @@
 import * as z from "zod/mini";
-import type { SequencedTick } from "./bar";
 import {
   DECIMAL_PLACES,
   SIGNIFICANT_DIGITS,
@@ -47,6 +46,12 @@ export interface Tick {
   readonly ts: number;
   /** Producer's trade id; a numeric id is kept as its decimal text. */
   readonly tradeId: string;
+}
+
+/** A tick with its position in the stream (for logs and retries; never part of a bar). */
+export interface SequencedTick extends Tick {
+  readonly seq: string;
+  readonly index: number;
 }
 
 export const MAX_TRADE_ID_LENGTH = 64;
