@@ -44,6 +44,15 @@ export const ENVIRONMENT_PROTECTION: Readonly<Record<EnvironmentName, Environmen
   production: { deploymentRefs: [{ name: "v*", type: "tag" }], requiredReviewers: true },
 };
 
+/**
+ * The `review` environment, which the review-stack workflows run in: every branch and tag may use
+ * it (`deployment_branch_policy: null`), since a pull request's branch can be anyone's. Its
+ * variables name the review-stack role, whose scope (review stacks only) is what protects the
+ * account. Required reviewers may be added by hand to approve each review deploy; the verification
+ * leaves them alone.
+ */
+export const REVIEW_ENVIRONMENT_BODY = { deployment_branch_policy: null } as const;
+
 /** GitHub allows at most six required reviewers (users or teams) per environment. */
 export const MAX_REVIEWERS = 6;
 

@@ -37,6 +37,17 @@ export function deployRoleContexts(environment: string): string[] {
 }
 
 /**
+ * The review-stack role is trusted only by jobs in the `review` GitHub environment
+ * (`repo:OWNER/REPO:environment:review`): a pull-request job outside any environment gets
+ * `pull_request`, which the dev and staging read-only roles trust, and GitHub's default subject
+ * cannot say both. The `review` environment lets every branch in, so the role's own scope, review
+ * stacks only, is what protects the account; the label only decides which pull requests use it.
+ */
+export function reviewRoleContexts(githubEnvironment: string): string[] {
+  return [`environment:${githubEnvironment}`];
+}
+
+/**
  * The read-only role of an environment is used outside GitHub environments, so its subject is the
  * triggering ref: pull requests (dev and staging previews; the token does not say which base
  * branch, so both roles trust every same-repository pull request, and neither can write), the

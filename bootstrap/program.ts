@@ -2,9 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import {
+  REVIEW_GITHUB_ENVIRONMENT,
   environmentBackend,
   githubSetupCommands,
   githubVariables,
+  reviewGitHubVariables,
+  reviewStacksBackend,
   type EnvironmentBackend,
 } from "../environments/backends";
 import {
@@ -22,6 +25,7 @@ import { proposeEnvironmentSuffix } from "../modules/naming/deployment-suffix";
 import { ROLES_WITHOUT_BOUNDARY_WARNING, type BootstrapConfig } from "./config";
 import { GitHubOidcProvider } from "./github-oidc";
 import { PipelineRoles } from "./pipeline-roles";
+import { ReviewStackRole } from "./review-stack-role";
 import { StateBackend } from "./state-backend";
 
 /** What one environment's pipelines and operators need, as the stack outputs it. */
@@ -45,6 +49,16 @@ export interface EnvironmentOutputs {
   readonly environmentSuffixCommand: string;
 }
 
+/** The review stacks' role, created with dev (README, Deploying, Review stacks). */
+export interface ReviewStackOutputs {
+  readonly roleArn: pulumi.Output<string>;
+  readonly workloadBoundaryArn: pulumi.Output<string>;
+  /** The GitHub environment whose jobs the role trusts. */
+  readonly githubEnvironment: string;
+  /** The IAM path of the roles review stacks create. */
+  readonly rolePath: string;
+}
+
 export interface BootstrapOutputs {
   readonly accountId: string;
   readonly oidcProviderArn: pulumi.Output<string>;
@@ -54,6 +68,8 @@ export interface BootstrapOutputs {
    */
   readonly environmentSuffix: string;
   readonly environments: Readonly<Partial<Record<EnvironmentName, EnvironmentOutputs>>>;
+  /** Present when dev is bootstrapped: the role pull requests' review stacks deploy with. */
+  readonly reviewStacks?: ReviewStackOutputs;
   /** Every environment's `environmentSuffixCommand`, one a line (each stack must exist first). */
   readonly environmentSuffixCommands: string;
   /**
@@ -124,6 +140,7 @@ export async function bootstrapProgram(config: BootstrapConfig): Promise<Bootstr
   const environments: Partial<Record<EnvironmentName, EnvironmentOutputs>> = {};
   const verifiedArns: pulumi.Output<string>[] = [];
   const backends: EnvironmentBackend[] = [];
+  let reviewStacks: ReviewStackOutputs | undefined;
   for (const environment of config.environments) {
     const backend = environmentBackend(environment, config.accountId);
     backends.push(backend);
@@ -171,6 +188,25 @@ export async function bootstrapProgram(config: BootstrapConfig): Promise<Bootstr
       changeSecretsProviderCommand: changeSecretsProviderCommand(backend),
       environmentSuffixCommand: environmentSuffixCommand(backend, environmentSuffix),
     };
+    if (environment === "dev") {
+      const review = reviewStacksBackend(config.accountId);
+      const role = new ReviewStackRole(`${environment}-review-stacks`, {
+        backend: review,
+        settings: environmentSettings(environment),
+        repository: config.repository,
+        oidcProviderArn: oidc.arn,
+        stateBucketArn: state.bucketArn,
+        secretsKeyArn: state.keyArn,
+      });
+      const roleArn = expectArn(role.roleArn, review.roleArn, "The review-stack role");
+      verifiedArns.push(roleArn);
+      reviewStacks = {
+        roleArn,
+        workloadBoundaryArn: role.workloadBoundaryArn,
+        githubEnvironment: review.githubEnvironment,
+        rolePath: review.rolePath,
+      };
+    }
   }
 
   // The scripts default to every environment; name them when the bootstrap covers fewer.
@@ -186,15 +222,24 @@ export async function bootstrapProgram(config: BootstrapConfig): Promise<Bootstr
     oidcProviderArn: oidc.arn,
     environmentSuffix,
     environments,
+    ...(reviewStacks === undefined ? {} : { reviewStacks }),
     environmentSuffixCommands: `${backends
       .map((backend) => environmentSuffixCommand(backend, environmentSuffix))
       .join("\n")}\n`,
     stackFilesCommand: `npx tsx scripts/bootstrap/stack-files.ts --account-id ${accountId} --suffix ${environmentSuffix}${only}`,
     githubProtectionCommand: `npx tsx scripts/bootstrap/github-protection.ts --repo ${repository} --account-id ${accountId}${only}${reviewers}`,
     githubVariables: ready.apply(() => ({
-      environments: Object.fromEntries(
-        backends.map((backend) => [backend.environment, githubVariables(backend).environment]),
-      ),
+      environments: Object.fromEntries([
+        ...backends.map((backend) => [backend.environment, githubVariables(backend).environment]),
+        ...(reviewStacks === undefined
+          ? []
+          : [
+              [
+                REVIEW_GITHUB_ENVIRONMENT,
+                reviewGitHubVariables(reviewStacksBackend(config.accountId)),
+              ],
+            ]),
+      ]) as Record<string, Record<string, string>>,
       repository: Object.assign(
         {},
         ...backends.map((backend) => githubVariables(backend).repository),

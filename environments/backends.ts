@@ -4,9 +4,13 @@ import {
   environmentSettings,
   type EnvironmentName,
 } from "../modules/config/settings";
+import { reviewStackRolePath } from "../modules/compute/iam";
+import { REVIEW_STACK_ENVIRONMENT, REVIEW_SUFFIX_PREFIX } from "../modules/config/review-stack";
 import {
   BOOTSTRAP_PREFIX,
   checkedName,
+  reviewWorkloadBoundaryPolicyArn,
+  reviewWorkloadBoundaryPolicyName,
   validateAccountId,
   workloadBoundaryPolicyArn,
   workloadBoundaryPolicyName,
@@ -174,6 +178,85 @@ export function githubVariables(backend: EnvironmentBackend): GitHubVariables {
   };
 }
 
+/**
+ * The GitHub environment the review-stack workflows run in. Its OIDC subject,
+ * `repo:OWNER/REPO:environment:review`, is the only one the review-stack role trusts. Every branch
+ * may use it (a pull request's branch is anyone's), so what protects the account is the role's
+ * scope: review-stack names only.
+ */
+export const REVIEW_GITHUB_ENVIRONMENT = "review";
+
+/**
+ * The repository variable that sets after how many days without an update the sweeper removes a
+ * review stack. The bootstrap does not set it; unset, the sweeper uses
+ * `DEFAULT_REVIEW_STACK_MAX_AGE_DAYS`.
+ */
+export const REVIEW_STACK_MAX_AGE_VARIABLE = "REVIEW_STACK_MAX_AGE_DAYS";
+export const DEFAULT_REVIEW_STACK_MAX_AGE_DAYS = 3;
+
+/** The role review stacks deploy with: `trading-analytics-dev-review`, never dev's deploy role. */
+export function reviewRoleName(environment: EnvironmentName): string {
+  return checkedName("iam-role", `${BOOTSTRAP_PREFIX}-${environment}-review`);
+}
+
+/**
+ * The state objects of the environment's review stacks in its bucket, as Pulumi's DIY backend lays
+ * them out (pkg/backend/diy: `.pulumi/stacks|history|backups|journal/<project>/<stack>...`, locks
+ * under `.pulumi/locks/organization/<project>/<stack>/`). `dev-pr*` matches no stack of the dev
+ * project but the review stacks: the stack name is `dev` or `dev-pr<N>` (modules/config).
+ */
+export function reviewStateObjectKeys(environment: EnvironmentName): string[] {
+  const project = projectName(environment);
+  const stacks = `${environment}-${REVIEW_SUFFIX_PREFIX}*`;
+  return [
+    ...["stacks", "history", "backups", "journal"].map(
+      (folder) => `.pulumi/${folder}/${project}/${stacks}`,
+    ),
+    `.pulumi/locks/organization/${project}/${stacks}`,
+  ];
+}
+
+/** Everything the review-stack workflows and their role need; the backend is dev's own. */
+export interface ReviewStacksBackend {
+  readonly environment: EnvironmentBackend;
+  readonly githubEnvironment: typeof REVIEW_GITHUB_ENVIRONMENT;
+  readonly roleName: string;
+  readonly roleArn: string;
+  /** `/trading-analytics/dev-review/`: the only path its stacks' roles may have. */
+  readonly rolePath: string;
+  readonly workloadBoundaryPolicyName: string;
+  readonly workloadBoundaryPolicyArn: string;
+  /** Object key patterns of the review stacks' state, within the environment's state bucket. */
+  readonly stateObjectKeys: readonly string[];
+}
+
+export function reviewStacksBackend(accountId: string): ReviewStacksBackend {
+  const environment = environmentBackend(REVIEW_STACK_ENVIRONMENT, accountId);
+  const name = environment.environment;
+  return {
+    environment,
+    githubEnvironment: REVIEW_GITHUB_ENVIRONMENT,
+    roleName: reviewRoleName(name),
+    roleArn: `arn:aws:iam::${accountId}:role/${reviewRoleName(name)}`,
+    rolePath: reviewStackRolePath(name),
+    workloadBoundaryPolicyName: reviewWorkloadBoundaryPolicyName(name),
+    workloadBoundaryPolicyArn: reviewWorkloadBoundaryPolicyArn(name, accountId),
+    stateObjectKeys: reviewStateObjectKeys(name),
+  };
+}
+
+/**
+ * The variables of the `review` GitHub environment: the same names the deploy jobs read, with the
+ * review-stack role and dev's backend and secrets provider.
+ */
+export function reviewGitHubVariables(backend: ReviewStacksBackend): Record<string, string> {
+  return {
+    [ENVIRONMENT_VARIABLES.deployRoleArn]: backend.roleArn,
+    [ENVIRONMENT_VARIABLES.backendUrl]: backend.environment.backendUrl,
+    [ENVIRONMENT_VARIABLES.secretsProvider]: backend.environment.secretsProvider,
+  };
+}
+
 const REPOSITORY_PATTERN = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
 
 /** Checks `OWNER/REPO` as GitHub spells repository names. */
@@ -193,7 +276,8 @@ export function shellQuote(value: string): string {
 
 /**
  * `gh variable set` commands that set every variable the workflows read, for the given
- * environments, so the values go from the bootstrap outputs to GitHub without being retyped.
+ * environments (with dev, also the `review` environment's), so the values go from the bootstrap
+ * outputs to GitHub without being retyped.
  */
 export function githubSetupCommands(
   repository: string,
@@ -210,6 +294,14 @@ export function githubSetupCommands(
     }
     for (const [name, value] of Object.entries(variables.repository)) {
       lines.push(`gh variable set ${name} --repo ${repository} --body ${shellQuote(value)}`);
+    }
+    if (backend.environment === REVIEW_STACK_ENVIRONMENT) {
+      const review = reviewGitHubVariables(reviewStacksBackend(backend.accountId));
+      for (const [name, value] of Object.entries(review)) {
+        lines.push(
+          `gh variable set ${name} --repo ${repository} --env ${REVIEW_GITHUB_ENVIRONMENT} --body ${shellQuote(value)}`,
+        );
+      }
     }
   }
   return `${lines.join("\n")}\n`;

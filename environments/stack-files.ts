@@ -1,4 +1,7 @@
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+
+import type { ReviewStack } from "../modules/config/review-stack";
+import { REVIEW_STACK_TAG } from "../modules/naming/tags";
 
 import {
   ENVIRONMENT_NAMES,
@@ -176,6 +179,58 @@ export function stackFilesProblems(
     }
   }
   return problems;
+}
+
+/**
+ * Review stacks (`dev-pr<N>`) have no committed stack file: every pull request would need one, and
+ * a pull request could commit whatever it liked into it. The workflow writes it before each run
+ * from the environment's committed file (`reviewStackFileText`), and `.gitignore` keeps it out of
+ * commits. It holds:
+ *
+ * - dev's `secretsprovider`, as every stack file must (pulumi/pulumi#17236);
+ * - dev's `encryptedkey`, where the committed file has one: the same data key, so every run of the
+ *   stack decrypts what the last one encrypted. It adds no reader: whoever runs a review stack may
+ *   use dev's KMS key, and the encrypted key is in the repository anyway. Without one the CLI makes
+ *   a data key on each run, which the review-stack role may (`kms:Encrypt`);
+ * - dev's config without `environmentSuffix` (the suffix is `pr<N>`, from the stack's name), and
+ *   the `ReviewStack` tag added to `aws:defaultTags`: the review-stack role may create network
+ *   resources and event source mappings only with it (modules/config checks both).
+ */
+export function reviewStackFilePath(review: ReviewStack): string {
+  return `${environmentDirectory(review.environment)}/Pulumi.${review.stack}.yaml`;
+}
+
+/** The `git ls-files` paths that are review stack files, which must never be committed. */
+export function committedReviewStackFiles(paths: readonly string[]): string[] {
+  return paths.filter((file) => /^environments\/[^/]+\/Pulumi\.[a-z]+-pr[^/]*\.ya?ml$/.test(file));
+}
+
+/** The review stack's file, from the text of its environment's committed stack file. */
+export function reviewStackFileText(environmentStackFile: string, review: ReviewStack): string {
+  const environment = review.environment;
+  const source = parseStackFile(environmentStackFile);
+  const provider = expectedSecretsProvider(environment);
+  const key = source.secretsprovider === provider ? source.encryptedkey : undefined;
+  const config: Record<string, unknown> = { ...(source.config ?? {}) };
+  delete config[environmentSuffixKey(environment)];
+  const defaultTags = config["aws:defaultTags"];
+  const tags =
+    typeof defaultTags === "object" && defaultTags !== null
+      ? (defaultTags as { tags?: unknown }).tags
+      : undefined;
+  config["aws:defaultTags"] = {
+    ...(typeof defaultTags === "object" && defaultTags !== null ? defaultTags : {}),
+    tags: {
+      ...(typeof tags === "object" && tags !== null ? tags : {}),
+      [REVIEW_STACK_TAG]: review.stack,
+    },
+  };
+  const document = {
+    secretsprovider: provider,
+    ...(typeof key === "string" && key !== "" ? { encryptedkey: key } : {}),
+    config,
+  };
+  return `# The review stack of pull request #${review.pullRequest}, written from ${stackFilePath(environment)} by scripts/gitops/review-stacks.ts. Never committed.\n${stringifyYaml(document)}`;
 }
 
 /** Arguments of one Pulumi CLI call for an environment's stack, run from the repository root. */

@@ -82,6 +82,13 @@ describe("environment resolution", () => {
     expect(resolveEnvironment({ config: {} }, {})).toBeUndefined();
     expect(stackEnvironment({ stack: "Production", config: {} })).toBeUndefined();
   });
+
+  it("takes a review stack's environment from its name, and ignores a malformed one", () => {
+    expect(stackEnvironment({ stack: "dev-pr42", config: {} })).toBe("dev");
+    expect(resolveEnvironment({ stack: "dev-pr42", config: {} }, tags)).toBe("dev");
+    expect(stackEnvironment({ stack: "dev-prX", config: {} })).toBeUndefined();
+    expect(stackEnvironment({ stack: "staging-pr1", config: {} })).toBeUndefined();
+  });
 });
 
 describe("expectedEnvironmentSuffix", () => {
@@ -91,7 +98,9 @@ describe("expectedEnvironmentSuffix", () => {
     [{ config: { "p:environmentSuffix": "a1", "q:environmentSuffix": "b2" } }, undefined],
     [{ config: { environmentSuffix: "c3" } }, "c3"],
     [{ config: { "p:environmentSuffix": "Not Valid" } }, undefined],
-    [{ config: { "p:environmentSuffix": "a1" }, environmentSuffixOverride: "pr7" }, "pr7"],
+    [{ config: { "p:environmentSuffix": "a1" }, environmentSuffixOverride: "e7" }, "e7"],
+    [{ stack: "dev-pr42", config: { "p:environmentSuffix": "a1" } }, "pr42"],
+    [{ stack: "dev-pr42", config: {}, environmentSuffixOverride: "e7" }, "pr42"],
     [{ config: {} }, undefined],
   ])("%j gives %s", (context, expected) => {
     expect(expectedEnvironmentSuffix(context)).toBe(expected);

@@ -1,4 +1,5 @@
 import { ENVIRONMENT_SUFFIX_PATTERN } from "../modules/config/deployment";
+import { parseReviewStackName, type ReviewStack } from "../modules/config/review-stack";
 import {
   ENVIRONMENT_SETTINGS,
   isEnvironmentName,
@@ -13,7 +14,7 @@ import {
  * (`args.getConfig()` is something else: the policy pack's own configuration.)
  */
 export interface StackContext {
-  /** The Pulumi stack name; on this platform it is the environment name. */
+  /** The Pulumi stack name: the environment name, or a review stack's `dev-pr<N>`. */
   readonly stack?: string;
   /** The Pulumi project name, the namespace of the project's own config keys. */
   readonly project?: string;
@@ -61,19 +62,40 @@ export function parseConfigJson(raw: string | undefined): Record<string, string>
   return config;
 }
 
-/** The environment the stack deploys, when its name is one of the environments. */
-export function stackEnvironment(context: StackContext): EnvironmentName | undefined {
-  return context.stack !== undefined && isEnvironmentName(context.stack)
-    ? context.stack
-    : undefined;
+/** The review stack the context's stack is, if it is one; a malformed name is none. */
+export function contextReviewStack(context: StackContext): ReviewStack | undefined {
+  if (context.stack === undefined) {
+    return undefined;
+  }
+  try {
+    return parseReviewStackName(context.stack);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * The environmentSuffix every physical name in the stack must end with: the `ENVIRONMENT_SUFFIX`
- * override when set, else the project's `environmentSuffix` config value. Undefined when neither is
- * known (the naming rule then checks the suffix's shape only).
+ * The environment the stack deploys, when its name is one of the environments or one of their
+ * review stacks (`dev-pr42` deploys dev, with dev's settings).
+ */
+export function stackEnvironment(context: StackContext): EnvironmentName | undefined {
+  if (context.stack !== undefined && isEnvironmentName(context.stack)) {
+    return context.stack;
+  }
+  return contextReviewStack(context)?.environment;
+}
+
+/**
+ * The environmentSuffix every physical name in the stack must end with: a review stack's `pr<N>`
+ * (from its name, as the program takes it), else the `ENVIRONMENT_SUFFIX` override when set, else
+ * the project's `environmentSuffix` config value. Undefined when none is known (the naming rule
+ * then checks the suffix's shape only).
  */
 export function expectedEnvironmentSuffix(context: StackContext): string | undefined {
+  const review = contextReviewStack(context);
+  if (review !== undefined) {
+    return review.suffix;
+  }
   if (context.environmentSuffixOverride !== undefined) {
     return context.environmentSuffixOverride;
   }

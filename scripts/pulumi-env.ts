@@ -11,20 +11,24 @@ import {
   validateAccountId,
   type EnvironmentBackend,
 } from "../environments/backends";
-import { REGION, environmentSettings } from "../modules/config/settings";
+import { parseReviewStackName } from "../modules/config/review-stack";
+import { REGION, environmentSettings, type EnvironmentName } from "../modules/config/settings";
 
-const USAGE = `Usage: npx tsx scripts/pulumi-env.ts --env <dev|staging|production> [--account-id <12 digits>] [--format shell|json|github-output]
+const USAGE = `Usage: npx tsx scripts/pulumi-env.ts --env <dev|staging|production> [--stack <dev-pr<N>>] [--account-id <12 digits>] [--format shell|json|github-output]
 
   shell          (default) export lines for eval: PULUMI_BACKEND_URL, PULUMI_SECRETS_PROVIDER, ...
   json           the environment's backend, roles and key as JSON
   github-output  work-dir, stack, project, region and variable-prefix appended to $GITHUB_OUTPUT (no account needed)
 
+--stack names a review stack of the environment (dev-pr42) instead of the environment's own stack.
 The account id comes from --account-id, else AWS_ACCOUNT_ID, else \`aws sts get-caller-identity\`.`;
 
 export type OutputFormat = "shell" | "json" | "github-output";
 
 export interface PulumiEnvOptions {
   readonly environment: string;
+  /** A review stack of the environment; @default - the environment's own stack */
+  readonly stack: string | undefined;
   readonly accountId: string | undefined;
   readonly format: OutputFormat;
 }
@@ -36,6 +40,7 @@ export function parsePulumiEnvArgs(argv: readonly string[]): PulumiEnvOptions {
     args: [...argv],
     options: {
       env: { type: "string" },
+      stack: { type: "string" },
       "account-id": { type: "string" },
       format: { type: "string", default: "shell" },
     },
@@ -48,7 +53,12 @@ export function parsePulumiEnvArgs(argv: readonly string[]): PulumiEnvOptions {
   if (!FORMATS.includes(format)) {
     throw new Error(`--format "${values.format}" is not one of: ${FORMATS.join(", ")}.`);
   }
-  return { environment: values.env, accountId: values["account-id"], format };
+  return {
+    environment: values.env,
+    stack: values.stack,
+    accountId: values["account-id"],
+    format,
+  };
 }
 
 /** Runs the AWS CLI; injected in tests. */
@@ -91,12 +101,32 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 
+/**
+ * The stack to work on: the environment's own, or one of its review stacks (`dev-pr42`), which
+ * live in the environment's project and backend.
+ */
+export function resolveStack(environment: EnvironmentName, stack: string | undefined): string {
+  if (stack === undefined || stack === environment) {
+    return stackName(environment);
+  }
+  const review = parseReviewStackName(stack);
+  if (review === undefined || review.environment !== environment) {
+    throw new Error(
+      `--stack "${stack}" is not a stack of ${environment}: use ${environment}${environment === "dev" ? " or a review stack, dev-pr<N>" : ""}.`,
+    );
+  }
+  return review.stack;
+}
+
 /** `export` lines for `eval "$(npx tsx scripts/pulumi-env.ts --env dev)"`. */
-export function shellExports(backend: EnvironmentBackend): string {
+export function shellExports(
+  backend: EnvironmentBackend,
+  stack: string = backend.stackName,
+): string {
   const variables: Record<string, string> = {
     PULUMI_BACKEND_URL: backend.backendUrl,
     PULUMI_SECRETS_PROVIDER: backend.secretsProvider,
-    PULUMI_STACK: backend.stackName,
+    PULUMI_STACK: stack,
     PULUMI_WORK_DIR: backend.workDir,
   };
   return Object.entries(variables)
@@ -105,11 +135,11 @@ export function shellExports(backend: EnvironmentBackend): string {
 }
 
 /** What a workflow step needs to know about the environment it targets; no account involved. */
-export function githubOutputLines(environment: string): string {
+export function githubOutputLines(environment: string, stack?: string): string {
   const name = environmentSettings(environment).name;
   return [
     `work-dir=${environmentDirectory(name)}`,
-    `stack=${stackName(name)}`,
+    `stack=${resolveStack(name, stack)}`,
     `project=${projectName(name)}`,
     `region=${REGION}`,
     `variable-prefix=${repositoryVariablePrefix(name)}`,
@@ -132,17 +162,17 @@ export function runPulumiEnv(argv: readonly string[], io: PulumiEnvIo): void {
         "--format github-output appends to the file named by GITHUB_OUTPUT, which is not set: it is meant for GitHub Actions steps.",
       );
     }
-    io.appendFile(target, `${githubOutputLines(options.environment)}\n`);
+    io.appendFile(target, `${githubOutputLines(options.environment, options.stack)}\n`);
     return;
   }
-  // Validate the environment before asking AWS anything.
-  environmentSettings(options.environment);
+  // Validate the environment and stack before asking AWS anything.
+  const stack = resolveStack(environmentSettings(options.environment).name, options.stack);
   const accountId = resolveAccountId(options.accountId, io.env, io.lookupAccount);
   const backend = environmentBackend(options.environment, accountId);
   io.write(
     options.format === "json"
-      ? `${JSON.stringify(backend, null, 2)}\n`
-      : `${shellExports(backend)}\n`,
+      ? `${JSON.stringify({ ...backend, stackName: stack }, null, 2)}\n`
+      : `${shellExports(backend, stack)}\n`,
   );
 }
 

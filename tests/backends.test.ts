@@ -3,6 +3,8 @@ import {
   environmentBackend,
   githubSetupCommands,
   githubVariables,
+  reviewGitHubVariables,
+  reviewStacksBackend,
   stateBucketName,
   validateRepository,
 } from "../environments/backends";
@@ -128,12 +130,56 @@ describe("environment backends", () => {
         "gh variable set DEV_AWS_PREVIEW_ROLE_ARN --repo acme/trading-analytics --body 'arn:aws:iam::123456789012:role/trading-analytics-dev-preview'",
         "gh variable set DEV_PULUMI_BACKEND_URL --repo acme/trading-analytics --body 's3://trading-analytics-state-dev-123456789012?region=us-east-1'",
         "gh variable set DEV_PULUMI_SECRETS_PROVIDER --repo acme/trading-analytics --body 'awskms://alias/trading-analytics-dev-pulumi-secrets?region=us-east-1'",
+        "gh variable set AWS_ROLE_ARN --repo acme/trading-analytics --env review --body 'arn:aws:iam::123456789012:role/trading-analytics-dev-review'",
+        "gh variable set PULUMI_BACKEND_URL --repo acme/trading-analytics --env review --body 's3://trading-analytics-state-dev-123456789012?region=us-east-1'",
+        "gh variable set PULUMI_SECRETS_PROVIDER --repo acme/trading-analytics --env review --body 'awskms://alias/trading-analytics-dev-pulumi-secrets?region=us-east-1'",
         "",
       ].join("\n"),
     );
     expect(() => validateRepository("acme", "githubRepository")).toThrow(
       'githubRepository "acme" is not a GitHub repository: use OWNER/REPO, e.g. "acme/trading-analytics".',
     );
+  });
+});
+
+describe("review stacks' backend", () => {
+  it("is dev's bucket and key, with a role, path, boundary and state objects of its own", () => {
+    const review = reviewStacksBackend(ACCOUNT);
+    expect({ ...review, environment: review.environment.environment }).toEqual({
+      environment: "dev",
+      githubEnvironment: "review",
+      roleName: "trading-analytics-dev-review",
+      roleArn: "arn:aws:iam::123456789012:role/trading-analytics-dev-review",
+      rolePath: "/trading-analytics/dev-review/",
+      workloadBoundaryPolicyName: "trading-analytics-dev-review-workload-boundary",
+      workloadBoundaryPolicyArn:
+        "arn:aws:iam::123456789012:policy/trading-analytics-dev-review-workload-boundary",
+      stateObjectKeys: [
+        ".pulumi/stacks/trading-analytics-dev/dev-pr*",
+        ".pulumi/history/trading-analytics-dev/dev-pr*",
+        ".pulumi/backups/trading-analytics-dev/dev-pr*",
+        ".pulumi/journal/trading-analytics-dev/dev-pr*",
+        ".pulumi/locks/organization/trading-analytics-dev/dev-pr*",
+      ],
+    });
+    expect(review.environment).toEqual(environmentBackend("dev", ACCOUNT));
+    for (const name of [review.roleName, review.workloadBoundaryPolicyName]) {
+      for (const environment of ENVIRONMENT_NAMES) {
+        expect(name.startsWith(`${environment}-`)).toBe(false);
+      }
+    }
+    expect(reviewGitHubVariables(review)).toEqual({
+      AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/trading-analytics-dev-review",
+      PULUMI_BACKEND_URL: "s3://trading-analytics-state-dev-123456789012?region=us-east-1",
+      PULUMI_SECRETS_PROVIDER:
+        "awskms://alias/trading-analytics-dev-pulumi-secrets?region=us-east-1",
+    });
+  });
+
+  it("adds the review environment's variables only with dev", () => {
+    expect(
+      githubSetupCommands("acme/trading-analytics", [environmentBackend("staging", ACCOUNT)]),
+    ).not.toContain("--env review");
   });
 });
 
@@ -185,6 +231,46 @@ describe("scripts/pulumi-env.ts", () => {
       ],
     ]);
     expect(githubOutputLines("dev").split("\n")).toHaveLength(5);
+  });
+
+  it("targets a review stack of dev in dev's project and backend", () => {
+    expect(
+      run(["--env", "dev", "--stack", "dev-pr42", "--format", "github-output"], {
+        GITHUB_OUTPUT: "/tmp/out",
+      }).appended,
+    ).toEqual([
+      [
+        "/tmp/out",
+        "work-dir=environments/dev\nstack=dev-pr42\nproject=trading-analytics-dev\nregion=us-east-1\nvariable-prefix=DEV\n",
+      ],
+    ]);
+    expect(
+      run(["--env", "dev", "--stack", "dev-pr7", "--account-id", ACCOUNT]).written[0],
+    ).toContain("export PULUMI_STACK='dev-pr7'\n");
+    const [json] = run(["--env", "dev", "--stack", "dev-pr7", "--format", "json"], {
+      AWS_ACCOUNT_ID: ACCOUNT,
+    }).written;
+    expect(JSON.parse(json)).toEqual({
+      ...environmentBackend("dev", ACCOUNT),
+      stackName: "dev-pr7",
+    });
+  });
+
+  it.each([
+    [
+      ["--env", "staging", "--stack", "dev-pr7"],
+      '--stack "dev-pr7" is not a stack of staging: use staging.',
+    ],
+    [
+      ["--env", "dev", "--stack", "dev-feature"],
+      '--stack "dev-feature" is not a stack of dev: use dev or a review stack, dev-pr<N>.',
+    ],
+    [["--env", "dev", "--stack", "dev-prX"], 'Stack "dev-prX" is not a review stack name'],
+    [["--env", "staging", "--stack", "staging-pr1"], "only dev has review stacks"],
+  ])("refuses %j", (argv, message) => {
+    expect(() =>
+      run([...argv, "--format", "github-output"], { GITHUB_OUTPUT: "/tmp/out" }),
+    ).toThrow(message);
   });
 
   it("finds the account from the flag, then AWS_ACCOUNT_ID, then the current credentials", () => {

@@ -263,6 +263,143 @@ describe.each(ENVIRONMENT_NAMES)("the %s pipeline roles", (environment) => {
   });
 });
 
+describe("the review stacks' role", () => {
+  const scope: PermissionScope = {
+    ...scopeOf("dev", { vpcId: undefined }),
+    workloadBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/trading-analytics-dev-review-workload-boundary`,
+    stacks: "review",
+  };
+  const deploy = deployPolicies(scope);
+  const s = bySid(deploy);
+  const a = (service: string, resource: string) =>
+    `arn:aws:${service}:us-east-1:${ACCOUNT}:${resource}`;
+  const state = `arn:aws:s3:::trading-analytics-state-dev-${ACCOUNT}`;
+  const reviewTags = {
+    StringEquals: { "aws:ResourceTag/Environment": "dev" },
+    StringLike: { "aws:ResourceTag/ReviewStack": "dev-pr*" },
+  };
+
+  it("fits the same six managed policies, and names every action exactly", () => {
+    expect(Object.keys(deploy)).toEqual([
+      "state",
+      "network",
+      "data",
+      "monitoring",
+      "compute",
+      "read",
+    ]);
+    for (const document of Object.values(deploy)) {
+      expect(policySize(document)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARACTERS);
+    }
+    for (const { Action } of [...statements(deploy), ...workloadBoundaryPolicy(scope).Statement]) {
+      expect(Action.filter((action) => !/^[a-z0-9-]+:[A-Za-z0-9]+$/.test(action))).toEqual([]);
+    }
+  });
+
+  it("reaches only names whose suffix starts with pr, and roles under the review path", () => {
+    const resources = platformResources(scope);
+    expect(resources.table).toBe(a("dynamodb", "table/dev-market-analytics-us-east-1-pr*"));
+    expect(resources.bucket).toBe("arn:aws:s3:::dev-market-archive-us-east-1-pr*");
+    expect(resources.roles).toBe(`arn:aws:iam::${ACCOUNT}:role/trading-analytics/dev-review/*`);
+    const named = statements(deploy)
+      .flatMap((statement) =>
+        typeof statement.Resource === "string" ? [statement.Resource] : [...statement.Resource],
+      )
+      .filter((resource) => /[:/]dev-[a-z]/.test(resource) && !resource.includes(":key/"))
+      .filter(
+        (resource) => resource !== `arn:aws:iam::${ACCOUNT}:role/trading-analytics/dev-review/*`,
+      );
+    expect(named.length).toBeGreaterThan(15);
+    expect(named.filter((resource) => !resource.includes("-pr*"))).toEqual([]);
+    expect(s.RolesWithinWorkloadBoundary.Condition).toEqual({
+      StringEquals: { "iam:PermissionsBoundary": scope.workloadBoundaryArn },
+    });
+  });
+
+  it("reads and writes only the review stacks' state objects, and reads the backend's version", () => {
+    expect({
+      list: s.ListStateBucket,
+      meta: s.ReadBackendVersion,
+      objects: s.ReviewStackStateObjects,
+    }).toEqual({
+      list: { Action: ["s3:ListBucket"], Resource: state },
+      meta: { Action: ["s3:GetObject"], Resource: `${state}/.pulumi/meta.yaml` },
+      objects: {
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Resource: [
+          `${state}/.pulumi/stacks/trading-analytics-dev/dev-pr*`,
+          `${state}/.pulumi/history/trading-analytics-dev/dev-pr*`,
+          `${state}/.pulumi/backups/trading-analytics-dev/dev-pr*`,
+          `${state}/.pulumi/journal/trading-analytics-dev/dev-pr*`,
+          `${state}/.pulumi/locks/organization/trading-analytics-dev/dev-pr*`,
+        ],
+      },
+    });
+    expect(s.StateObjects).toBeUndefined();
+  });
+
+  it("acts on event source mappings only while they carry a review stack's tag, or none yet", () => {
+    const mappings = a("lambda", "event-source-mapping:*");
+    expect({
+      tagNew: s.TagNewEventSourceMappings,
+      retag: s.RetagOwnEventSourceMappings,
+      read: s.ReadOwnEventSourceMappings,
+      untag: s.UntagOwnEventSourceMappings,
+    }).toEqual({
+      tagNew: {
+        Action: ["lambda:TagResource"],
+        Resource: mappings,
+        Condition: {
+          StringEquals: { "aws:RequestTag/Environment": "dev" },
+          StringLike: { "aws:RequestTag/ReviewStack": "dev-pr*" },
+          Null: { "aws:ResourceTag/Environment": "true" },
+        },
+      },
+      retag: {
+        Action: ["lambda:TagResource"],
+        Resource: mappings,
+        Condition: {
+          ...reviewTags,
+          StringEqualsIfExists: { "aws:RequestTag/Environment": "dev" },
+          StringLikeIfExists: { "aws:RequestTag/ReviewStack": "dev-pr*" },
+        },
+      },
+      read: {
+        Action: ["lambda:GetEventSourceMapping", "lambda:ListTags"],
+        Resource: mappings,
+        Condition: reviewTags,
+      },
+      untag: {
+        Action: ["lambda:UntagResource"],
+        Resource: mappings,
+        Condition: {
+          ...reviewTags,
+          "ForAllValues:StringNotEquals": { "aws:TagKeys": ["Environment", "ReviewStack"] },
+        },
+      },
+    });
+    expect(s.TagEventSourceMappings).toBeUndefined();
+  });
+
+  it("changes only network resources tagged for a review stack, and removes no interface", () => {
+    expect(s.OwnNetwork.Condition).toEqual(reviewTags);
+    expect(s.CreateTaggedVpc.Condition).toEqual({
+      StringEquals: { "aws:RequestTag/Environment": "dev" },
+      StringLike: { "aws:RequestTag/ReviewStack": "dev-pr*" },
+    });
+    expect(s.UntagOwnNetwork.Condition).toEqual({
+      ...reviewTags,
+      "ForAllValues:StringNotEquals": { "aws:TagKeys": ["Environment", "ReviewStack"] },
+    });
+    expect(s.RemoveLambdaNetworkInterfaces).toBeUndefined();
+  });
+
+  it("gets none of the writes AWS authorizes only on *", () => {
+    expect(s[WILDCARD_ONLY_SID].Resource).toBe("*");
+    expect(s[WILDCARD_ONLY_SID].Action.filter((action) => WRITE_VERB.test(action))).toEqual([]);
+  });
+});
+
 describe("roles without the workload boundary", () => {
   it("let the deploy role create roles freely only when the boundary is off", () => {
     const statementsOff = bySid(deployPolicies(scopeOf("dev", { enforceWorkloadBoundary: false })));

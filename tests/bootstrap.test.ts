@@ -19,6 +19,7 @@ import {
   previewRoleContexts,
 } from "../bootstrap/github-oidc";
 import { bootstrapProgram } from "../bootstrap/program";
+import { reviewStackScope } from "../bootstrap/review-stack-role";
 import {
   deployPolicies,
   previewPolicies,
@@ -26,6 +27,7 @@ import {
   type PermissionScope,
 } from "../bootstrap/permissions";
 import { KEY_ACCOUNT_ACTIONS } from "../bootstrap/state-backend";
+import { reviewStacksBackend } from "../environments/backends";
 import { environmentSettings, type EnvironmentName } from "../modules/config/settings";
 import { proposeEnvironmentSuffix } from "../modules/naming/deployment-suffix";
 
@@ -123,6 +125,15 @@ async function run(raw: Partial<RawBootstrapConfig> = {}) {
     oidcProviderArn: await valueOf(outputs.oidcProviderArn),
     githubVariables: await valueOf(outputs.githubVariables),
     githubSetupCommands: await valueOf(outputs.githubSetupCommands),
+    reviewStacks:
+      outputs.reviewStacks === undefined
+        ? undefined
+        : {
+            roleArn: await valueOf(outputs.reviewStacks.roleArn),
+            workloadBoundaryArn: await valueOf(outputs.reviewStacks.workloadBoundaryArn),
+            githubEnvironment: outputs.reviewStacks.githubEnvironment,
+            rolePath: outputs.reviewStacks.rolePath,
+          },
     environments: Object.fromEntries(
       await Promise.all(
         Object.entries(outputs.environments).map(async ([env, value]) => [
@@ -200,10 +211,12 @@ describe("bootstrap under mocks", () => {
       "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
       "aws:s3/bucketPolicy:BucketPolicy": 3,
       "trading:bootstrap:PipelineRoles": 3,
-      "aws:iam/role:Role": 6,
-      // Per environment: the boundary, six deploy and six preview policies.
-      "aws:iam/policy:Policy": 39,
-      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 36,
+      "trading:bootstrap:ReviewStackRole": 1,
+      "aws:iam/role:Role": 7,
+      // Per environment: the boundary, six deploy and six preview policies; for the review stacks
+      // their boundary and six policies.
+      "aws:iam/policy:Policy": 46,
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 42,
     });
     const urns = result.resources.map((resource) => `${resource.type}::${resource.name}`);
     expect(new Set(urns).size).toBe(urns.length);
@@ -468,7 +481,8 @@ describe("bootstrap under mocks", () => {
       const mine = result.resources.filter((resource) =>
         resource.name.startsWith(`${environment}-`),
       );
-      expect(mine.length).toBe(38);
+      // Dev's also include the review stacks' role, its boundary and its six policies.
+      expect(mine.length).toBe(environment === "dev" ? 53 : 38);
       const text = JSON.stringify(mine.map((resource) => resource.inputs));
       for (const other of others) {
         expect(text).not.toMatch(new RegExp(`(^|[^a-z])${other}(-|"|$| )`));
@@ -511,14 +525,120 @@ describe("bootstrap under mocks", () => {
       "PRODUCTION_PULUMI_BACKEND_URL",
       "PRODUCTION_PULUMI_SECRETS_PROVIDER",
     ]);
+    expect(resolved.githubVariables.environments.review).toEqual({
+      AWS_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/trading-analytics-dev-review`,
+      PULUMI_BACKEND_URL: `s3://trading-analytics-state-dev-${ACCOUNT}?region=us-east-1`,
+      PULUMI_SECRETS_PROVIDER:
+        "awskms://alias/trading-analytics-dev-pulumi-secrets?region=us-east-1",
+    });
     const lines = resolved.githubSetupCommands.trimEnd().split("\n");
-    expect(lines).toHaveLength(18);
+    expect(lines).toHaveLength(21);
+    expect(lines[6]).toBe(
+      `gh variable set AWS_ROLE_ARN --repo acme/trading-analytics --env review --body 'arn:aws:iam::${ACCOUNT}:role/trading-analytics-dev-review'`,
+    );
     expect(lines[0]).toBe(
       `gh variable set AWS_ROLE_ARN --repo acme/trading-analytics --env dev --body 'arn:aws:iam::${ACCOUNT}:role/trading-analytics-dev-deploy'`,
     );
-    expect(lines[17]).toBe(
+    expect(lines[20]).toBe(
       "gh variable set PRODUCTION_PULUMI_SECRETS_PROVIDER --repo acme/trading-analytics --body 'awskms://alias/trading-analytics-production-pulumi-secrets?region=us-east-1'",
     );
+  });
+});
+
+describe("the review stacks' role", () => {
+  let result: Awaited<ReturnType<typeof run>>;
+  const review = reviewStacksBackend(ACCOUNT);
+
+  beforeAll(async () => {
+    result = await run();
+  });
+
+  it("is a role of its own, trusted only by jobs in the review GitHub environment", () => {
+    const role = only(result.resources, "aws:iam/role:Role", "dev-review-stacks");
+    expect({ ...role.inputs, assumeRolePolicy: json(role.inputs.assumeRolePolicy) }).toEqual({
+      name: "trading-analytics-dev-review",
+      description:
+        "Deploys and destroys dev review stacks (dev-pr<N>) from the GitHub environment review",
+      maxSessionDuration: 7200,
+      assumeRolePolicy: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "GitHubActionsReviewStacks",
+            Effect: "Allow",
+            Principal: { Federated: PROVIDER_ARN },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+              StringEquals: {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": [
+                  "repo:acme/trading-analytics:environment:review",
+                  "repo:acme@1001/trading-analytics@2002:environment:review",
+                ],
+              },
+            },
+          },
+        ],
+      },
+      tags: {
+        Environment: "dev",
+        ManagedBy: "pulumi",
+        Project: "trading-analytics",
+        Service: "pipeline",
+      },
+    });
+  });
+
+  it("carries the review-stack grants, and its stacks' roles get the review boundary", () => {
+    const scope = reviewStackScope(
+      review,
+      environmentSettings("dev"),
+      `arn:aws:s3:::trading-analytics-state-dev-${ACCOUNT}`,
+      `arn:aws:kms:us-east-1:${ACCOUNT}:key/dev-key-id`,
+    );
+    const policies = result.resources.filter(
+      (resource) =>
+        resource.type === "aws:iam/policy:Policy" && resource.name.startsWith("dev-review-stacks"),
+    );
+    expect(
+      Object.fromEntries(
+        policies.map((policy) => [policy.inputs.name, json(policy.inputs.policy)]),
+      ),
+    ).toEqual({
+      "trading-analytics-dev-review-workload-boundary": workloadBoundaryPolicy(scope),
+      ...Object.fromEntries(
+        Object.entries(deployPolicies(scope)).map(([group, document]) => [
+          `trading-analytics-dev-review-${group}`,
+          document,
+        ]),
+      ),
+    });
+    const attachments = result.resources
+      .filter(
+        (resource) =>
+          resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" &&
+          resource.name.startsWith("dev-review-stacks"),
+      )
+      .map((resource) => `${String(resource.inputs.role)} <- ${String(resource.inputs.policyArn)}`);
+    expect(attachments).toEqual(
+      ["state", "network", "data", "monitoring", "compute", "read"].map(
+        (group) =>
+          `trading-analytics-dev-review <- arn:aws:iam::${ACCOUNT}:policy/trading-analytics-dev-review-${group}`,
+      ),
+    );
+    expect(result.resolved.reviewStacks).toEqual({
+      roleArn: review.roleArn,
+      workloadBoundaryArn: review.workloadBoundaryPolicyArn,
+      githubEnvironment: "review",
+      rolePath: "/trading-analytics/dev-review/",
+    });
+  });
+
+  it("is not created without dev", async () => {
+    const { resources, resolved } = await run({ environments: ["staging", "production"] });
+    expect(resources.filter((resource) => resource.name.includes("review-stacks"))).toEqual([]);
+    expect(resolved.reviewStacks).toBeUndefined();
+    expect(resolved.githubSetupCommands).not.toContain("--env review");
   });
 });
 

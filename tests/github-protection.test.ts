@@ -5,9 +5,15 @@ import { join } from "node:path";
 import {
   ENVIRONMENT_PROTECTION,
   RELEASE_TAG_RULESET,
+  REVIEW_ENVIRONMENT_BODY,
   environmentRequestBody,
 } from "../bootstrap/github-environments";
-import { environmentBackend, githubVariables } from "../environments/backends";
+import {
+  environmentBackend,
+  githubVariables,
+  reviewGitHubVariables,
+  reviewStacksBackend,
+} from "../environments/backends";
 import { ENVIRONMENT_NAMES } from "../modules/config/settings";
 import {
   parseGitHubProtectionArgs,
@@ -338,8 +344,9 @@ const ALL_OK = [
   "ok   environment dev: branch main only",
   "ok   environment staging: branch staging only",
   "ok   environment production: tag v* only, required reviewers, no self-review",
+  "ok   environment review: every branch, for review stacks only",
   'ok   ruleset "Release tags v*": only administrators create, move or delete v* tags',
-  "ok   variables: all 18 set",
+  "ok   variables: all 21 set",
   "",
 ].join("\n");
 
@@ -349,7 +356,7 @@ describe("scripts/bootstrap/github-protection.ts", () => {
     const { code, output } = run([...BASE, ...OCTOCAT], github);
     expect(output.endsWith(ALL_OK)).toBe(true);
     expect(code).toBe(0);
-    expect(github.calls.slice(0, 12)).toEqual([
+    expect(github.calls.slice(0, 13)).toEqual([
       "GET users/octocat",
       `PUT repos/${REPO}/environments/dev`,
       `GET repos/${REPO}/environments/dev/deployment-branch-policies?per_page=100`,
@@ -360,10 +367,11 @@ describe("scripts/bootstrap/github-protection.ts", () => {
       `PUT repos/${REPO}/environments/production`,
       `GET repos/${REPO}/environments/production/deployment-branch-policies?per_page=100`,
       `POST repos/${REPO}/environments/production/deployment-branch-policies`,
+      `PUT repos/${REPO}/environments/review`,
       `GET repos/${REPO}/rulesets?includes_parents=false&per_page=100`,
       `POST repos/${REPO}/rulesets`,
     ]);
-    expect(github.bodies.slice(0, 7)).toEqual([
+    expect(github.bodies.slice(0, 8)).toEqual([
       { deployment_branch_policy: { protected_branches: false, custom_branch_policies: true } },
       { name: "main", type: "branch" },
       { deployment_branch_policy: { protected_branches: false, custom_branch_policies: true } },
@@ -374,8 +382,13 @@ describe("scripts/bootstrap/github-protection.ts", () => {
         deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
       },
       { name: "v*", type: "tag" },
+      { deployment_branch_policy: null },
       RELEASE_TAG_RULESET,
     ]);
+    expect(github.environments.get("review")?.deploymentBranchPolicy).toBeNull();
+    expect(Object.fromEntries(github.environments.get("review")?.variables ?? [])).toEqual(
+      reviewGitHubVariables(reviewStacksBackend(ACCOUNT)),
+    );
     for (const environment of ENVIRONMENT_NAMES) {
       const expected = githubVariables(environmentBackend(environment, ACCOUNT));
       expect(Object.fromEntries(github.environments.get(environment)?.variables ?? [])).toEqual(
@@ -397,11 +410,12 @@ describe("scripts/bootstrap/github-protection.ts", () => {
     const { code, output } = run(["--verify", ...BASE, ...OCTOCAT], github);
     expect(code).toBe(1);
     const failures = output.split("\n").filter((line) => line.startsWith("FAIL "));
-    expect(failures.slice(0, 6)).toEqual([
+    expect(failures.slice(0, 7)).toEqual([
       "FAIL environment dev lets every branch and tag deploy: it must allow only branch main.",
       "FAIL environment staging does not exist: any workflow naming it would create it unprotected.",
       "FAIL environment production allows tag v*, branch main: it must allow only tag v*.",
       "FAIL environment production lets the person who started a deployment approve it: set prevent_self_review.",
+      "FAIL environment review does not exist: the review-stack workflows run in it, and would create it without the variables that name the review-stack role.",
       'FAIL ruleset "Release tags v*" lets RepositoryRole:5:always, RepositoryRole:4:always bypass it, not only repository administrators.',
       'FAIL dev variable AWS_ROLE_ARN is not set, not "arn:aws:iam::123456789012:role/trading-analytics-dev-deploy".',
     ]);
@@ -426,6 +440,28 @@ describe("scripts/bootstrap/github-protection.ts", () => {
       github.environments.get("production")?.policies.map((p) => `${p.type} ${p.name}`),
     ).toEqual(["tag v*"]);
     expect(github.rulesets[0].bypass_actors).toEqual(RELEASE_TAG_RULESET.bypass_actors);
+  });
+
+  test("--verify reports a review environment that lets only some branches in", () => {
+    const github = new FakeGitHub();
+    expect(run([...BASE, ...OCTOCAT], github).code).toBe(0);
+    const review = github.environments.get("review");
+    if (review === undefined) {
+      throw new Error("no review environment");
+    }
+    review.deploymentBranchPolicy = { protected_branches: true, custom_branch_policies: false };
+    const { code, output } = run(["--verify", ...BASE, ...OCTOCAT], github);
+    expect(code).toBe(1);
+    expect(output).toContain(
+      "FAIL environment review lets only some branches deploy: review stacks deploy pull requests from any branch, so it must allow every branch (its role reaches review stacks only).\n",
+    );
+  });
+
+  test("leaves the review environment alone without dev", () => {
+    const github = new FakeGitHub();
+    const { code } = run([...BASE, ...OCTOCAT, "--env", "staging", "--env", "production"], github);
+    expect(code).toBe(0);
+    expect(github.environments.has("review")).toBe(false);
   });
 
   test("verifies that the named reviewers are among production's", () => {
@@ -482,12 +518,13 @@ ${output}`;
       environmentRequestBody(ENVIRONMENT_PROTECTION.dev, []),
       environmentRequestBody(ENVIRONMENT_PROTECTION.staging, []),
       environmentRequestBody(ENVIRONMENT_PROTECTION.production, [{ type: "User", id: 583231 }]),
+      REVIEW_ENVIRONMENT_BODY,
       RELEASE_TAG_RULESET,
     ]);
     expect(lines).toContain(
       `CALL api --method POST repos/${REPO}/environments/production/deployment-branch-policies -f name=v* -f type=tag`,
     );
-    expect(lines.filter((line) => line.startsWith("CALL variable set "))).toHaveLength(18);
+    expect(lines.filter((line) => line.startsWith("CALL variable set "))).toHaveLength(21);
     expect(lines[lines.length - 1]).toBe(
       `NPX tsx scripts/bootstrap/github-protection.ts --verify --repo ${REPO} --account-id ${ACCOUNT} --reviewer user:octocat`,
     );

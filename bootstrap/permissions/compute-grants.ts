@@ -1,5 +1,12 @@
 import type { PlatformResources } from "./platform-resources";
-import { regionalArn, type Grant, type PermissionScope } from "./policy-types";
+import {
+  allOf,
+  isReviewScope,
+  regionalArn,
+  tagScope,
+  type Grant,
+  type PermissionScope,
+} from "./policy-types";
 
 /**
  * Alarms, log groups, functions, event source mappings and the smoke check.
@@ -10,13 +17,50 @@ import { regionalArn, type Grant, type PermissionScope } from "./policy-types";
  * tag request may only ever set it to this environment. `lambda:FunctionArn` is the function named
  * in the request, not the mapping's, so on its own it would let one environment repoint another's
  * mapping to its own function.
+ *
+ * Review stacks' mappings also carry `ReviewStack=<env>-pr*` (`tagScope`). A tag request on a
+ * mapping that has no tags yet (the one being created) cannot be told from one on an existing
+ * mapping by `IfExists`: the environment's own mappings have no `ReviewStack` tag, so the
+ * review-stack role tags a mapping only while it has no `Environment` tag at all, or retags its own.
  */
 export function computeGrants(scope: PermissionScope, resources: PlatformResources): Grant[] {
   const env = scope.environment;
+  const tags = tagScope(scope);
   const envTag = { "aws:ResourceTag/Environment": env };
   const requestTag = { "aws:RequestTag/Environment": env };
   const mappings = regionalArn(scope, "lambda", "event-source-mapping:*");
   const consumers = { "lambda:FunctionArn": resources.functions.streamConsumers };
+  const tagMappings: Grant[] = isReviewScope(scope)
+    ? [
+        {
+          sid: "TagNewEventSourceMappings",
+          group: "compute",
+          read: [],
+          write: ["lambda:TagResource"],
+          resources: [mappings],
+          condition: allOf(tags.onCreate, { Null: { "aws:ResourceTag/Environment": "true" } }),
+        },
+        {
+          sid: "RetagOwnEventSourceMappings",
+          group: "compute",
+          read: [],
+          write: ["lambda:TagResource"],
+          resources: [mappings],
+          condition: allOf(tags.existing, tags.retag),
+        },
+      ]
+    : [
+        {
+          // Tags on create (the mapping has none yet) and retags of this environment's mappings: the
+          // Environment tag may only be set to this environment, and never on another's mapping.
+          sid: "TagEventSourceMappings",
+          group: "compute",
+          read: [],
+          write: ["lambda:TagResource"],
+          resources: [mappings],
+          condition: { StringEqualsIfExists: { ...envTag, ...requestTag } },
+        },
+      ];
   return [
     {
       // The platform's alarms, and the target-tracking alarms Auto Scaling names after the table.
@@ -30,6 +74,14 @@ export function computeGrants(scope: PermissionScope, resources: PlatformResourc
         "cloudwatch:UntagResource",
       ],
       resources: resources.alarms,
+    },
+    {
+      // The dashboard has no tags: PutDashboard creates and updates it.
+      sid: "Dashboards",
+      group: "monitoring",
+      read: ["cloudwatch:GetDashboard"],
+      write: ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"],
+      resources: [resources.dashboard],
     },
     {
       sid: "LogGroups",
@@ -84,25 +136,16 @@ export function computeGrants(scope: PermissionScope, resources: PlatformResourc
       read: [],
       write: ["lambda:CreateEventSourceMapping"],
       resources: ["*"],
-      condition: { ArnLike: consumers, StringEquals: requestTag },
+      condition: allOf({ ArnLike: consumers }, tags.onCreate),
     },
-    {
-      // Tags on create (the mapping has none yet) and retags of this environment's mappings: the
-      // Environment tag may only be set to this environment, and never on another's mapping.
-      sid: "TagEventSourceMappings",
-      group: "compute",
-      read: [],
-      write: ["lambda:TagResource"],
-      resources: [mappings],
-      condition: { StringEqualsIfExists: { ...envTag, ...requestTag } },
-    },
+    ...tagMappings,
     {
       sid: "ReadOwnEventSourceMappings",
       group: "compute",
       read: ["lambda:GetEventSourceMapping", "lambda:ListTags"],
       write: [],
       resources: [mappings],
-      condition: { StringEquals: envTag },
+      condition: tags.existing,
     },
     {
       sid: "ChangeOwnEventSourceMappings",
@@ -110,7 +153,7 @@ export function computeGrants(scope: PermissionScope, resources: PlatformResourc
       read: [],
       write: ["lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"],
       resources: [mappings],
-      condition: { StringEquals: envTag, ArnLike: consumers },
+      condition: allOf(tags.existing, { ArnLike: consumers }),
     },
     {
       sid: "UntagOwnEventSourceMappings",
@@ -118,10 +161,9 @@ export function computeGrants(scope: PermissionScope, resources: PlatformResourc
       read: [],
       write: ["lambda:UntagResource"],
       resources: [mappings],
-      condition: {
-        StringEquals: envTag,
-        "ForAllValues:StringNotEquals": { "aws:TagKeys": ["Environment"] },
-      },
+      condition: allOf(tags.existing, {
+        "ForAllValues:StringNotEquals": { "aws:TagKeys": tags.keys },
+      }),
     },
     {
       // The smoke check after each up: one tick into the stream, one signed request to the API.

@@ -1,12 +1,11 @@
 import type { PlatformResources } from "./platform-resources";
-import { regionalArn, type Grant, type PermissionScope } from "./policy-types";
+import { regionalArn, tagScope, type Grant, type PermissionScope } from "./policy-types";
 
 /** The service-linked role Application Auto Scaling uses for DynamoDB tables. */
 export const DYNAMODB_SCALING_SERVICE = "dynamodb.application-autoscaling.amazonaws.com";
 
 /** The archive bucket, the analytics table, the stream and its consumer, the queues and the topic. */
 export function dataGrants(scope: PermissionScope, resources: PlatformResources): Grant[] {
-  const env = scope.environment;
   const account = scope.accountId;
   const list: Grant[] = [
     {
@@ -160,7 +159,7 @@ export function dataGrants(scope: PermissionScope, resources: PlatformResources)
           "application-autoscaling:TagResource",
         ],
         resources: [targets],
-        condition: { StringEquals: { "aws:RequestTag/Environment": env } },
+        condition: tagScope(scope).onCreate,
       },
       {
         sid: "OwnScalableTargets",
@@ -175,7 +174,7 @@ export function dataGrants(scope: PermissionScope, resources: PlatformResources)
           "application-autoscaling:UntagResource",
         ],
         resources: [targets],
-        condition: { StringEquals: { "aws:ResourceTag/Environment": env } },
+        condition: tagScope(scope).existing,
       },
     );
   }

@@ -1,4 +1,4 @@
-import { regionalArn, type Grant, type PermissionScope } from "./policy-types";
+import { allOf, regionalArn, tagScope, type Grant, type PermissionScope } from "./policy-types";
 
 /** EC2 resource types the platform's VPC consists of. */
 const NETWORK_RESOURCE_TYPES = [
@@ -46,13 +46,12 @@ function createSid(type: string): string {
  * resource with this environment, and every other action needs the resources it touches (the new
  * resource's VPC, route tables, security group) to carry it already. Each create action gets its
  * own statement so the tag request of one create can never stand in for the parent resource of
- * another (e.g. a subnet in another environment's VPC).
+ * another (e.g. a subnet in another environment's VPC). Review stacks' network also carries
+ * `ReviewStack=<env>-pr*` (`tagScope`), which the environment's own never does.
  */
 export function networkGrants(scope: PermissionScope): Grant[] {
-  const env = scope.environment;
   const arn = (resource: string) => regionalArn(scope, "ec2", resource);
-  const envTag = { "aws:ResourceTag/Environment": env };
-  const requestTag = { "aws:RequestTag/Environment": env };
+  const tags = tagScope(scope);
   const flowLogs = scope.settings.network.flowLogs;
   const networkTypes = NETWORK_RESOURCE_TYPES.filter(
     (type) => flowLogs || type !== "vpc-flow-log",
@@ -66,7 +65,7 @@ export function networkGrants(scope: PermissionScope): Grant[] {
     read: [],
     write: [action],
     resources: [arn(`${type}/*`)],
-    condition: { StringEquals: requestTag },
+    condition: tags.onCreate,
   }));
   list.push(
     {
@@ -75,12 +74,11 @@ export function networkGrants(scope: PermissionScope): Grant[] {
       read: [],
       write: ["ec2:CreateTags"],
       resources: networkTypes,
-      condition: {
+      condition: allOf(tags.onCreate, {
         StringEquals: {
-          ...requestTag,
           "ec2:CreateAction": creates.map(({ action }) => action.replace("ec2:", "")),
         },
-      },
+      }),
     },
     {
       sid: "ReadOwnVpcs",
@@ -88,7 +86,7 @@ export function networkGrants(scope: PermissionScope): Grant[] {
       read: ["ec2:DescribeVpcAttribute"],
       write: [],
       resources: [arn("vpc/*")],
-      condition: { StringEquals: envTag },
+      condition: tags.existing,
     },
     {
       sid: "OwnNetwork",
@@ -123,7 +121,7 @@ export function networkGrants(scope: PermissionScope): Grant[] {
         ...(flowLogs ? ["ec2:DeleteFlowLogs"] : []),
       ],
       resources: networkTypes,
-      condition: { StringEquals: envTag },
+      condition: tags.existing,
     },
     {
       // Retagging keeps the Environment tag: it may be set only to this environment...
@@ -132,10 +130,7 @@ export function networkGrants(scope: PermissionScope): Grant[] {
       read: [],
       write: ["ec2:CreateTags"],
       resources: networkTypes,
-      condition: {
-        StringEquals: envTag,
-        StringEqualsIfExists: requestTag,
-      },
+      condition: allOf(tags.existing, tags.retag),
     },
     {
       // ...and never removed.
@@ -144,10 +139,9 @@ export function networkGrants(scope: PermissionScope): Grant[] {
       read: [],
       write: ["ec2:DeleteTags"],
       resources: networkTypes,
-      condition: {
-        StringEquals: envTag,
-        "ForAllValues:StringNotEquals": { "aws:TagKeys": ["Environment"] },
-      },
+      condition: allOf(tags.existing, {
+        "ForAllValues:StringNotEquals": { "aws:TagKeys": tags.keys },
+      }),
     },
   );
   if (scope.vpcId !== undefined) {

@@ -1,7 +1,9 @@
-import { platformRolePath } from "../../modules/compute/iam";
+import { platformRolePath, reviewStackRolePath } from "../../modules/compute/iam";
+import { REVIEW_SUFFIX_PREFIX } from "../../modules/config/review-stack";
+import { planDashboardName } from "../../modules/monitoring/dashboard-body";
 import { namerFor } from "../../modules/naming/physical-name";
 import { planPlatformNames } from "../../modules/stack/platform-names";
-import { regionalArn, type PermissionScope } from "./policy-types";
+import { isReviewScope, regionalArn, type PermissionScope } from "./policy-types";
 
 /**
  * Stands in for the deployment's environmentSuffix while the names are planned; it is the last part
@@ -13,10 +15,15 @@ const SUFFIX_PLACEHOLDER = "x";
 /**
  * The ARN patterns of one environment's resources, built from the platform's own physical names
  * (`planPlatformNames`, modules/naming): `<env>-<service>-<region>-*` per service, so a resource
- * that merely starts with `<env>-` (`dev-admin`, `dev-scratch`) matches none of them.
+ * that merely starts with `<env>-` (`dev-admin`, `dev-scratch`) matches none of them. For the review
+ * stacks, `<env>-<service>-<region>-pr*`: the suffix `pr<N>` is theirs alone (modules/config refuses
+ * it for the environment's own stack), so the environment's own resources match none of them.
  */
 export interface PlatformResources {
-  /** `role/trading-analytics/<env>/*`: every role the platform creates, by IAM path. */
+  /**
+   * `role/trading-analytics/<env>/*`: every role the platform creates, by IAM path; for the review
+   * stacks `role/trading-analytics/<env>-review/*`.
+   */
   readonly roles: string;
   readonly functions: {
     readonly all: readonly string[];
@@ -36,18 +43,23 @@ export interface PlatformResources {
   readonly topic: string;
   /** The platform's alarms and, where the table is provisioned, Auto Scaling's target-tracking alarms. */
   readonly alarms: readonly string[];
+  /** The environment's CloudWatch dashboard; dashboard ARNs name no region. */
+  readonly dashboard: string;
 }
 
 export function platformResources(scope: PermissionScope): PlatformResources {
   const { environment, region, settings } = scope;
-  const names = planPlatformNames(namerFor({ environment, region, suffix: SUFFIX_PLACEHOLDER }));
+  const review = isReviewScope(scope);
+  const namer = namerFor({ environment, region, suffix: SUFFIX_PLACEHOLDER });
+  const names = planPlatformNames(namer);
+  const suffixPattern = review ? `${REVIEW_SUFFIX_PREFIX}*` : "*";
   const pattern = (name: string): string => {
     if (!name.endsWith(`-${SUFFIX_PLACEHOLDER}`)) {
       throw new Error(
         `Physical name "${name}" does not end with the environmentSuffix: the pipeline's ARN patterns assume every name does.`,
       );
     }
-    return `${name.slice(0, -SUFFIX_PLACEHOLDER.length)}*`;
+    return `${name.slice(0, -SUFFIX_PLACEHOLDER.length)}${suffixPattern}`;
   };
   const arn = (service: string, resource: string) => regionalArn(scope, service, resource);
   const { processor, archiver, api } = names.functions;
@@ -59,7 +71,7 @@ export function platformResources(scope: PermissionScope): PlatformResources {
     plan.alarms.map((alarm) => alarm.alarmName),
   );
   return {
-    roles: `arn:aws:iam::${scope.accountId}:role${platformRolePath(environment)}*`,
+    roles: `arn:aws:iam::${scope.accountId}:role${review ? reviewStackRolePath(environment) : platformRolePath(environment)}*`,
     functions: {
       all: [processor, archiver, api].map((plan) => fn(plan.functionName)),
       streamConsumers: [processor, archiver].map((plan) => fn(plan.functionName)),
@@ -87,5 +99,6 @@ export function platformResources(scope: PermissionScope): PlatformResources {
         ? [arn("cloudwatch", `alarm:TargetTracking-table/${pattern(names.table)}`)]
         : []),
     ],
+    dashboard: `arn:aws:cloudwatch::${scope.accountId}:dashboard/${pattern(planDashboardName(namer))}`,
   };
 }

@@ -1,4 +1,6 @@
+import { REVIEW_SUFFIX_PREFIX } from "../../modules/config/review-stack";
 import type { EnvironmentName, EnvironmentSettings } from "../../modules/config/settings";
+import { REVIEW_STACK_TAG } from "../../modules/naming/tags";
 
 export type Condition = Readonly<
   Record<string, Readonly<Record<string, string | readonly string[]>>>
@@ -43,6 +45,85 @@ export interface PermissionScope {
    *   Lambda to release its interfaces, and fails with AccessDenied if the provider must remove one
    */
   readonly vpcId?: string;
+  /**
+   * Which of the environment's stacks the role reaches.
+   *
+   * - `environment`: the environment's own stack: every `<env>-<service>-<region>-*` name, roles
+   *   under `/trading-analytics/<env>/`, resources tagged `Environment=<env>`, the whole state bucket.
+   * - `review`: its review stacks (`<env>-pr<N>`) only: names whose suffix starts with `pr`, roles
+   *   under `/trading-analytics/<env>-review/`, resources also tagged `ReviewStack=<env>-pr*`, the
+   *   review stacks' state objects; and none of the writes AWS authorizes only on `*`.
+   *
+   * @default "environment"
+   */
+  readonly stacks?: "environment" | "review";
+}
+
+/** Whether the scope is the review stacks'. */
+export function isReviewScope(scope: PermissionScope): boolean {
+  return scope.stacks === "review";
+}
+
+/** How the scope's resources without a name (EC2, mappings, scalable targets) are told apart by tag. */
+export interface TagScope {
+  /** What a create's request tags must say. */
+  readonly onCreate: Condition;
+  /** What an existing resource's tags must say. */
+  readonly existing: Condition;
+  /** What a tag request may set, where it sets these keys at all. */
+  readonly retag: Condition;
+  /** The keys that may never be removed. */
+  readonly keys: readonly string[];
+}
+
+/**
+ * The environment's own stack: `Environment=<env>`. Its review stacks: also `ReviewStack=<env>-pr*`,
+ * which the environment's own resources never carry (modules/config refuses it on their stack), so
+ * the review-stack role can neither create, change nor retag them.
+ */
+export function tagScope(scope: PermissionScope): TagScope {
+  const env = scope.environment;
+  if (!isReviewScope(scope)) {
+    return {
+      onCreate: { StringEquals: { "aws:RequestTag/Environment": env } },
+      existing: { StringEquals: { "aws:ResourceTag/Environment": env } },
+      retag: { StringEqualsIfExists: { "aws:RequestTag/Environment": env } },
+      keys: ["Environment"],
+    };
+  }
+  const stacks = `${env}-${REVIEW_SUFFIX_PREFIX}*`;
+  return {
+    onCreate: {
+      StringEquals: { "aws:RequestTag/Environment": env },
+      StringLike: { [`aws:RequestTag/${REVIEW_STACK_TAG}`]: stacks },
+    },
+    existing: {
+      StringEquals: { "aws:ResourceTag/Environment": env },
+      StringLike: { [`aws:ResourceTag/${REVIEW_STACK_TAG}`]: stacks },
+    },
+    retag: {
+      StringEqualsIfExists: { "aws:RequestTag/Environment": env },
+      StringLikeIfExists: { [`aws:RequestTag/${REVIEW_STACK_TAG}`]: stacks },
+    },
+    keys: ["Environment", REVIEW_STACK_TAG],
+  };
+}
+
+/** Conditions merged operator by operator; a key twice under one operator is a mistake. */
+export function allOf(...conditions: readonly Condition[]): Condition {
+  const merged: Record<string, Record<string, string | readonly string[]>> = {};
+  for (const condition of conditions) {
+    for (const [operator, keys] of Object.entries(condition)) {
+      for (const [key, value] of Object.entries(keys)) {
+        merged[operator] ??= {};
+        if (key in merged[operator]) {
+          throw new Error(`Condition ${operator} ${key} is given twice.`);
+        }
+        merged[operator][key] = value;
+      }
+    }
+  }
+  return merged;
 }
 
 /**

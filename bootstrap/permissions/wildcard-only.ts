@@ -1,4 +1,4 @@
-import type { Grant, PermissionScope } from "./policy-types";
+import { isReviewScope, type Grant, type PermissionScope } from "./policy-types";
 
 /** The one unconditioned statement on `"*"`. */
 export const WILDCARD_ONLY_SID = "ActionsAuthorizedOnlyOnAllResources";
@@ -11,7 +11,10 @@ export const WILDCARD_ONLY_SID = "ActionsAuthorizedOnlyOnAllResources";
  *
  * The writes among them are the one way this environment's pipeline can touch another
  * environment's resource: the stream's shard count, capacity mode and shard-level metrics. They
- * change capacity and cost, never data or access; the README lists them.
+ * change capacity and cost, never data or access; the README lists them. The review-stack role
+ * gets none of them: a review stack's stream is created with its shard count, and only a change of
+ * dev's shard count or stream mode in a pull request would need them (that update fails; recreate
+ * the stack by removing and adding the label).
  */
 export const WILDCARD_ONLY_WRITE_ACTIONS = [
   "kinesis:UpdateShardCount",
@@ -49,7 +52,7 @@ export function wildcardOnlyGrant(scope: PermissionScope): Grant {
           ]
         : []),
     ],
-    write: [...WILDCARD_ONLY_WRITE_ACTIONS],
+    write: isReviewScope(scope) ? [] : [...WILDCARD_ONLY_WRITE_ACTIONS],
     resources: ["*"],
   };
 }

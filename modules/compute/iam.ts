@@ -42,6 +42,16 @@ export function platformRolePath(environment: EnvironmentName): string {
   return `/${BOOTSTRAP_PREFIX}/${environment}/`;
 }
 
+/**
+ * `/trading-analytics/<env>-review/`: the IAM path of the roles review stacks create, the only
+ * roles the review-stack role may create, change or pass. It is not under the environment's own
+ * path (`/trading-analytics/dev/` does not contain `/trading-analytics/dev-review/`), so neither
+ * pipeline reaches the other's roles through it.
+ */
+export function reviewStackRolePath(environment: EnvironmentName): string {
+  return `/${BOOTSTRAP_PREFIX}/${environment}-review/`;
+}
+
 const SID_PATTERN = /^[A-Za-z0-9]+$/;
 /** `service:Action` with no wildcard anywhere. */
 const EXACT_ACTION_PATTERN = /^[a-z0-9-]+:[A-Za-z0-9]+$/;

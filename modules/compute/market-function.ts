@@ -97,6 +97,12 @@ export interface MarketFunctionArgs {
    * what the role can ever be granted to this environment's resources.
    */
   readonly permissionsBoundaryArn: pulumi.Input<string>;
+  /**
+   * The IAM path of the execution role: the environment's, or for a review stack the review path
+   * (`reviewStackRolePath`); the pipeline roles may create roles under their own path only.
+   * @default - the environment's path, `platformRolePath(settings.name)`
+   */
+  readonly rolePath?: string;
   readonly timeoutSeconds: number;
   /** Reserved concurrency: both a guarantee and a cap, so a runaway function cannot starve the others. */
   readonly reservedConcurrency: number;
@@ -152,7 +158,7 @@ export class MarketFunction extends pulumi.ComponentResource {
       `${name}-role`,
       {
         name: plan.roleName,
-        path: platformRolePath(settings.name),
+        path: args.rolePath ?? platformRolePath(settings.name),
         description: `Execution role of ${service} in ${settings.name}`,
         assumeRolePolicy: pulumi.jsonStringify(lambdaTrustPolicy(args.accountId)),
         permissionsBoundary: args.permissionsBoundaryArn,

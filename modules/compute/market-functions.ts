@@ -105,6 +105,11 @@ export interface MarketFunctionsArgs {
   readonly accountId: pulumi.Input<string>;
   /** The environment's workload boundary ARN, set as the permissions boundary of every function role. */
   readonly permissionsBoundaryArn: pulumi.Input<string>;
+  /**
+   * The IAM path of every function role: the environment's, or a review stack's.
+   * @default - the environment's path, `platformRolePath(settings.name)`
+   */
+  readonly rolePath?: string;
   /** Builds this deployment's physical names (`namerFor({ environment, region, suffix })`). */
   readonly namer: Namer;
   /** The market-data stream both consumers read. */
@@ -167,6 +172,7 @@ export class MarketFunctions extends pulumi.ComponentResource {
       settings,
       accountId: args.accountId,
       permissionsBoundaryArn: args.permissionsBoundaryArn,
+      rolePath: args.rolePath,
       privateSubnetIds: args.privateSubnetIds,
       securityGroupId: args.securityGroupId,
       alarmRouting,

@@ -205,6 +205,7 @@ export class StreamConsumerFunction extends pulumi.ComponentResource {
         settings,
         accountId: args.accountId,
         permissionsBoundaryArn: args.permissionsBoundaryArn,
+        rolePath: args.rolePath,
         timeoutSeconds: settings.lambda.streamConsumerTimeoutSeconds,
         reservedConcurrency: settings.lambda.streamConsumerReservedConcurrency,
         environmentVariables: args.environmentVariables,

@@ -1,5 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 
+import { REVIEW_STACK_TAG } from "../naming/tags";
+import {
+  REVIEW_SUFFIX_PREFIX,
+  isReservedSuffix,
+  parseReviewStackName,
+  type ReviewStack,
+} from "./review-stack";
 import {
   assertDeliverySettings,
   environmentSettings,
@@ -13,12 +20,18 @@ export interface DeploymentConfig {
   /** Distinguishes this deployment's physical names, e.g. `a1`; ephemeral stacks get their own. */
   readonly environmentSuffix: string;
   readonly settings: EnvironmentSettings;
+  /**
+   * Set when the stack is a pull request's review stack (`dev-pr<N>`): its roles go under the
+   * review path with the review boundary, the only roles the review-stack role may create.
+   * @default - the environment's own stack
+   */
+  readonly reviewStack?: ReviewStack;
 }
 
 export interface RawDeploymentConfig {
   /** The environment the program was written for (`environments/<env>/index.ts`). */
   readonly environment: string;
-  /** The selected Pulumi stack; must equal the environment. */
+  /** The selected Pulumi stack: the environment, or one of its review stacks (`dev-pr<N>`). */
   readonly stack: string;
   /** `aws:region` from the stack config. */
   readonly region: string | undefined;
@@ -26,6 +39,8 @@ export interface RawDeploymentConfig {
   readonly environmentSuffix: string | undefined;
   /** The `ENVIRONMENT_SUFFIX` environment variable, which wins over the stack config. */
   readonly environmentSuffixOverride: string | undefined;
+  /** `aws:defaultTags` from the stack config, as Pulumi parses it: `{ tags: { ... } }`. */
+  readonly defaultTags?: unknown;
 }
 
 export const ENVIRONMENT_SUFFIX_PATTERN = /^[a-z0-9]{1,12}$/;
@@ -46,14 +61,34 @@ export function resolveDeploymentConfig(raw: RawDeploymentConfig): DeploymentCon
   const settings = environmentSettings(raw.environment);
   // The table is code, but a bad edit must fail here, before the stack registers anything.
   assertDeliverySettings(settings);
-  if (raw.stack !== settings.name) {
+  const review = parseReviewStackName(raw.stack);
+  if (review !== undefined && review.environment !== settings.name) {
     throw new Error(
-      `Stack "${raw.stack}" does not match environment "${settings.name}": the stack name is the environment name. Run \`pulumi stack select ${settings.name}\`.`,
+      `Stack "${raw.stack}" is a review stack of ${review.environment}, not of ${settings.name}: deploy it from environments/${review.environment}.`,
+    );
+  }
+  if (review === undefined && raw.stack !== settings.name) {
+    throw new Error(
+      `Stack "${raw.stack}" does not match environment "${settings.name}": the stack name is the environment name${settings.name === "dev" ? ", or dev-pr<N> for a pull request's review stack" : ""}. Run \`pulumi stack select ${settings.name}\`.`,
     );
   }
   if (raw.region !== settings.region) {
     throw new Error(
       `aws:region is ${raw.region === undefined ? "not set" : `"${raw.region}"`}; this platform deploys to ${settings.region} only. Run \`pulumi config set aws:region ${settings.region}\`.`,
+    );
+  }
+  const reviewTag = defaultTag(raw.defaultTags, REVIEW_STACK_TAG);
+  if (review !== undefined) {
+    return {
+      environment: settings.name,
+      environmentSuffix: reviewStackSuffix(review, raw, reviewTag),
+      settings,
+      reviewStack: review,
+    };
+  }
+  if (reviewTag !== undefined) {
+    throw new Error(
+      `aws:defaultTags tags every resource of stack "${raw.stack}" ${REVIEW_STACK_TAG}=${JSON.stringify(reviewTag)}, which only review stacks carry: the review-stack role may change what carries it. Remove ${REVIEW_STACK_TAG} from the stack file's aws:defaultTags.`,
     );
   }
   const override = raw.environmentSuffixOverride;
@@ -69,7 +104,56 @@ export function resolveDeploymentConfig(raw: RawDeploymentConfig): DeploymentCon
       `${source} "${suffix}" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${SUFFIX_HOW_TO}.`,
     );
   }
+  if (isReservedSuffix(suffix)) {
+    throw new Error(
+      `${source} "${suffix}" starts with "${REVIEW_SUFFIX_PREFIX}", which only review stacks use (dev-pr<N> has the suffix pr<N>): the review-stack role may change every dev resource whose suffix starts with it. Use a suffix that does not, e.g. the bootstrap's environmentSuffix output. ${SUFFIX_HOW_TO}.`,
+    );
+  }
   return { environment: settings.name, environmentSuffix: suffix, settings };
+}
+
+/** The value of one tag in `aws:defaultTags`, or undefined. */
+function defaultTag(defaultTags: unknown, key: string): string | undefined {
+  const tags =
+    typeof defaultTags === "object" && defaultTags !== null
+      ? (defaultTags as { tags?: unknown }).tags
+      : undefined;
+  const value =
+    typeof tags === "object" && tags !== null ? (tags as Record<string, unknown>)[key] : undefined;
+  if (value === undefined) {
+    return undefined;
+  }
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * A review stack's suffix is `pr<N>`, from its name. Any other value from the stack config or
+ * `ENVIRONMENT_SUFFIX` would give it another deployment's names (dev's, when the stack file is a
+ * copy of dev's), so it is refused; so is a stack config without the review tag its role needs.
+ */
+function reviewStackSuffix(
+  review: ReviewStack,
+  raw: RawDeploymentConfig,
+  reviewTag: string | undefined,
+): string {
+  const stackFile = `environments/${review.environment}/Pulumi.${review.stack}.yaml`;
+  const write = `Write the stack file with \`npx tsx scripts/gitops/review-stacks.ts stack-file --stack ${review.stack}\``;
+  for (const [source, value] of [
+    ["ENVIRONMENT_SUFFIX", raw.environmentSuffixOverride],
+    ["environmentSuffix", raw.environmentSuffix],
+  ] as const) {
+    if (value !== undefined && value !== "" && value !== review.suffix) {
+      throw new Error(
+        `Stack "${review.stack}" is a review stack, whose suffix is "${review.suffix}" (from its name); ${source} "${value}" would give it another deployment's names. ${source === "ENVIRONMENT_SUFFIX" ? "Unset ENVIRONMENT_SUFFIX or set it to the same value" : `Remove environmentSuffix from ${stackFile}`}.`,
+      );
+    }
+  }
+  if (reviewTag !== review.stack) {
+    throw new Error(
+      `Stack "${review.stack}" is a review stack, so aws:defaultTags must tag every resource ${REVIEW_STACK_TAG}=${review.stack}: its role may create network resources and event source mappings only with that tag. The stack config has ${reviewTag === undefined ? "no such tag" : `${REVIEW_STACK_TAG}=${JSON.stringify(reviewTag)}`}. ${write}.`,
+    );
+  }
+  return review.suffix;
 }
 
 /** The one place that reads Pulumi config and the process environment. */
@@ -82,5 +166,6 @@ export function loadDeploymentConfig(environment: string): DeploymentConfig {
     region: awsConfig.get("region"),
     environmentSuffix: config.get("environmentSuffix"),
     environmentSuffixOverride: process.env.ENVIRONMENT_SUFFIX,
+    defaultTags: awsConfig.getObject<unknown>("defaultTags"),
   });
 }

@@ -1,2 +1,3 @@
 export * from "./deployment";
+export * from "./review-stack";
 export * from "./settings";

@@ -1,5 +1,7 @@
 import {
   checkedName,
+  reviewWorkloadBoundaryPolicyArn,
+  reviewWorkloadBoundaryPolicyName,
   workloadBoundaryPolicyArn,
   workloadBoundaryPolicyName,
 } from "./bootstrap-names";
@@ -24,6 +26,16 @@ describe("the workload boundary", () => {
   ] as const)("%s: %s, %s", (env, name, arn) => {
     expect(workloadBoundaryPolicyName(env)).toBe(name);
     expect(workloadBoundaryPolicyArn(env, "123456789012")).toBe(arn);
+  });
+
+  test("review stacks have a boundary of their own", () => {
+    expect(reviewWorkloadBoundaryPolicyName("dev")).toBe(
+      "trading-analytics-dev-review-workload-boundary",
+    );
+    expect(reviewWorkloadBoundaryPolicyArn("dev", "123456789012")).toBe(
+      "arn:aws:iam::123456789012:policy/trading-analytics-dev-review-workload-boundary",
+    );
+    expect(() => reviewWorkloadBoundaryPolicyArn("dev", "1")).toThrow('Account id "1"');
   });
 
   test.each(["12345678901", "1234567890123", "12345678901a", ""])(

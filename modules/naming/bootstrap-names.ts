@@ -57,3 +57,21 @@ export function workloadBoundaryPolicyArn(environment: EnvironmentName, accountI
   validateAccountId(accountId, "Account id");
   return `arn:aws:iam::${accountId}:policy/${workloadBoundaryPolicyName(environment)}`;
 }
+
+/**
+ * The permissions boundary of every role a review stack creates: like the environment's, but
+ * reaching only review-stack names (suffix `pr<N>`), so a pull request's function can never be
+ * granted the environment's own table, stream or bucket, whatever inline policy it is given.
+ */
+export function reviewWorkloadBoundaryPolicyName(environment: EnvironmentName): string {
+  return checkedName("iam-policy", `${BOOTSTRAP_PREFIX}-${environment}-review-workload-boundary`);
+}
+
+/** `arn:aws:iam::<account>:policy/trading-analytics-<env>-review-workload-boundary`. */
+export function reviewWorkloadBoundaryPolicyArn(
+  environment: EnvironmentName,
+  accountId: string,
+): string {
+  validateAccountId(accountId, "Account id");
+  return `arn:aws:iam::${accountId}:policy/${reviewWorkloadBoundaryPolicyName(environment)}`;
+}

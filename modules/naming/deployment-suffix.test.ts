@@ -35,6 +35,16 @@ describe("proposeEnvironmentSuffix", () => {
     expect(suffixes.has(TEMPLATE_ENVIRONMENT_SUFFIX)).toBe(false);
   });
 
+  test("never starts with pr, which review stacks own: the next 64 bits are used then", () => {
+    const account = "100000000730";
+    const digest = createHash("sha256").update(`${account}/acme/trading-analytics`).digest("hex");
+    const window = (start: number) =>
+      (BigInt(`0x${digest.slice(start, start + 16)}`) % 36n ** 8n).toString(36).padStart(8, "0");
+    expect(window(0)).toBe("prdl8pyv");
+    expect(proposeEnvironmentSuffix(account, "acme/trading-analytics")).toBe(window(16));
+    expect(window(16)).toBe("gy3re0lp");
+  });
+
   test("is always a valid environmentSuffix of 8 characters", () => {
     fc.assert(
       fc.property(
@@ -44,6 +54,7 @@ describe("proposeEnvironmentSuffix", () => {
           const suffix = proposeEnvironmentSuffix(account, repository);
           expect(suffix).toMatch(ENVIRONMENT_SUFFIX_PATTERN);
           expect(suffix).toHaveLength(PROPOSED_SUFFIX_LENGTH);
+          expect(suffix.startsWith("pr")).toBe(false);
         },
       ),
     );

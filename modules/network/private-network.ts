@@ -20,6 +20,11 @@ export interface FlowLogOptions {
   readonly accountId: pulumi.Input<string>;
   /** The environment's workload boundary ARN, set as the delivery role's permissions boundary. */
   readonly permissionsBoundaryArn: pulumi.Input<string>;
+  /**
+   * The IAM path of the delivery role: the environment's, or a review stack's.
+   * @default - the environment's path
+   */
+  readonly rolePath?: string;
 }
 
 export interface PrivateNetworkArgs {

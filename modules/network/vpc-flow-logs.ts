@@ -33,6 +33,11 @@ export interface VpcFlowLogsArgs {
    * delivery role's permissions boundary: the deploy role may only create roles that carry it.
    */
   readonly permissionsBoundaryArn: pulumi.Input<string>;
+  /**
+   * The IAM path of the delivery role: the environment's, or a review stack's.
+   * @default - the environment's path, `platformRolePath(environment)`
+   */
+  readonly rolePath?: string;
   /** Physical name of the log group the records go to. */
   readonly logGroupName: string;
   /** Physical name of the role the flow-logs service assumes to deliver. */
@@ -71,7 +76,7 @@ export class VpcFlowLogs extends pulumi.ComponentResource {
       `${name}-role`,
       {
         name: args.roleName,
-        path: platformRolePath(args.environment),
+        path: args.rolePath ?? platformRolePath(args.environment),
         description: "Delivers this environment's VPC flow logs to CloudWatch Logs",
         assumeRolePolicy: pulumi.jsonStringify({
           Version: "2012-10-17",

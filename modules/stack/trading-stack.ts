@@ -19,11 +19,11 @@ import { DataPathAlarms } from "../monitoring/data-path-alarms";
 import { planDashboardName } from "../monitoring/dashboard-body";
 import { TradingDashboard } from "../monitoring/trading-dashboard";
 import { PrivateNetwork } from "../network/private-network";
-import { workloadBoundaryPolicyArn } from "../naming/bootstrap-names";
 import { namerFor, type Namer } from "../naming/physical-name";
 import { AnalyticsTable } from "../storage/analytics-table";
 import { ArchiveBucket } from "../storage/archive-bucket";
 import { planPlatformNames, type PlatformNames } from "./platform-names";
+import { workloadRoles } from "./workload-roles";
 
 export interface TradingStackArgs {
   /** The validated deployment (`loadDeploymentConfig`): environment, suffix and its settings. */
@@ -73,9 +73,12 @@ export class TradingStack extends pulumi.ComponentResource {
   public readonly accountId: pulumi.Output<string>;
   /**
    * `arn:aws:iam::<account>:policy/trading-analytics-<env>-workload-boundary`, the permissions
-   * boundary of every role the stack creates: the deploy role may create no role without it.
+   * boundary of every role the stack creates: the deploy role may create no role without it. A
+   * review stack's roles carry `trading-analytics-<env>-review-workload-boundary` instead.
    */
   public readonly permissionsBoundaryArn: pulumi.Output<string>;
+  /** The IAM path of every role the stack creates (`workloadRoles`). */
+  public readonly rolePath: string;
   public readonly network: PrivateNetwork;
   public readonly table: AnalyticsTable;
   public readonly archive: ArchiveBucket;
@@ -103,9 +106,9 @@ export class TradingStack extends pulumi.ComponentResource {
     this.names = names;
     const region = settings.region;
     this.accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    this.permissionsBoundaryArn = this.accountId.apply((accountId) =>
-      workloadBoundaryPolicyArn(environment, accountId),
-    );
+    const roles = workloadRoles(args.config);
+    this.rolePath = roles.path;
+    this.permissionsBoundaryArn = this.accountId.apply(roles.boundaryArn);
 
     this.network = new PrivateNetwork(
       `${name}-network`,
@@ -122,6 +125,7 @@ export class TradingStack extends pulumi.ComponentResource {
               retentionDays: settings.logRetentionDays,
               accountId: this.accountId,
               permissionsBoundaryArn: this.permissionsBoundaryArn,
+              rolePath: this.rolePath,
             }
           : undefined,
       },
@@ -208,6 +212,7 @@ export class TradingStack extends pulumi.ComponentResource {
         namer,
         accountId: this.accountId,
         permissionsBoundaryArn: this.permissionsBoundaryArn,
+        rolePath: this.rolePath,
         streamArn: this.stream.streamArn,
         tableArn: this.table.tableArn,
         tableName: this.table.tableName,

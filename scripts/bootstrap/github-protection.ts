@@ -5,20 +5,25 @@ import { parseArgs } from "node:util";
 import {
   ENVIRONMENT_PROTECTION,
   RELEASE_TAG_RULESET,
+  REVIEW_ENVIRONMENT_BODY,
   environmentRequestBody,
   type DeploymentRefPolicy,
   type Reviewer,
 } from "../../bootstrap/github-environments";
 import {
   ENVIRONMENT_NAMES,
+  REVIEW_GITHUB_ENVIRONMENT,
   environmentBackend,
   githubSetupCommands,
   githubVariables,
+  reviewGitHubVariables,
+  reviewStacksBackend,
   shellQuote,
   validateAccountId,
   validateRepository,
   type EnvironmentName,
 } from "../../environments/backends";
+import { REVIEW_STACK_ENVIRONMENT } from "../../modules/config/review-stack";
 import { isEnvironmentName } from "../../modules/config/settings";
 import { ghCli, type GhRunner } from "../gitops/github";
 import { awsCliCallerAccount, resolveAccountId, type CallerIdentityLookup } from "../pulumi-env";
@@ -27,7 +32,8 @@ import { awsCliCallerAccount, resolveAccountId, type CallerIdentityLookup } from
  * Applies and verifies the GitHub side of the bootstrap with `gh api` (GitHub's REST API):
  *
  * - each environment (`PUT /repos/{owner}/{repo}/environments/{environment_name}`) with custom
- *   deployment policies, production with required reviewers and `prevent_self_review`;
+ *   deployment policies, production with required reviewers and `prevent_self_review`; with dev,
+ *   the `review` environment of the review stacks, open to every branch;
  *   https://docs.github.com/en/rest/deployments/environments#create-or-update-an-environment
  * - exactly the environment's deployment refs (`GET`/`POST .../deployment-branch-policies`,
  *   `DELETE .../deployment-branch-policies/{branch_policy_id}` for any other);
@@ -44,7 +50,7 @@ const USAGE = `Usage: npx tsx scripts/bootstrap/github-protection.ts --repo OWNE
 
 Applies, then verifies, the GitHub settings the pipelines rely on: each environment's deployment
 refs (dev: branch main; staging: branch staging; production: tags v*, required reviewers, no
-self-review), the ruleset that lets only administrators create, move or delete v* tags, and every
+self-review; with dev, the review stacks' environment "review", open to every branch), the ruleset that lets only administrators create, move or delete v* tags, and every
 variable the workflows read. Needs \`gh\` signed in as a repository administrator.
 
   --repo OWNER/REPO   the repository
@@ -214,7 +220,7 @@ function find(context: Context, path: string): unknown {
   }
 }
 
-function environmentPath(repository: string, environment: EnvironmentName): string {
+function environmentPath(repository: string, environment: string): string {
   return `repos/${repository}/environments/${environment}`;
 }
 
@@ -253,7 +259,8 @@ function resolveReviewers(context: Context, specs: readonly ReviewerSpec[]): Rev
 }
 
 interface VariableSetting {
-  readonly environment: EnvironmentName | undefined;
+  /** A GitHub environment, or undefined for the repository. */
+  readonly environment: string | undefined;
   readonly name: string;
   readonly value: string;
 }
@@ -261,6 +268,12 @@ interface VariableSetting {
 function variableSettings(accountId: string, environments: readonly EnvironmentName[]) {
   return environments.flatMap((environment): VariableSetting[] => {
     const variables = githubVariables(environmentBackend(environment, accountId));
+    const review =
+      environment === REVIEW_STACK_ENVIRONMENT
+        ? Object.entries(reviewGitHubVariables(reviewStacksBackend(accountId))).map(
+            ([name, value]) => ({ environment: REVIEW_GITHUB_ENVIRONMENT, name, value }),
+          )
+        : [];
     return [
       ...Object.entries(variables.environment).map(([name, value]) => ({
         environment,
@@ -272,11 +285,12 @@ function variableSettings(accountId: string, environments: readonly EnvironmentN
         name,
         value,
       })),
+      ...review,
     ];
   });
 }
 
-function variablesPath(repository: string, environment: EnvironmentName | undefined): string {
+function variablesPath(repository: string, environment: string | undefined): string {
   return environment === undefined
     ? `repos/${repository}/actions/variables`
     : `${environmentPath(repository, environment)}/variables`;
@@ -372,6 +386,22 @@ function verifySettings(
       ok.push(
         `environment ${environment}: ${protection.deploymentRefs.map((ref) => `${ref.type} ${ref.name}`).join(", ")} only${protection.requiredReviewers ? ", required reviewers, no self-review" : ""}`,
       );
+    }
+  }
+
+  if (environments.includes(REVIEW_STACK_ENVIRONMENT)) {
+    const review = find(context, environmentPath(context.repository, REVIEW_GITHUB_ENVIRONMENT)) as
+      { deployment_branch_policy?: unknown } | undefined;
+    if (review === undefined) {
+      problems.push(
+        `environment ${REVIEW_GITHUB_ENVIRONMENT} does not exist: the review-stack workflows run in it, and would create it without the variables that name the review-stack role.`,
+      );
+    } else if (review.deployment_branch_policy !== null) {
+      problems.push(
+        `environment ${REVIEW_GITHUB_ENVIRONMENT} lets only some branches deploy: review stacks deploy pull requests from any branch, so it must allow every branch (its role reaches review stacks only).`,
+      );
+    } else {
+      ok.push(`environment ${REVIEW_GITHUB_ENVIRONMENT}: every branch, for review stacks only`);
     }
   }
 
@@ -480,6 +510,18 @@ function apply(
     }
   }
 
+  if (environments.includes(REVIEW_STACK_ENVIRONMENT)) {
+    call(
+      context,
+      api(
+        "PUT",
+        environmentPath(context.repository, REVIEW_GITHUB_ENVIRONMENT),
+        REVIEW_ENVIRONMENT_BODY,
+      ),
+    );
+    done.push(`PUT environment ${REVIEW_GITHUB_ENVIRONMENT}`);
+  }
+
   const existing = findRuleset(context);
   if (existing === undefined) {
     call(context, api("POST", `repos/${context.repository}/rulesets`, RELEASE_TAG_RULESET));
@@ -549,6 +591,14 @@ export function printCommands(
     }
     lines.push(
       `# remove any other policy: gh api ${policiesPath(repository, environment)} lists them; gh api --method DELETE ${policiesPath(repository, environment)}/<id>`,
+    );
+  }
+  if (environments.includes(REVIEW_STACK_ENVIRONMENT)) {
+    lines.push(
+      `# ${REVIEW_GITHUB_ENVIRONMENT}: every branch may use it; its role reaches review stacks only`,
+      shellLine(
+        api("PUT", environmentPath(repository, REVIEW_GITHUB_ENVIRONMENT), REVIEW_ENVIRONMENT_BODY),
+      ),
     );
   }
   lines.push(

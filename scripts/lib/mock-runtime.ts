@@ -9,6 +9,8 @@ import type {
 } from "@pulumi/pulumi/proto/resource_pb";
 import { parse as parseYaml } from "yaml";
 
+import { reviewStackFileText } from "../../environments/stack-files";
+import { parseReviewStackName } from "../../modules/config/review-stack";
 import type { EnvironmentName } from "../../modules/config/settings";
 
 /**
@@ -105,6 +107,11 @@ export interface EnvironmentRunOptions {
   readonly suffix?: string;
   /** Value of the `ENVIRONMENT_SUFFIX` variable while the program runs. @default - unset */
   readonly envOverride?: string;
+  /**
+   * Runs the program as this stack of the environment's project: a review stack (`dev-pr42`), with
+   * the stack file the review-stack workflow writes for it. @default - the environment's own stack
+   */
+  readonly stack?: string;
 }
 
 const REPOSITORY_ROOT = path.resolve(__dirname, "..", "..");
@@ -487,8 +494,36 @@ export function environmentDirectory(environment: EnvironmentName): string {
 
 /** The committed stack config (`environments/<env>/Pulumi.<env>.yaml`), keyed `<namespace>:<key>`. */
 export function readStackConfig(environment: EnvironmentName): Record<string, string> {
+  return stackFileConfig(readStackFile(environment));
+}
+
+function readStackFile(environment: EnvironmentName): string {
   const file = path.join(environmentDirectory(environment), `Pulumi.${environment}.yaml`);
-  const document = asRecord(parseYaml(fs.readFileSync(file, "utf8")));
+  return fs.readFileSync(file, "utf8");
+}
+
+/**
+ * The config of one stack of the environment's project: the committed stack file's for the
+ * environment's own stack, or for a review stack the file the workflow writes from it.
+ */
+export function readStackConfigOf(
+  environment: EnvironmentName,
+  stack: string,
+): Record<string, string> {
+  if (stack === environment) {
+    return readStackConfig(environment);
+  }
+  const review = parseReviewStackName(stack);
+  if (review === undefined || review.environment !== environment) {
+    throw new Error(
+      `Stack "${stack}" is neither ${environment} nor one of its review stacks (${environment}-pr<N>).`,
+    );
+  }
+  return stackFileConfig(reviewStackFileText(readStackFile(environment), review));
+}
+
+function stackFileConfig(text: string): Record<string, string> {
+  const document = asRecord(parseYaml(text));
   return Object.fromEntries(
     Object.entries(asRecord(document.config)).map(([key, value]) => [
       key,
@@ -500,8 +535,8 @@ export function readStackConfig(environment: EnvironmentName): Record<string, st
 const loadedPrograms = new Set<string>();
 
 /**
- * Runs `environments/<env>/index.ts` as `pulumi up` would on stack `<env>`, with the committed stack
- * config. A module loads once per module registry, so each environment can run once per process
+ * Runs `environments/<env>/index.ts` as `pulumi up` would on stack `<env>` (or a review stack of it),
+ * with the committed stack config (or the review stack's). A module loads once per module registry, so each environment can run once per process
  * (or jest test file); a run that failed may be repeated.
  */
 export async function runEnvironmentProgram(
@@ -515,13 +550,14 @@ export async function runEnvironmentProgram(
       `${path.relative(REPOSITORY_ROOT, entry)} already ran in this process; Node caches modules, so run each environment in its own process or test file.`,
     );
   }
-  const config = readStackConfig(environment);
+  const stack = options.stack ?? environment;
+  const config = readStackConfigOf(environment, stack);
   if (options.suffix !== undefined) {
     config[`${project}:environmentSuffix`] = options.suffix;
   }
   const result = await runProgram({
     project,
-    stack: environment,
+    stack,
     config,
     environmentVariables: { ENVIRONMENT_SUFFIX: options.envOverride },
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -106,17 +106,17 @@ describe("ENVIRONMENT_SUFFIX gives an ephemeral stack its own names", () => {
   const before = process.env.ENVIRONMENT_SUFFIX;
 
   beforeAll(async () => {
-    run = await runEnvironmentProgram("staging", { envOverride: "pr42" });
+    run = await runEnvironmentProgram("staging", { envOverride: "e42" });
   });
 
   test("the override wins over the stack config's suffix in every physical name", () => {
-    expect(run.outputs.tableName).toBe("staging-market-analytics-us-east-1-pr42");
-    expect(run.outputs.bucketName).toBe("staging-market-archive-us-east-1-pr42");
-    expect(run.outputs.streamName).toBe("staging-market-data-us-east-1-pr42");
+    expect(run.outputs.tableName).toBe("staging-market-analytics-us-east-1-e42");
+    expect(run.outputs.bucketName).toBe("staging-market-archive-us-east-1-e42");
+    expect(run.outputs.streamName).toBe("staging-market-data-us-east-1-e42");
     const names = run.resources
       .map((r) => r.inputs[nameInputOf(r.type) ?? ""])
       .filter((value): value is string => typeof value === "string");
-    expect(names.sort()).toEqual(expectedPhysicalNames("staging", "pr42"));
+    expect(names.sort()).toEqual(expectedPhysicalNames("staging", "e42"));
   });
 
   test("the variable is restored after the run", () => {

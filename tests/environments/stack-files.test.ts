@@ -1,12 +1,16 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { environmentBackend } from "../../environments/backends";
 import {
   changeSecretsProviderCommand,
+  committedReviewStackFiles,
   environmentSuffixCommand,
   expectedSecretsProvider,
   parseStackFile,
+  reviewStackFilePath,
+  reviewStackFileText,
   stackFilePath,
   stackFileProblems,
   stackFilesProblems,
@@ -16,6 +20,8 @@ import {
   ENVIRONMENT_SUFFIX_PATTERN,
   TEMPLATE_ENVIRONMENT_SUFFIX,
 } from "../../modules/config/deployment";
+import { resolveDeploymentConfig } from "../../modules/config/deployment";
+import { reviewStack } from "../../modules/config/review-stack";
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../modules/config/settings";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -216,5 +222,111 @@ describe("the commands that write a stack file", () => {
     expect(environmentSuffixCommand(backend, "k3x9q2mz")).toBe(
       "PULUMI_BACKEND_URL='s3://trading-analytics-state-staging-123456789012?region=us-east-1' pulumi config set environmentSuffix k3x9q2mz --stack staging --cwd environments/staging",
     );
+  });
+});
+
+describe("review stack files", () => {
+  const review = reviewStack(42);
+  const devFile = [
+    "secretsprovider: awskms://alias/trading-analytics-dev-pulumi-secrets?region=us-east-1",
+    `encryptedkey: ${KEY}`,
+    "config:",
+    "  aws:region: us-east-1",
+    "  aws:defaultTags:",
+    "    tags:",
+    "      Environment: dev",
+    "      ManagedBy: pulumi",
+    "      Project: trading-analytics",
+    '  trading-analytics-dev:environmentSuffix: "k3x9a2bc"',
+    "",
+  ].join("\n");
+
+  test("lives beside dev's and is ignored by git", () => {
+    expect(reviewStackFilePath(review)).toBe("environments/dev/Pulumi.dev-pr42.yaml");
+    const ignored = execFileSync(
+      "git",
+      ["check-ignore", "--no-index", "environments/dev/Pulumi.dev-pr42.yaml"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    expect(ignored.trim()).toBe("environments/dev/Pulumi.dev-pr42.yaml");
+    expect(() =>
+      execFileSync("git", ["check-ignore", "--no-index", stackFilePath("dev")], { cwd: ROOT }),
+    ).toThrow();
+  });
+
+  test("is never committed", () => {
+    const files = execFileSync("git", ["ls-files", "environments"], { cwd: ROOT, encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
+    expect(files).toContain(stackFilePath("dev"));
+    expect(committedReviewStackFiles(files)).toEqual([]);
+    expect(
+      committedReviewStackFiles([
+        "environments/dev/Pulumi.dev-pr42.yaml",
+        "environments/dev/Pulumi.dev.yaml",
+        "environments/dev/Pulumi.yaml",
+      ]),
+    ).toEqual(["environments/dev/Pulumi.dev-pr42.yaml"]);
+  });
+
+  test("holds dev's provider, data key and config, without dev's suffix, with the review tag", () => {
+    const text = reviewStackFileText(devFile, review);
+    expect(text.split("\n")[0]).toBe(
+      "# The review stack of pull request #42, written from environments/dev/Pulumi.dev.yaml by scripts/gitops/review-stacks.ts. Never committed.",
+    );
+    expect(parseStackFile(text)).toEqual({
+      secretsprovider: "awskms://alias/trading-analytics-dev-pulumi-secrets?region=us-east-1",
+      encryptedkey: KEY,
+      config: {
+        "aws:region": "us-east-1",
+        "aws:defaultTags": {
+          tags: {
+            Environment: "dev",
+            ManagedBy: "pulumi",
+            Project: "trading-analytics",
+            ReviewStack: "dev-pr42",
+          },
+        },
+      },
+    });
+    expect(stackFileProblems("dev", text, { requireEncryptedKey: true })).toEqual([]);
+  });
+
+  test("is what the program accepts for the review stack", () => {
+    const config = parseStackFile(reviewStackFileText(devFile, review)).config ?? {};
+    expect(
+      resolveDeploymentConfig({
+        environment: "dev",
+        stack: review.stack,
+        region: config["aws:region"] as string,
+        environmentSuffix: config["trading-analytics-dev:environmentSuffix"] as undefined,
+        environmentSuffixOverride: undefined,
+        defaultTags: config["aws:defaultTags"],
+      }).environmentSuffix,
+    ).toBe("pr42");
+  });
+
+  test("from the committed dev file too", () => {
+    const text = reviewStackFileText(committed("dev"), review);
+    const parsed = parseStackFile(text);
+    expect(parsed.secretsprovider).toBe(expectedSecretsProvider("dev"));
+    expect(parsed.encryptedkey).toBe(parseStackFile(committed("dev")).encryptedkey);
+    expect(parsed.config?.["trading-analytics-dev:environmentSuffix"]).toBeUndefined();
+  });
+
+  test("leaves out a data key encrypted for another provider, and adds tags where dev has none", () => {
+    const parsed = parseStackFile(
+      reviewStackFileText(
+        `secretsprovider: passphrase\nencryptedkey: ${KEY}\nconfig:\n  aws:region: us-east-1\n`,
+        review,
+      ),
+    );
+    expect(parsed).toEqual({
+      secretsprovider: expectedSecretsProvider("dev"),
+      config: {
+        "aws:region": "us-east-1",
+        "aws:defaultTags": { tags: { ReviewStack: "dev-pr42" } },
+      },
+    });
   });
 });

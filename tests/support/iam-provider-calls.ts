@@ -258,6 +258,11 @@ export const PROVIDER_CALLS: Readonly<Record<string, Calls>> = {
       ],
       text(resource.state.arn),
     ),
+  "aws:cloudwatch/dashboard:Dashboard": (resource, at) =>
+    each(
+      ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"],
+      `arn:aws:cloudwatch::${at.account}:dashboard/${text(resource.inputs.dashboardName)}`,
+    ),
   "aws:cloudwatch/logGroup:LogGroup": (resource) => [
     ...each(
       [

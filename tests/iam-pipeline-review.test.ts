@@ -1,0 +1,3 @@
+import { describeReviewStackPermissions } from "./support/iam-review-stacks";
+
+describeReviewStackPermissions();
