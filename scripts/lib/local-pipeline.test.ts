@@ -149,6 +149,10 @@ describe.each([
         );
       }
       expect(figures.freshness.samples).toBeGreaterThan(0);
+      // The run's HTML report beside the logs, its histogram over every freshness sample.
+      expect(fs.readFileSync(path.join(logDirectory, "report.html"), "utf8")).toContain(
+        `<svg class="histogram" data-samples="${figures.freshness.samples}"`,
+      );
       const summary = renderSummary(figures, result.reconciliation);
       const count = (value: number): string => value.toLocaleString("en-US");
       expect(summary).toContain(

@@ -16,6 +16,8 @@ import {
 } from "../../modules/compute/runtime";
 import { environmentSettings, REGION } from "../../modules/config/settings";
 import { formatDifferences, reconcileRange } from "../operations/reconcile";
+import { writeRunHtmlReport } from "../report/run-html-report";
+import { FreshnessSamples, recordRunReport } from "../report/run-report-data";
 import { AnalyticsClient, type ExactApiBar } from "./analytics-client";
 import { auditArchive, type SentRecordView } from "./archive-audit";
 import { localDynamoDbName, sharedDynamoDbLocalEndpoint } from "./dynamodb-local";
@@ -93,6 +95,8 @@ export interface LocalRunResult {
   /** Log lines per function and level, e.g. `market-processor` -> `WARN` -> 12. */
   readonly logLevels: ReadonlyMap<string, ReadonlyMap<string, number>>;
   readonly ttlEnabled: boolean;
+  /** The run's HTML report, `report.html` in the log directory; none without a log directory. */
+  readonly reportPath?: string;
   /** Each event source mapping poller (function, shard, lane) with what it did. */
   readonly pollers: readonly {
     readonly functionName: string;
@@ -440,7 +444,10 @@ export async function runLocalPipeline(
     const analytics = new AnalyticsClient((event: LambdaFunctionURLEvent) =>
       api.invoke<LambdaFunctionURLResult>(event),
     );
-    const freshness = new FreshnessProbe((symbols) => analytics.latestViews(symbols));
+    const freshnessSamples = new FreshnessSamples();
+    const freshness = new FreshnessProbe(
+      freshnessSamples.observe((symbols) => analytics.latestViews(symbols)),
+    );
     cleanup.add(async () => {
       await freshness.stop();
     });
@@ -518,8 +525,9 @@ export async function runLocalPipeline(
           firstTickMs = Math.min(firstTickMs, ms);
           lastTickMs = Math.max(lastTickMs, ms);
         }
-        if (record.probe) {
-          freshness.offer(record.probe.symbol, tickTimeMs(record.probe), sentAt);
+        const { probe } = record;
+        if (probe && freshness.offer(probe.symbol, tickTimeMs(probe), sentAt)) {
+          freshnessSamples.watch(probe.symbol, tickTimeMs(probe), sentAt);
         }
       });
       for (const rePut of outcome.rePuts) {
@@ -731,14 +739,34 @@ export async function runLocalPipeline(
     for (const [service, output] of outputs) {
       logLevels.set(service, output.levels);
     }
+    const reconciliation = reconcile(figures);
+    // The HTML report beside the function logs, from what the run recorded.
+    const reportPath =
+      io.logDirectory === undefined
+        ? undefined
+        : await writeRunHtmlReport(
+            io.logDirectory,
+            await recordRunReport({
+              clients,
+              bucketName: resources.bucketName,
+              tableName: resources.tableName,
+              lateMinutes: RECONCILE_LATE_MINUTES,
+              figures,
+              reconciliation,
+              sessions,
+              barsBySymbol,
+              freshnessMs: freshnessSamples.samplesMs(),
+            }),
+          );
     return {
       names,
       sessions,
       symbolsWithoutTrades,
       figures,
-      reconciliation: reconcile(figures),
+      reconciliation,
       logLevels,
       ttlEnabled: resources.ttlEnabled,
+      reportPath,
       pollers: pollers.map((poller) => ({
         functionName: poller.source.functionName,
         shardId: poller.source.shardId,
