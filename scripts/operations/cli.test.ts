@@ -44,7 +44,7 @@ describe.each(commands)("npm run %s", (name, cli, valid) => {
     const flowing = help.replace(/\s+/g, " ");
     expect(help).toContain(`Usage: npm run ${name} -- --env <environment>`);
     expect(flowing).toContain('(choices: "dev", "staging", "production")');
-    expect(help).toContain(`Example:\n  npm run ${name} -- --env `);
+    expect(help).toMatch(new RegExp(`\\nExamples?:\\n  npm run ${name} -- --env `));
     expect(help).toMatch(/\(default: [^)]+\)/);
     expect(help).toContain("Exit codes: 0");
   });

@@ -1,56 +1,29 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import type { Command } from "commander";
 import { ENVIRONMENT_NAMES } from "../../modules/config/settings";
 import type { EnvironmentName } from "../../modules/config/settings";
 import { MINUTE_MS, toIso } from "../../functions/domain/time";
+import { createCommand, UsageError } from "../cli/program";
+import type { CommandIo, CommandSpec } from "../cli/program";
 
 /**
- * What the operator commands (`redrive`, `rebuild-bars`, `reconcile`) share: option parsing with
- * commander, exit codes, and where output goes.
- *
- * Exit codes: 0 the command ran and found nothing wrong; 1 it ran and found a problem (a message
- * left in a queue, a bar that differs or could not be rebuilt) or failed while running; 2 it did
- * not run: an unknown option, a missing one or a bad value (the message names the valid choices or
- * the expected format).
+ * What the operator commands (`redrive`, `rebuild-bars`, `reconcile`) share besides the command
+ * line of every command (scripts/cli/program.ts): the environment options, time ranges and
+ * symbols.
  */
 
-export const EXIT_OK = 0;
-export const EXIT_PROBLEM = 1;
-export const EXIT_USAGE = 2;
-
-/** Where a command writes: results to `stdout`, progress and errors to `stderr`. */
-export interface CommandIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** The environment the AWS clients and the Pulumi CLI read. */
-  readonly env: NodeJS.ProcessEnv;
-  /** The clock that decides what is recent. */
-  readonly now: () => number;
-}
-
-export const processIo: CommandIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
-  now: () => Date.now(),
-};
-
-/** Ends quietly when the reader of stdout goes away (`npm run reconcile -- --help | head`). */
-export function exitQuietlyOnClosedPipe(): void {
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") {
-      process.exit(process.exitCode ?? 0);
-    }
-    throw error;
-  });
-}
-
-/** A usage problem found after parsing (a range that ends before it starts, a recent range...). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export {
+  EXIT_OK,
+  EXIT_PROBLEM,
+  EXIT_USAGE,
+  UsageError,
+  count,
+  exitQuietlyOnClosedPipe,
+  integerIn,
+  processIo,
+  runCommand,
+} from "../cli/program";
+export type { CommandIo } from "../cli/program";
 
 /** Options every operator command has. */
 export interface CommonOptions {
@@ -108,33 +81,9 @@ export function parseSymbols(text: string): string[] {
   return [...new Set(symbols)];
 }
 
-/** A parser for whole numbers in [min, max], naming the range when the value is outside it. */
-export function integerIn(min: number, max: number): (text: string) => number {
-  return (text) => {
-    const value = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-      throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
-    }
-    return value;
-  };
-}
-
-/**
- * A command with the shared options (`--env`, `--outputs`), output routed to `io`, and errors
- * thrown instead of exiting, so {@link runCommand} can map them to exit codes.
- */
-export function operatorCommand(name: string, description: string, io: CommandIo): Command {
-  return new Command(`npm run ${name} --`)
-    .description(description)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout(text),
-      writeErr: (text) => io.stderr(text),
-      outputError: (text, write) => write(text),
-    })
-    .showSuggestionAfterError(true)
-    .allowExcessArguments(false)
-    .helpOption("-h, --help", "show this help and exit")
+/** A command with the options every operator command has: `--env` and `--outputs`. */
+export function operatorCommand(spec: CommandSpec, io: CommandIo): Command {
+  return createCommand(spec, io)
     .addOption(
       new Option("--env <environment>", "the environment to work on (required)").choices(
         ENVIRONMENT_NAMES,
@@ -146,56 +95,6 @@ export function operatorCommand(name: string, description: string, io: CommandIo
         "JSON written by `pulumi stack output --json` (default: run the Pulumi CLI in environments/<env>)",
       ),
     );
-}
-
-function validOptions(command: Command): string {
-  return command.options.map((option) => option.long ?? option.short ?? option.flags).join(", ");
-}
-
-/**
- * Parses `argv` (without `node` and the script) and runs the command's action, whose result
- * becomes the exit code. Never exits the process: the caller sets `process.exitCode`.
- *
- * `required` names the options (long flags) that must be given. They are checked after commander
- * has rejected unknown options, so a mistyped option is reported as such, not as a missing one.
- */
-export async function runCommand(
-  command: Command,
-  argv: readonly string[],
-  io: CommandIo,
-  required: readonly string[],
-  action: () => Promise<number>,
-): Promise<number> {
-  let code = EXIT_OK;
-  command.action(async () => {
-    for (const flag of required) {
-      const option = command.options.find((candidate) => candidate.long === flag);
-      if (option !== undefined && command.getOptionValue(option.attributeName()) === undefined) {
-        throw new UsageError(`required option '${option.flags}' not specified. See --help.`);
-      }
-    }
-    code = await action();
-  });
-  try {
-    await command.parseAsync([...argv], { from: "user" });
-    return code;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.help") {
-        return EXIT_OK;
-      }
-      if (error.code === "commander.unknownOption" || error.code === "commander.excessArguments") {
-        io.stderr(`Valid options: ${validOptions(command)}, --help.\n`);
-      }
-      return EXIT_USAGE;
-    }
-    if (error instanceof UsageError) {
-      io.stderr(`error: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT_PROBLEM;
-  }
 }
 
 /** How recent a range's end may be before the archive can be trusted to hold all of it. */
@@ -228,11 +127,6 @@ export function checkRange(
     );
   }
   return { from, to };
-}
-
-/** `1 bar`, `2 bars`: a count and its noun (`plural` when adding "s" does not make it). */
-export function count(n: number, noun: string, plural = `${noun}s`): string {
-  return `${n} ${n === 1 ? noun : plural}`;
 }
 
 /** A minute for tables and messages: `2026-11-27T13:05Z`. */

@@ -202,11 +202,20 @@ interface RebuildCliOptions {
 /** `npm run rebuild-bars -- ...`; resolves with the exit code. */
 export async function rebuildBarsCli(argv: readonly string[], io: CommandIo): Promise<number> {
   const command = operatorCommand(
-    "rebuild-bars",
-    "Recompute the 1-minute bars of [--from, --to) from the raw archive and write them, safely while the live processor runs. Bars holding trades the archive lacks are left alone (reported as skipped).",
+    {
+      script: "rebuild-bars",
+      description:
+        "Recompute the 1-minute bars of [--from, --to) from the raw archive and write them, safely while the live processor runs. Bars holding trades the archive lacks are left alone (reported as skipped).",
+      usage: "--env <environment> --from <time> --to <time> [options]",
+      details:
+        "Prints one line per bar written, deleted, skipped or failed, then a summary; progress goes to stderr.",
+      exitCodes: { ok: "done", problem: "a bar was skipped or failed (or an error)" },
+      examples: [
+        "npm run rebuild-bars -- --env staging --from 2026-11-27T13:00Z --to 2026-11-27T15:00Z --symbols AAPL,MSFT --dry-run",
+      ],
+    },
     io,
   )
-    .usage("--env <environment> --from <time> --to <time> [options]")
     .addOption(
       new Option("--from <time>", "first minute of the range, ISO-8601 UTC (required)").argParser(
         parseMinute,
@@ -243,17 +252,7 @@ export async function rebuildBarsCli(argv: readonly string[], io: CommandIo): Pr
         "also rewrite bars holding trades the archive lacks (dropping them) and delete bars the archive has no trade for",
       ),
     )
-    .addOption(new Option("--dry-run", "read and compare, write nothing"))
-    .addHelpText(
-      "after",
-      `
-Prints one line per bar written, deleted, skipped or failed, then a summary; progress goes to
-stderr. Exit codes: 0 done, 1 a bar was skipped or failed (or an error), 2 bad usage.
-
-Example:
-  npm run rebuild-bars -- --env staging --from 2026-11-27T13:00Z --to 2026-11-27T15:00Z --symbols AAPL,MSFT --dry-run
-`,
-    );
+    .addOption(new Option("--dry-run", "read and compare, write nothing"));
   return runCommand(command, argv, io, ["--env", "--from", "--to"], async () => {
     const options = command.opts<RebuildCliOptions>();
     const { allowRecent = false, dropUnarchived = false, dryRun = false } = options;

@@ -322,11 +322,24 @@ interface ReconcileCliOptions {
 /** `npm run reconcile -- ...`; resolves with the exit code. */
 export async function reconcileCli(argv: readonly string[], io: CommandIo): Promise<number> {
   const command = operatorCommand(
-    "reconcile",
-    "Compare, per symbol and minute, the distinct valid trades of the raw archive with the bars in the table (trades, volume, notional, prices, times); print the differences; with --repair rebuild the differing bars and check them again.",
+    {
+      script: "reconcile",
+      description:
+        "Compare, per symbol and minute, the distinct valid trades of the raw archive with the bars in the table (trades, volume, notional, prices, times); print the differences; with --repair rebuild the differing bars and check them again.",
+      usage: "--env <environment> --from <time> --to <time> [options]",
+      details:
+        "Prints the number of bars compared and a table of the bars that differ (symbol, minute, trades, volume and notional from the archive and the table, and what differs); with --repair, one line per bar rebuilt and the re-check. Progress goes to stderr.",
+      exitCodes: {
+        ok: "no difference (after --repair: none left)",
+        problem: "a difference (or an error)",
+      },
+      examples: [
+        "npm run reconcile -- --env production --from 2026-11-27T13:00Z --to 2026-11-27T14:00Z --format markdown",
+        "npm run reconcile -- --env dev --from 2026-11-27T13:00Z --to 2026-11-27T14:00Z --repair",
+      ],
+    },
     io,
   )
-    .usage("--env <environment> --from <time> --to <time> [options]")
     .addOption(
       new Option("--from <time>", "first minute of the range, ISO-8601 UTC (required)").argParser(
         parseMinute,
@@ -366,18 +379,6 @@ export async function reconcileCli(argv: readonly string[], io: CommandIo): Prom
         "--allow-recent",
         "allow a range ending within the last 10 minutes (the archive may not hold those trades yet)",
       ),
-    )
-    .addHelpText(
-      "after",
-      `
-Prints the number of bars compared and a table of the bars that differ (symbol, minute, trades,
-volume and notional from the archive and the table, and what differs); with --repair, one line per
-bar rebuilt and the re-check. Progress goes to stderr. Exit codes: 0 no difference (after
---repair: none left), 1 a difference (or an error), 2 bad usage.
-
-Example:
-  npm run reconcile -- --env production --from 2026-11-27T13:00Z --to 2026-11-27T14:00Z --format markdown
-`,
     );
   return runCommand(command, argv, io, ["--env", "--from", "--to"], async () => {
     const options = command.opts<ReconcileCliOptions>();

@@ -386,11 +386,24 @@ interface RedriveCliOptions {
 /** `npm run redrive -- ...`; resolves with the exit code. */
 export async function redriveCli(argv: readonly string[], io: CommandIo): Promise<number> {
   const command = operatorCommand(
-    "redrive",
-    "Replay the batches parked in a stream consumer's dead-letter queue: re-read each batch's records from the stream (or, for the processor, from the raw archive once the stream no longer holds them), apply them through the consumer's own code, and delete the message once all are applied.",
+    {
+      script: "redrive",
+      description:
+        "Replay the batches parked in a stream consumer's dead-letter queue: re-read each batch's records from the stream (or, for the processor, from the raw archive once the stream no longer holds them), apply them through the consumer's own code, and delete the message once all are applied.",
+      usage: "--env <environment> --consumer <consumer> [options]",
+      details:
+        "Prints, per message, the batch it points at, where its records were read from (stream or archive), what the consumer did with them and whether the message was deleted or left for a later run; then a summary.",
+      exitCodes: {
+        ok: "every message handled (or the queue was empty)",
+        problem: "a message was left in the queue (or an error)",
+      },
+      examples: [
+        "npm run redrive -- --env production --consumer market-processor --dry-run",
+        "npm run redrive -- --env dev --consumer market-archiver --max-messages 10",
+      ],
+    },
     io,
   )
-    .usage("--env <environment> --consumer <consumer> [options]")
     .addOption(
       new Option("--consumer <consumer>", "whose dead-letter queue to replay (required)").choices(
         STREAM_CONSUMERS,
@@ -417,18 +430,6 @@ export async function redriveCli(argv: readonly string[], io: CommandIo): Promis
     )
     .addOption(
       new Option("--dry-run", "read the messages and their records; apply and delete nothing"),
-    )
-    .addHelpText(
-      "after",
-      `
-Prints, per message, the batch it points at, where its records were read from (stream or
-archive), what the consumer did with them and whether the message was deleted or left for a
-later run; then a summary. Exit codes: 0 every message handled (or the queue was empty), 1 a
-message was left in the queue (or an error), 2 bad usage.
-
-Example:
-  npm run redrive -- --env production --consumer market-processor --dry-run
-`,
     );
   return runCommand(command, argv, io, ["--env", "--consumer"], async () => {
     const options = command.opts<RedriveCliOptions>();
