@@ -2,8 +2,20 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
-import { build } from "esbuild";
+import { Option } from "commander";
+import type { Command } from "commander";
+import { analyzeMetafile, build } from "esbuild";
 import type { Metafile, Plugin } from "esbuild";
+import {
+  EXIT_OK,
+  collect,
+  createCommand,
+  parseCommand,
+  runAction,
+  runMain,
+  type CommandIo,
+  type Parsed,
+} from "./cli/program";
 
 /**
  * Bundles each Lambda function with esbuild: one minified CommonJS file per function,
@@ -137,6 +149,8 @@ const treeShakableSchemas: Plugin = {
 };
 
 export interface BuildOptions {
+  /** The functions to build. @default - every function, {@link FUNCTION_NAMES} */
+  readonly functions?: readonly FunctionName[];
   /** Where the function directories go. @default - `dist/functions` in the repository */
   readonly outDir?: string;
   /** Where esbuild's metafiles go. @default - `dist/meta` in the repository */
@@ -186,13 +200,19 @@ function composition(metafile: Metafile, outfile: string): BundleInput[] {
     .sort((a, b) => b.bytes - a.bytes);
 }
 
-/** Builds every function's bundle; returns one report per function. */
+/**
+ * Builds each function's bundle (every function unless `options.functions` names some); returns
+ * one report per function. The other functions' directories are left as they are.
+ */
 export async function buildFunctions(options: BuildOptions = {}): Promise<BundleReport[]> {
   const outDir = options.outDir ?? join(ROOT, "dist", "functions");
   const metaDir = options.metaDir ?? join(ROOT, "dist", "meta");
+  const names = FUNCTION_NAMES.filter(
+    (name) => options.functions === undefined || options.functions.includes(name),
+  );
   await mkdir(metaDir, { recursive: true });
   return Promise.all(
-    FUNCTION_NAMES.map(async (name): Promise<BundleReport> => {
+    names.map(async (name): Promise<BundleReport> => {
       const entryPoint = join(ROOT, "functions", name, "handler.ts");
       const directory = join(outDir, name);
       const outfile = join(directory, "index.js");
@@ -267,18 +287,91 @@ export function formatBundleReports(reports: readonly BundleReport[]): string {
   return [line(header), ...rows.map(line)].join("\n");
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  const reports = await buildFunctions();
-  console.log(formatBundleReports(reports));
-  console.log(
-    `\nBuilt ${reports.length} bundles into ${relative(process.cwd(), join(ROOT, "dist", "functions"))} in ${Date.now() - started} ms; metafiles in dist/meta.`,
-  );
+export interface BuildCliOptions {
+  readonly functions: readonly FunctionName[];
+  readonly outDir: string;
+  readonly metaDir: string;
+  /** Print esbuild's analysis of each bundle's metafile: every input file by its bytes. */
+  readonly analyze: boolean;
+}
+
+/** `npm run build`'s command line. */
+export function buildCommand(io: CommandIo): Command {
+  return createCommand(
+    {
+      script: "build",
+      description:
+        "Bundles each Lambda function with esbuild into dist/functions/<name>/index.js (minified CommonJS for nodejs24.x, with a linked source map), the directory the infrastructure zips and deploys. esbuild's metafiles go to dist/meta, outside what is deployed.",
+      details:
+        "Prints one row per bundle: its size, gzip size, the number of files bundled and the largest parts; --analyze adds esbuild's analysis of each metafile, every input file by its bytes in the bundle.",
+      exitCodes: { ok: "every bundle built", problem: "a bundle failed to build" },
+      examples: [
+        "npm run build",
+        "npm run build -- --function market-processor --analyze",
+        "npm run build -- --function market-archiver --function analytics-api",
+      ],
+    },
+    io,
+  )
+    .addOption(
+      new Option("--function <name>", "build only this function; repeat for more (default: all)")
+        .choices(FUNCTION_NAMES)
+        .argParser(collect),
+    )
+    .addOption(
+      new Option("--out-dir <dir>", "where the function directories go").default(
+        relative(process.cwd(), join(ROOT, "dist", "functions")) || ".",
+      ),
+    )
+    .addOption(
+      new Option("--meta-dir <dir>", "where esbuild's metafiles go").default(
+        relative(process.cwd(), join(ROOT, "dist", "meta")) || ".",
+      ),
+    )
+    .addOption(new Option("--analyze", "print each bundle's input files by their bytes"));
+}
+
+export function parseBuildArgs(argv: readonly string[], io: CommandIo): Parsed<BuildCliOptions> {
+  return parseCommand<BuildCliOptions>(buildCommand(io), argv, io, {
+    validate: (values) => ({
+      functions: (values.function as FunctionName[] | undefined) ?? [...FUNCTION_NAMES],
+      outDir: resolve(values.outDir as string),
+      metaDir: resolve(values.metaDir as string),
+      analyze: values.analyze === true,
+    }),
+  });
+}
+
+/** `npm run build -- [options]`; resolves with the exit code. */
+export async function buildCli(argv: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = parseBuildArgs(argv, io);
+  if (parsed.kind === "exit") {
+    return parsed.code;
+  }
+  const { options } = parsed;
+  return runAction(io, async () => {
+    const started = Date.now();
+    const reports = await buildFunctions({
+      functions: [...new Set(options.functions)],
+      outDir: options.outDir,
+      metaDir: options.metaDir,
+    });
+    io.stdout(`${formatBundleReports(reports)}\n`);
+    if (options.analyze) {
+      for (const report of reports) {
+        const metafile = JSON.parse(await readFile(report.metafile, "utf8")) as Metafile;
+        io.stdout(`\n${report.name} (${relative(process.cwd(), report.metafile)}):`);
+        io.stdout(await analyzeMetafile(metafile, { color: false }));
+      }
+    }
+    const where = (directory: string): string => relative(process.cwd(), directory) || ".";
+    io.stdout(
+      `\nBuilt ${reports.length} ${reports.length === 1 ? "bundle" : "bundles"} into ${where(options.outDir)} in ${Date.now() - started} ms; metafiles in ${where(options.metaDir)}.\n`,
+    );
+    return EXIT_OK;
+  });
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  });
+  runMain(buildCli);
 }

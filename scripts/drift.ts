@@ -1,9 +1,20 @@
 import { spawnSync } from "node:child_process";
 import { appendFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+
+import { Option } from "commander";
+import type { Command } from "commander";
 
 import { environmentDirectory, stackName } from "../environments/backends";
-import { environmentSettings, type EnvironmentName } from "../modules/config/settings";
+import { ENVIRONMENT_NAMES, type EnvironmentName } from "../modules/config/settings";
+import {
+  EXIT_PROBLEM,
+  checked,
+  createCommand,
+  parseCommand,
+  runMain,
+  type CommandIo,
+  type Parsed,
+} from "./cli/program";
 import {
   closeIssue,
   codeFence,
@@ -29,9 +40,10 @@ import {
  * an up holds the lock. pulumi/actions cannot pass `--preview-only`, so this runs the CLI that
  * .github/actions/setup-pulumi installs at the version in .pulumi-version.
  *
- *   npx tsx scripts/drift.ts --env production [--run-url <url>] [--repo OWNER/REPO] [--no-issue]
+ *   npm run drift -- --env production [--run-url <url>] [--repo OWNER/REPO] [--no-issue]
  *
- * Exit status: 0 clean, 2 drift (recorded in the issue), 1 the check itself failed.
+ * Exit codes: 0 clean; 1 drift (recorded in the issue) or the check itself failed (issues left
+ * alone; the message says which); 2 bad usage.
  */
 
 export const DRIFT_LABEL = "drift";
@@ -158,28 +170,52 @@ export interface DriftOptions {
   readonly manageIssue: boolean;
 }
 
-export function parseDriftArgs(argv: readonly string[]): DriftOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      env: { type: "string" },
-      "run-url": { type: "string" },
-      repo: { type: "string" },
-      "no-issue": { type: "boolean", default: false },
+/** `npm run drift`'s command line. */
+export function driftCommand(io: CommandIo): Command {
+  return createCommand(
+    {
+      script: "drift",
+      description:
+        "Checks whether an environment's cloud still matches its Pulumi state: `pulumi refresh --preview-only --expect-no-changes`, which compares the resources in the cloud with the stack's state and runs no program (a change merged but not yet deployed is not drift). Keeps exactly one open GitHub issue (label drift) per drifting environment with the latest diff, and closes it once the environment is clean.",
+      usage: "--env <environment> [options]",
+      details:
+        "Needs the Pulumi CLI logged in to the environment's backend (PULUMI_BACKEND_URL), read access to the account, and gh with a token that may write issues unless --no-issue. Prints the verdict (with the diff on drift); appends its first line to GITHUB_STEP_SUMMARY when set.",
+      exitCodes: {
+        ok: "no drift",
+        problem: "drift (recorded in the issue), or the check itself failed (issues left alone)",
+      },
+      examples: [
+        "npm run drift -- --env production --no-issue",
+        'npm run drift -- --env staging --repo acme/trading-analytics --run-url "$RUN_URL"',
+      ],
     },
-    strict: true,
+    io,
+  )
+    .addOption(
+      new Option("--env <environment>", "the environment to check (required)").choices(
+        ENVIRONMENT_NAMES,
+      ),
+    )
+    .addOption(new Option("--run-url <url>", "the workflow run to link from the issue"))
+    .addOption(
+      new Option(
+        "--repo <owner/repo>",
+        "the repository whose issues record drift (default: GITHUB_REPOSITORY)",
+      ).argParser(checked((repo) => resolveRepository(repo, {}))),
+    )
+    .addOption(new Option("--no-issue", "only check: open, update or close no issue"));
+}
+
+export function parseDriftArgs(argv: readonly string[], io: CommandIo): Parsed<DriftOptions> {
+  return parseCommand<DriftOptions>(driftCommand(io), argv, io, {
+    required: ["--env"],
+    validate: (values) => ({
+      environment: values.env as EnvironmentName,
+      runUrl: values.runUrl === "" ? undefined : (values.runUrl as string | undefined),
+      repository: values.repo as string | undefined,
+      manageIssue: values.issue !== false,
+    }),
   });
-  if (values.env === undefined) {
-    throw new Error(
-      "--env is required: npx tsx scripts/drift.ts --env <dev|staging|production> [--run-url <url>] [--repo OWNER/REPO] [--no-issue]",
-    );
-  }
-  return {
-    environment: environmentSettings(values.env).name,
-    runUrl: values["run-url"] === "" ? undefined : values["run-url"],
-    repository: values.repo,
-    manageIssue: !values["no-issue"],
-  };
 }
 
 export interface PulumiResult {
@@ -196,9 +232,12 @@ export const pulumiCli: PulumiRunner = (args) => {
     stdio: ["ignore", "pipe", "pipe"],
   });
   if (result.error !== undefined) {
+    const missing = (result.error as NodeJS.ErrnoException).code === "ENOENT";
     return {
       exitCode: 1,
-      output: `Could not run the Pulumi CLI: ${result.error.message}. Install it (pulumi/actions in CI).`,
+      output: missing
+        ? "The Pulumi CLI (pulumi) is not installed or not on PATH: install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/); in CI, .github/actions/setup-pulumi installs it."
+        : `Could not run the Pulumi CLI: ${result.error.message}.`,
     };
   }
   return { exitCode: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
@@ -207,7 +246,8 @@ export const pulumiCli: PulumiRunner = (args) => {
 export interface DriftReport {
   readonly status: DriftStatus;
   readonly issue: IssueAction;
-  readonly exitCode: 0 | 1 | 2;
+  /** 0 clean, 1 drift or a failed check. */
+  readonly exitCode: 0 | 1;
   readonly message: string;
 }
 
@@ -250,29 +290,56 @@ export function runDrift(
   return {
     status,
     issue,
-    exitCode: 2,
+    exitCode: 1,
     message: `Drift detected in ${environment}: the cloud differs from the stack's state.${where}\n${stripAnsi(result.output).trim()}`,
   };
 }
 
-if (require.main === module) {
+/** What the drift check runs; injected in tests. */
+export interface DriftDependencies {
+  readonly pulumi: PulumiRunner;
+  readonly gh: GhRunner;
+  readonly now: () => Date;
+  readonly appendFile: (path: string, text: string) => void;
+}
+
+const live: DriftDependencies = {
+  pulumi: pulumiCli,
+  gh: ghCli,
+  now: () => new Date(),
+  appendFile: (path, text) => appendFileSync(path, text),
+};
+
+/** `npm run drift -- --env <env> [options]`; resolves with the exit code. */
+export function driftCli(
+  argv: readonly string[],
+  io: CommandIo,
+  dependencies: DriftDependencies = live,
+): number {
+  const parsed = parseDriftArgs(argv, io);
+  if (parsed.kind === "exit") {
+    return parsed.code;
+  }
   try {
     const report = runDrift(
-      parseDriftArgs(process.argv.slice(2)),
-      process.env,
-      pulumiCli,
-      ghCli,
-      () => new Date(),
+      parsed.options,
+      io.env,
+      dependencies.pulumi,
+      dependencies.gh,
+      dependencies.now,
     );
-    const stream = report.exitCode === 0 ? process.stdout : process.stderr;
-    stream.write(`${report.message}\n`);
-    const summary = process.env.GITHUB_STEP_SUMMARY;
+    (report.exitCode === 0 ? io.stdout : io.stderr)(`${report.message}\n`);
+    const summary = io.env.GITHUB_STEP_SUMMARY;
     if (summary !== undefined && summary !== "") {
-      appendFileSync(summary, `### Drift check\n\n${report.message.split("\n")[0]}\n`);
+      dependencies.appendFile(summary, `### Drift check\n\n${report.message.split("\n")[0]}\n`);
     }
-    process.exitCode = report.exitCode;
+    return report.exitCode;
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_PROBLEM;
   }
+}
+
+if (require.main === module) {
+  runMain(driftCli);
 }

@@ -4,27 +4,19 @@ import { provideLocalDynamoDb, type LocalDynamoDb } from "./lib/dynamodb-local";
 import { startLocalAwsThreads } from "./lib/local-aws-thread";
 import { runLocalPipeline } from "./lib/local-pipeline";
 import { TTL_ATTRIBUTE } from "./lib/local-resources";
-import { LOCAL_RUN_USAGE, parseLocalRunArgs, UsageError } from "./lib/local-run-options";
+import { EXIT_OK, EXIT_PROBLEM, runMain, type CommandIo } from "./cli/program";
+import { parseLocalRunArgs } from "./lib/local-run-options";
 import { renderSessionTable, renderSummary } from "./lib/run-report";
 import { formatInteger } from "./lib/text-table";
 
 // The SDK warns once per process that it will need Node.js 22 from 2027; Lambda runs nodejs24.x.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
-async function main(argv: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseLocalRunArgs(argv);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\nRun "npm start -- --help" for the options.\n`);
-      return 2;
-    }
-    throw error;
-  }
-  if (parsed.kind === "help") {
-    process.stdout.write(`${LOCAL_RUN_USAGE}\n`);
-    return 0;
+/** `npm start -- [options]`; resolves with the exit code. */
+async function localRunCli(argv: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = parseLocalRunArgs(argv, io);
+  if (parsed.kind === "exit") {
+    return parsed.code;
   }
   const { options } = parsed;
   const logDirectory = path.join(REPOSITORY_ROOT, "dist", "local-run", options.env);
@@ -78,21 +70,20 @@ async function main(argv: readonly string[]): Promise<number> {
         : `Note: dynalite does not implement UpdateTimeToLive, so the table's TTL on ${TTL_ATTRIBUTE} is not switched on locally (DynamoDB Local, with Java 17, does); the bar TTL line above checks the attribute itself.`,
     );
     process.stdout.write(`${out.join("\n")}\n`);
-    return result.reconciliation.ok ? 0 : 1;
+    return result.reconciliation.ok ? EXIT_OK : EXIT_PROBLEM;
   } finally {
     process.off("SIGINT", onInterrupt);
     await dynamodb?.stop();
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
+runMain(async (argv, io) => {
+  try {
+    return await localRunCli(argv, io);
+  } catch (error) {
+    io.stderr(
       `\nLocal run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
-    process.exitCode = 1;
-  },
-);
+    return EXIT_PROBLEM;
+  }
+});

@@ -2,65 +2,82 @@ import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import { z } from "zod";
+import { Option } from "commander";
+import type { Command } from "commander";
 
 import {
   ENVIRONMENT_NAMES,
   ENVIRONMENT_SETTINGS,
   type EnvironmentName,
 } from "../modules/config/settings";
+import {
+  createCommand,
+  EXIT_OK,
+  EXIT_PROBLEM,
+  parseCommand,
+  runMain,
+  UsageError,
+  type CommandIo,
+  type Parsed,
+} from "./cli/program";
 import { estimateMonthlyCost } from "./lib/cost-model";
 import { environmentProject, readStackConfig } from "./lib/mock-runtime";
 import { renderPlan, type EnvironmentPlan } from "./lib/plan-report";
 import type { WorkerResult } from "./lib/plan-worker";
 
-const USAGE = `Usage: npm run plan -- [--env dev|staging|production|all] [--format text|markdown] [--out FILE]
+const PLAN_ENVIRONMENTS = [...ENVIRONMENT_NAMES, "all"] as const;
 
-Runs the real environment programs under Pulumi's mock runtime (no cloud access) and prints the
-resources per environment by module with their physical names, the globally unique names (S3
-buckets), the settings that differ between environments, the policy verdict and an estimated
-monthly cost. Warns when a stack file still has the template's environmentSuffix. Exits 1 when
-any environment violates a policy.`;
+export interface PlanOptions {
+  readonly env: (typeof PLAN_ENVIRONMENTS)[number];
+  readonly format: "text" | "markdown";
+  readonly out?: string;
+}
 
-const optionsSchema = z.object({
-  env: z.enum([...ENVIRONMENT_NAMES, "all"], {
-    error: (issue) =>
-      `--env "${String(issue.input)}" is not an environment: use dev, staging, production or all.`,
-  }),
-  format: z.enum(["text", "markdown"], {
-    error: (issue) => `--format "${String(issue.input)}" is not supported: use text or markdown.`,
-  }),
-  out: z.string().min(1, "--out needs a file path.").optional(),
-});
+/** `npm run plan`'s command line. */
+export function planCommand(io: CommandIo): Command {
+  return createCommand(
+    {
+      script: "plan",
+      description:
+        "Runs the real environment programs under Pulumi's mock runtime (no cloud access) and prints the resources per environment by module with their physical names, the globally unique names (S3 buckets), the settings that differ between environments, the policy verdict and an estimated monthly cost.",
+      details:
+        "Warns when a stack file still has the template's environmentSuffix. The report goes to stdout (or --out), progress to stderr.",
+      exitCodes: {
+        ok: "no policy violation",
+        problem: "an environment violates a policy (or an error)",
+      },
+      examples: [
+        "npm run plan",
+        "npm run plan -- --env production",
+        "npm run plan -- --env dev --format markdown --out dist/plan.md",
+      ],
+    },
+    io,
+  )
+    .addOption(
+      new Option("--env <environment>", "the environment to plan, or all")
+        .choices(PLAN_ENVIRONMENTS)
+        .default("all"),
+    )
+    .addOption(
+      new Option("--format <format>", "report format")
+        .choices(["text", "markdown"])
+        .default("text"),
+    )
+    .addOption(new Option("--out <file>", "write the report to this file (default: stdout)"));
+}
 
-export type PlanOptions = z.infer<typeof optionsSchema>;
-
-/** Parses `--env`, `--format` and `--out` (also in `--name=value` form); throws a message on bad input. */
-export function parsePlanArgs(argv: readonly string[]): PlanOptions | "help" {
-  const raw: Record<string, string> = { env: "all", format: "text" };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === "--help" || arg === "-h") {
-      return "help";
-    }
-    const match = /^--(env|format|out)(?:=(.*))?$/.exec(arg);
-    if (match === null) {
-      throw new Error(`Unknown argument "${arg}".\n${USAGE}`);
-    }
-    const value = match[2] ?? argv[i + 1];
-    if (value === undefined || (match[2] === undefined && value.startsWith("--"))) {
-      throw new Error(`--${match[1]} needs a value.\n${USAGE}`);
-    }
-    if (match[2] === undefined) {
-      i += 1;
-    }
-    raw[match[1]] = value;
-  }
-  const parsed = optionsSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((issue) => issue.message).join("\n"));
-  }
-  return parsed.data;
+/** Parses `--env`, `--format` and `--out` (also in `--name=value` form). */
+export function parsePlanArgs(argv: readonly string[], io: CommandIo): Parsed<PlanOptions> {
+  return parseCommand<PlanOptions>(planCommand(io), argv, io, {
+    validate: (values) => {
+      const options = values as unknown as PlanOptions;
+      if (options.out === "") {
+        throw new UsageError("--out needs a file path.");
+      }
+      return options;
+    },
+  });
 }
 
 const WORKER = path.join(__dirname, "lib", "plan-worker.ts");
@@ -120,12 +137,13 @@ export async function buildPlans(
   });
 }
 
-async function main(): Promise<number> {
-  const options = parsePlanArgs(process.argv.slice(2));
-  if (options === "help") {
-    console.log(USAGE);
-    return 0;
+/** `npm run plan -- [options]`; resolves with the exit code. */
+export async function planCli(argv: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = parsePlanArgs(argv, io);
+  if (parsed.kind === "exit") {
+    return parsed.code;
   }
+  const { options } = parsed;
   const environments = options.env === "all" ? [...ENVIRONMENT_NAMES] : [options.env];
   const started = Date.now();
   const plans = await buildPlans(environments);
@@ -133,24 +151,16 @@ async function main(): Promise<number> {
   if (options.out !== undefined) {
     fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
     fs.writeFileSync(options.out, report);
-    console.error(`Wrote ${options.out}`);
+    io.stderr(`Wrote ${options.out}\n`);
   } else {
-    process.stdout.write(report);
+    io.stdout(report);
   }
-  console.error(
-    `Planned ${environments.join(", ")} offline in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+  io.stderr(
+    `Planned ${environments.join(", ")} offline in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
   );
-  return plans.some((plan) => plan.violations.length > 0) ? 1 : 0;
+  return plans.some((plan) => plan.violations.length > 0) ? EXIT_PROBLEM : EXIT_OK;
 }
 
 if (require.main === module) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : String(error));
-      process.exitCode = 2;
-    },
-  );
+  runMain(planCli);
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+
+import { InvalidArgumentError, Option } from "commander";
+import type { Command } from "commander";
 
 import {
   ghCli,
@@ -8,10 +10,20 @@ import {
   type GhRunner,
   type UpsertResult,
 } from "./gitops/github";
+import {
+  EXIT_OK,
+  EXIT_PROBLEM,
+  checked,
+  createCommand,
+  parseCommand,
+  runMain,
+  type CommandIo,
+  type Parsed,
+} from "./cli/program";
 
 /**
  * Posts a Markdown file as one pull-request comment per key, edited on every later run:
- *   npx tsx scripts/pr-comment.ts --pr 12 --key offline-plan-dev --title "Offline plan: dev" --body-file plan.md
+ *   npm run pr-comment -- --pr 12 --key offline-plan-dev --title "Offline plan: dev" --body-file plan.md
  * The preview workflow uses it for the offline plan next to Pulumi's own preview comment.
  */
 export interface PrCommentOptions {
@@ -24,50 +36,77 @@ export interface PrCommentOptions {
 
 const KEY_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
-export function parsePrCommentArgs(argv: readonly string[]): PrCommentOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      pr: { type: "string" },
-      key: { type: "string" },
-      title: { type: "string" },
-      "body-file": { type: "string" },
-      repo: { type: "string" },
+/** `npm run pr-comment`'s command line. */
+export function prCommentCommand(io: CommandIo): Command {
+  return createCommand(
+    {
+      script: "pr-comment",
+      description:
+        "Posts a Markdown file as one pull-request comment per key, and edits that comment on every later run instead of adding another. The preview workflow uses it for the offline plan next to Pulumi's own preview comment.",
+      usage: "--pr <number> --key <key> --title <title> --body-file <file> [options]",
+      details:
+        'Needs gh with a token that may write pull-request comments. The comment is "## <title>" and the file\'s text, cut to the size GitHub accepts. Prints whether the comment was created or updated.',
+      exitCodes: { ok: "the comment is posted", problem: "it could not be posted" },
+      examples: [
+        'npm run pr-comment -- --pr 12 --key offline-plan-dev --title "Offline plan: dev" --body-file dist/plan.md',
+      ],
     },
-    strict: true,
-  });
-  const missing = (["pr", "key", "title", "body-file"] as const).filter(
-    (name) => values[name] === undefined || values[name] === "",
-  );
-  if (missing.length > 0) {
-    throw new Error(
-      `Missing ${missing.map((name) => `--${name}`).join(", ")}: npx tsx scripts/pr-comment.ts --pr <number> --key <key> --title <title> --body-file <file> [--repo OWNER/REPO]`,
+    io,
+  )
+    .addOption(
+      new Option("--pr <number>", "the pull request (required)").argParser((text) => {
+        const value = Number(text);
+        if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value <= 0) {
+          throw new InvalidArgumentError("Expected a pull request number, e.g. --pr 12.");
+        }
+        return value;
+      }),
+    )
+    .addOption(
+      new Option(
+        "--key <key>",
+        "which comment to create or edit: lower-case letters, digits and hyphens (required)",
+      ).argParser((key) => {
+        if (!KEY_PATTERN.test(key)) {
+          throw new InvalidArgumentError(
+            "Expected lower-case letters, digits and hyphens, e.g. offline-plan-dev.",
+          );
+        }
+        return key;
+      }),
+    )
+    .addOption(new Option("--title <title>", "the comment's heading (required)"))
+    .addOption(new Option("--body-file <file>", "the Markdown to post (required)"))
+    .addOption(
+      new Option(
+        "--repo <owner/repo>",
+        "the repository of the pull request (default: GITHUB_REPOSITORY)",
+      ).argParser(checked((repo) => resolveRepository(repo, {}))),
     );
-  }
-  const pullRequest = Number(values.pr);
-  if (!Number.isInteger(pullRequest) || pullRequest <= 0) {
-    throw new Error(`--pr "${values.pr}" is not a pull request number.`);
-  }
-  const key = values.key as string;
-  if (!KEY_PATTERN.test(key)) {
-    throw new Error(`--key "${key}" must be lower-case letters, digits and hyphens.`);
-  }
-  return {
-    pullRequest,
-    key,
-    title: values.title as string,
-    bodyFile: values["body-file"] as string,
-    repository: values.repo,
-  };
+}
+
+export function parsePrCommentArgs(
+  argv: readonly string[],
+  io: CommandIo,
+): Parsed<PrCommentOptions> {
+  return parseCommand<PrCommentOptions>(prCommentCommand(io), argv, io, {
+    required: ["--pr", "--key", "--title", "--body-file"],
+    validate: (values) => ({
+      pullRequest: values.pr as number,
+      key: values.key as string,
+      title: values.title as string,
+      bodyFile: values.bodyFile as string,
+      repository: values.repo as string | undefined,
+    }),
+  });
 }
 
 export function runPrComment(
-  argv: readonly string[],
+  options: PrCommentOptions,
   env: NodeJS.ProcessEnv,
   gh: GhRunner,
   readFile: (path: string) => string,
 ): UpsertResult {
-  const options = parsePrCommentArgs(argv);
   const repository = resolveRepository(options.repository, env);
   const content = readFile(options.bodyFile);
   return upsertPullRequestComment(
@@ -79,14 +118,27 @@ export function runPrComment(
   );
 }
 
-if (require.main === module) {
-  try {
-    const result = runPrComment(process.argv.slice(2), process.env, ghCli, (path) =>
-      readFileSync(path, "utf8"),
-    );
-    process.stdout.write(`Comment ${result.id} ${result.action}.\n`);
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+/** `npm run pr-comment -- [options]`; resolves with the exit code. */
+export function prCommentCli(
+  argv: readonly string[],
+  io: CommandIo,
+  gh: GhRunner = ghCli,
+  readFile: (path: string) => string = (path) => readFileSync(path, "utf8"),
+): number {
+  const parsed = parsePrCommentArgs(argv, io);
+  if (parsed.kind === "exit") {
+    return parsed.code;
   }
+  try {
+    const result = runPrComment(parsed.options, io.env, gh, readFile);
+    io.stdout(`Comment ${result.id} ${result.action}.\n`);
+    return EXIT_OK;
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_PROBLEM;
+  }
+}
+
+if (require.main === module) {
+  runMain((argv, io) => prCommentCli(argv, io));
 }

@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { appendFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+
+import { Option } from "commander";
+import type { Command } from "commander";
 
 import {
   environmentBackend,
@@ -12,16 +14,23 @@ import {
   type EnvironmentBackend,
 } from "../environments/backends";
 import { parseReviewStackName } from "../modules/config/review-stack";
-import { REGION, environmentSettings, type EnvironmentName } from "../modules/config/settings";
-
-const USAGE = `Usage: npx tsx scripts/pulumi-env.ts --env <dev|staging|production> [--stack <dev-pr<N>>] [--account-id <12 digits>] [--format shell|json|github-output]
-
-  shell          (default) export lines for eval: PULUMI_BACKEND_URL, PULUMI_SECRETS_PROVIDER, ...
-  json           the environment's backend, roles and key as JSON
-  github-output  work-dir, stack, project, region and variable-prefix appended to $GITHUB_OUTPUT (no account needed)
-
---stack names a review stack of the environment (dev-pr42) instead of the environment's own stack.
-The account id comes from --account-id, else AWS_ACCOUNT_ID, else \`aws sts get-caller-identity\`.`;
+import {
+  ENVIRONMENT_NAMES,
+  REGION,
+  environmentSettings,
+  type EnvironmentName,
+} from "../modules/config/settings";
+import {
+  EXIT_OK,
+  EXIT_PROBLEM,
+  UsageError,
+  checked,
+  createCommand,
+  parseCommand,
+  runMain,
+  type CommandIo,
+  type Parsed,
+} from "./cli/program";
 
 export type OutputFormat = "shell" | "json" | "github-output";
 
@@ -35,30 +44,65 @@ export interface PulumiEnvOptions {
 
 const FORMATS: readonly OutputFormat[] = ["shell", "json", "github-output"];
 
-export function parsePulumiEnvArgs(argv: readonly string[]): PulumiEnvOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      env: { type: "string" },
-      stack: { type: "string" },
-      "account-id": { type: "string" },
-      format: { type: "string", default: "shell" },
+/** `npm run pulumi-env`'s command line. */
+export function pulumiEnvCommand(io: CommandIo): Command {
+  return createCommand(
+    {
+      script: "pulumi-env",
+      description:
+        "Prints where an environment's Pulumi state lives and which key encrypts its secrets, as the bootstrap named them: PULUMI_BACKEND_URL, PULUMI_SECRETS_PROVIDER, the stack and its directory, for the Pulumi CLI by hand or a workflow step.",
+      usage: "--env <environment> [options]",
+      details: `Formats: shell, export lines for eval; json, the environment's backend, roles and key; github-output, work-dir, stack, project, region and variable-prefix appended to the file GITHUB_OUTPUT names (no account needed).
+
+The account id comes from --account-id, else AWS_ACCOUNT_ID, else \`aws sts get-caller-identity\`. Run it with npm run --silent (-s) inside $(...), so that npm's own lines stay out of the exports.`,
+      exitCodes: { ok: "printed", problem: "the account or GITHUB_OUTPUT could not be found" },
+      examples: [
+        "npm run pulumi-env -- --env production --account-id 123456789012 --format json",
+        'eval "$(npm run -s pulumi-env -- --env dev)"',
+        'eval "$(npm run -s pulumi-env -- --env dev --stack dev-pr42)"',
+      ],
     },
-    strict: true,
+    io,
+  )
+    .addOption(
+      new Option("--env <environment>", "the environment (required)").choices(ENVIRONMENT_NAMES),
+    )
+    .addOption(
+      new Option(
+        "--stack <stack>",
+        "a review stack of the environment, dev-pr<N> (default: the environment's own stack)",
+      ),
+    )
+    .addOption(
+      new Option("--account-id <id>", "the AWS account, 12 digits (default: see below)").argParser(
+        checked((id) => validateAccountId(id, "--account-id")),
+      ),
+    )
+    .addOption(new Option("--format <format>", "what to print").choices(FORMATS).default("shell"));
+}
+
+export function parsePulumiEnvArgs(
+  argv: readonly string[],
+  io: CommandIo,
+): Parsed<PulumiEnvOptions> {
+  return parseCommand<PulumiEnvOptions>(pulumiEnvCommand(io), argv, io, {
+    required: ["--env"],
+    validate: (values) => {
+      const environment = values.env as EnvironmentName;
+      const stack = values.stack as string | undefined;
+      try {
+        resolveStack(environment, stack);
+      } catch (error) {
+        throw new UsageError(error instanceof Error ? error.message : String(error));
+      }
+      return {
+        environment,
+        stack,
+        accountId: values.accountId as string | undefined,
+        format: values.format as OutputFormat,
+      };
+    },
   });
-  if (values.env === undefined) {
-    throw new Error(`--env is required.\n${USAGE}`);
-  }
-  const format = values.format as OutputFormat;
-  if (!FORMATS.includes(format)) {
-    throw new Error(`--format "${values.format}" is not one of: ${FORMATS.join(", ")}.`);
-  }
-  return {
-    environment: values.env,
-    stack: values.stack,
-    accountId: values["account-id"],
-    format,
-  };
 }
 
 /** Runs the AWS CLI; injected in tests. */
@@ -118,7 +162,7 @@ export function resolveStack(environment: EnvironmentName, stack: string | undef
   return review.stack;
 }
 
-/** `export` lines for `eval "$(npx tsx scripts/pulumi-env.ts --env dev)"`. */
+/** `export` lines for `eval "$(npm run -s pulumi-env -- --env dev)"`. */
 export function shellExports(
   backend: EnvironmentBackend,
   stack: string = backend.stackName,
@@ -153,8 +197,7 @@ export interface PulumiEnvIo {
   readonly appendFile: (path: string, text: string) => void;
 }
 
-export function runPulumiEnv(argv: readonly string[], io: PulumiEnvIo): void {
-  const options = parsePulumiEnvArgs(argv);
+export function runPulumiEnv(options: PulumiEnvOptions, io: PulumiEnvIo): void {
   if (options.format === "github-output") {
     const target = io.env.GITHUB_OUTPUT;
     if (target === undefined || target === "") {
@@ -176,16 +219,26 @@ export function runPulumiEnv(argv: readonly string[], io: PulumiEnvIo): void {
   );
 }
 
-if (require.main === module) {
-  try {
-    runPulumiEnv(process.argv.slice(2), {
-      env: process.env,
-      lookupAccount: awsCliCallerAccount,
-      write: (text) => process.stdout.write(text),
-      appendFile: (path, text) => appendFileSync(path, text),
-    });
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+/** `npm run pulumi-env -- --env <env> [options]`; resolves with the exit code. */
+export function pulumiEnvCli(
+  argv: readonly string[],
+  io: CommandIo,
+  lookupAccount: CallerIdentityLookup = awsCliCallerAccount,
+  appendFile: (path: string, text: string) => void = appendFileSync,
+): number {
+  const parsed = parsePulumiEnvArgs(argv, io);
+  if (parsed.kind === "exit") {
+    return parsed.code;
   }
+  try {
+    runPulumiEnv(parsed.options, { env: io.env, lookupAccount, write: io.stdout, appendFile });
+    return EXIT_OK;
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_PROBLEM;
+  }
+}
+
+if (require.main === module) {
+  runMain((argv, io) => pulumiEnvCli(argv, io));
 }

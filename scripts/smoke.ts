@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+
+import { Option } from "commander";
+import type { Command } from "commander";
 
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
@@ -8,7 +10,17 @@ import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { SignatureV4 } from "@smithy/signature-v4";
 
 import { environmentDirectory, stackName } from "../environments/backends";
-import { REGION, environmentSettings, type EnvironmentName } from "../modules/config/settings";
+import { ENVIRONMENT_NAMES, REGION, type EnvironmentName } from "../modules/config/settings";
+import {
+  EXIT_OK,
+  EXIT_PROBLEM,
+  createCommand,
+  integerIn,
+  parseCommand,
+  runMain,
+  type CommandIo,
+  type Parsed,
+} from "./cli/program";
 import { decimalEquals } from "./lib/analytics-client";
 
 /**
@@ -19,7 +31,8 @@ import { decimalEquals } from "./lib/analytics-client";
  *   npm run smoke -- --env dev [--outputs outputs.json] [--timeout-ms 10000] [--poll-ms 250]
  *
  * Stack outputs come from `pulumi stack output --json` in the environment's directory, or from
- * a file written by it (`--outputs`).
+ * a file written by it (`--outputs`). Exit codes: 0 the tick showed up, 1 it did not (or the check
+ * could not run), 2 bad usage.
  */
 
 /**
@@ -188,21 +201,42 @@ export function smokeTargets(outputs: unknown, environment: EnvironmentName): Sm
   };
 }
 
+/** Where to get the Pulumi CLI, for messages about a machine that lacks it. */
+export const PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/iac/download-install/";
+
+/** Runs a command and returns what `spawnSync` does; injected in tests. */
+export type Spawn = (
+  command: string,
+  args: readonly string[],
+) => {
+  readonly error?: NodeJS.ErrnoException;
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+};
+
+const spawnText: Spawn = (command, args) =>
+  spawnSync(command, [...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+
 /** Reads the outputs with the Pulumi CLI, which the deploy job has installed and logged in. */
-export function pulumiStackOutputs(environment: EnvironmentName): unknown {
-  const result = spawnSync(
-    "pulumi",
-    [
-      "stack",
-      "output",
-      "--json",
-      "--stack",
-      stackName(environment),
-      "--cwd",
-      environmentDirectory(environment),
-    ],
-    { encoding: "utf8" },
-  );
+export function pulumiStackOutputs(
+  environment: EnvironmentName,
+  spawn: Spawn = spawnText,
+): unknown {
+  const result = spawn("pulumi", [
+    "stack",
+    "output",
+    "--json",
+    "--stack",
+    stackName(environment),
+    "--cwd",
+    environmentDirectory(environment),
+  ]);
+  if (result.error?.code === "ENOENT") {
+    throw new SmokeCheckFailed(
+      `The Pulumi CLI (pulumi) is not installed or not on PATH, so the ${environment} stack outputs cannot be read: install the Pulumi CLI (${PULUMI_INSTALL_URL}), or pass --outputs with the JSON of \`pulumi stack output --json\`.`,
+    );
+  }
   if (result.error !== undefined || result.status !== 0) {
     throw new SmokeCheckFailed(
       `\`pulumi stack output --json\` failed for ${environment}: ${result.error?.message ?? result.stderr.trim()}. Log in to the environment's backend (PULUMI_BACKEND_URL) or pass --outputs.`,
@@ -272,54 +306,76 @@ export interface SmokeArgs {
   readonly pollMs: number;
 }
 
-function positiveInteger(value: string, flag: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) {
-    throw new SmokeCheckFailed(
-      `${flag} "${value}" must be a positive whole number of milliseconds.`,
+/** `npm run smoke`'s command line. */
+export function smokeCommand(io: CommandIo): Command {
+  return createCommand(
+    {
+      script: "smoke",
+      description: `The check after every pulumi up: puts one tick for the reserved symbol ${SMOKE_SYMBOL} into the environment's stream, then polls the analytics API (GET /latest, SigV4-signed) until the 1-minute bar shows that very tick, within a deadline.`,
+      usage: "--env <environment> [options]",
+      details:
+        "Uses the AWS SDK's default credentials. The stream and API come from the stack outputs: `pulumi stack output --json` in environments/<env>, or --outputs. Prints how long the tick took to show up.",
+      exitCodes: {
+        ok: "the tick showed up through the API",
+        problem: "it did not within --timeout-ms (or the check could not run)",
+      },
+      examples: [
+        "npm run smoke -- --env dev",
+        "npm run smoke -- --env staging --outputs outputs.json --timeout-ms 30000",
+      ],
+    },
+    io,
+  )
+    .addOption(
+      new Option("--env <environment>", "the environment to check (required)").choices(
+        ENVIRONMENT_NAMES,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--outputs <file>",
+        "JSON written by `pulumi stack output --json` (default: run the Pulumi CLI in environments/<env>)",
+      ),
+    )
+    .addOption(
+      new Option("--timeout-ms <ms>", "how long the tick may take to show up")
+        .argParser(integerIn(1, 3_600_000))
+        .default(DEFAULT_TIMEOUT_MS),
+    )
+    .addOption(
+      new Option("--poll-ms <ms>", "pause between two queries of the API")
+        .argParser(integerIn(1, 60_000))
+        .default(DEFAULT_POLL_MS),
     );
-  }
-  return parsed;
 }
 
-export function parseSmokeArgs(argv: readonly string[]): SmokeArgs {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      env: { type: "string" },
-      outputs: { type: "string" },
-      "timeout-ms": { type: "string", default: String(DEFAULT_TIMEOUT_MS) },
-      "poll-ms": { type: "string", default: String(DEFAULT_POLL_MS) },
-    },
-    strict: true,
+export function parseSmokeArgs(argv: readonly string[], io: CommandIo): Parsed<SmokeArgs> {
+  return parseCommand<SmokeArgs>(smokeCommand(io), argv, io, {
+    required: ["--env"],
+    validate: (values) => ({
+      environment: values.env as EnvironmentName,
+      outputsFile: values.outputs as string | undefined,
+      timeoutMs: values.timeoutMs as number,
+      pollMs: values.pollMs as number,
+    }),
   });
-  if (values.env === undefined) {
-    throw new SmokeCheckFailed(
-      "--env is required: npm run smoke -- --env <dev|staging|production> [--outputs <file>] [--timeout-ms 10000] [--poll-ms 250]",
-    );
-  }
-  return {
-    environment: environmentSettings(values.env).name,
-    outputsFile: values.outputs,
-    timeoutMs: positiveInteger(values["timeout-ms"], "--timeout-ms"),
-    pollMs: positiveInteger(values["poll-ms"], "--poll-ms"),
-  };
 }
 
 export function formatSuccess(environment: EnvironmentName, result: SmokeResult): string {
   return `Smoke check passed in ${environment}: tick ${result.tick.tradeId} for ${result.tick.symbol} showed up through the analytics API after ${result.elapsedMs} ms (${result.queries} ${result.queries === 1 ? "query" : "queries"}).`;
 }
 
-async function main(): Promise<void> {
-  const args = parseSmokeArgs(process.argv.slice(2));
-  const outputs =
-    args.outputsFile === undefined
-      ? pulumiStackOutputs(args.environment)
-      : (JSON.parse(readFileSync(args.outputsFile, "utf8")) as unknown);
-  const targets = smokeTargets(outputs, args.environment);
+/** Where the smoke check's stack outputs, stream and API come from; injected in tests. */
+export interface SmokeDependencies {
+  readonly stackOutputs: (environment: EnvironmentName) => unknown;
+  readonly readFile: (path: string) => string;
+  readonly check: (args: SmokeArgs, targets: SmokeTargets) => Promise<SmokeResult>;
+}
+
+async function checkDeployed(args: SmokeArgs, targets: SmokeTargets): Promise<SmokeResult> {
   const kinesis = new KinesisClient({ region: REGION });
   try {
-    const result = await runSmokeCheck({
+    return await runSmokeCheck({
       tick: smokeTick(Date.now(), Math.floor(Math.random() * 1_000_000)),
       publish: kinesisPublisher(kinesis, targets.streamName),
       query: signedLatestQuery(targets.analyticsApiUrl, functionUrlSigner()),
@@ -327,19 +383,46 @@ async function main(): Promise<void> {
       timeoutMs: args.timeoutMs,
       pollMs: args.pollMs,
     });
-    process.stdout.write(`${formatSuccess(args.environment, result)}\n`);
   } finally {
     kinesis.destroy();
   }
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
+const deployed: SmokeDependencies = {
+  stackOutputs: (environment) => pulumiStackOutputs(environment),
+  readFile: (path) => readFileSync(path, "utf8"),
+  check: checkDeployed,
+};
+
+/** `npm run smoke -- --env <env> [options]`; resolves with the exit code. */
+export async function smokeCli(
+  argv: readonly string[],
+  io: CommandIo,
+  dependencies: SmokeDependencies = deployed,
+): Promise<number> {
+  const parsed = parseSmokeArgs(argv, io);
+  if (parsed.kind === "exit") {
+    return parsed.code;
+  }
+  const args = parsed.options;
+  try {
+    const outputs =
+      args.outputsFile === undefined
+        ? dependencies.stackOutputs(args.environment)
+        : (JSON.parse(dependencies.readFile(args.outputsFile)) as unknown);
+    const result = await dependencies.check(args, smokeTargets(outputs, args.environment));
+    io.stdout(`${formatSuccess(args.environment, result)}\n`);
+    return EXIT_OK;
+  } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${message}\n`);
-    if (process.env.GITHUB_ACTIONS === "true") {
-      process.stdout.write(`::error title=Smoke check failed::${message}\n`);
+    io.stderr(`${message}\n`);
+    if (io.env.GITHUB_ACTIONS === "true") {
+      io.stdout(`::error title=Smoke check failed::${message}\n`);
     }
-    process.exitCode = 1;
-  });
+    return EXIT_PROBLEM;
+  }
+}
+
+if (require.main === module) {
+  runMain(smokeCli);
 }

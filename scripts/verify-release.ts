@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { appendFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+
+import { Option } from "commander";
+import type { Command } from "commander";
 
 import {
   ghCli,
@@ -10,6 +12,17 @@ import {
   type GhRunner,
   type WorkflowRun,
 } from "./gitops/github";
+import {
+  EXIT_OK,
+  EXIT_PROBLEM,
+  UsageError,
+  checked,
+  createCommand,
+  parseCommand,
+  runMain,
+  type CommandIo,
+  type Parsed,
+} from "./cli/program";
 
 /**
  * The production gate: a release tag is `vMAJOR.MINOR.PATCH`, points at a commit that is on the
@@ -202,62 +215,115 @@ export function verifyRelease(options: VerifyReleaseOptions, gh: GhRunner): Veri
   return { tag, commit: commit.stdout, branchRef, stagingRun };
 }
 
+/** `npm run verify-release`'s command line. */
+export function verifyReleaseCommand(io: CommandIo, cwd: string): Command {
+  return createCommand(
+    {
+      script: "verify-release",
+      description:
+        "The production gate: checks that a release tag is vMAJOR.MINOR.PATCH, points at a commit on the staging branch, and that staging deployed exactly that commit successfully (the newest Deploy run of it succeeded, with its up and its smoke check).",
+      usage: "--tag <tag> [options]",
+      details:
+        "Reads the clone's tags and remote branches with git, and the repository's Actions runs with gh. Prints the verified release; appends tag, commit and staging-run to GITHUB_OUTPUT and a line to GITHUB_STEP_SUMMARY when they are set.",
+      exitCodes: {
+        ok: "the release may go to production",
+        problem: "it may not (the message says why and what to tag instead)",
+      },
+      examples: [
+        "npm run verify-release -- --tag v1.4.2",
+        "npm run verify-release -- --tag v1.4.2 --branch staging --remote origin --repo acme/trading-analytics",
+      ],
+    },
+    io,
+  )
+    .addOption(new Option("--tag <tag>", "the release tag, vMAJOR.MINOR.PATCH (required)"))
+    .addOption(
+      new Option(
+        "--branch <branch>",
+        "the branch whose history must hold the tag's commit",
+      ).default("staging"),
+    )
+    .addOption(
+      new Option("--remote <remote>", "the remote the branch is read from").default("origin"),
+    )
+    .addOption(
+      new Option("--cwd <dir>", "the repository to check").default(cwd, "the working directory"),
+    )
+    .addOption(
+      new Option(
+        "--repo <owner/repo>",
+        "the repository whose Actions runs show what staging deployed (default: GITHUB_REPOSITORY)",
+      ).argParser(checked((repo) => resolveRepository(repo, {}))),
+    );
+}
+
 export function parseVerifyReleaseArgs(
   argv: readonly string[],
   cwd: string,
-  env: NodeJS.ProcessEnv,
-): VerifyReleaseOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      tag: { type: "string" },
-      branch: { type: "string", default: "staging" },
-      remote: { type: "string", default: "origin" },
-      cwd: { type: "string" },
-      repo: { type: "string" },
+  io: CommandIo,
+): Parsed<VerifyReleaseOptions> {
+  return parseCommand<VerifyReleaseOptions>(verifyReleaseCommand(io, cwd), argv, io, {
+    required: ["--tag"],
+    validate: (values) => {
+      if (values.tag === "") {
+        throw new UsageError("--tag needs a release tag, e.g. --tag v1.4.2.");
+      }
+      let repository: string;
+      try {
+        repository = resolveRepository(values.repo as string | undefined, io.env);
+      } catch (error) {
+        throw new UsageError(error instanceof Error ? error.message : String(error));
+      }
+      return {
+        tag: values.tag as string,
+        branch: values.branch as string,
+        remote: values.remote as string,
+        cwd: values.cwd as string,
+        repository,
+      };
     },
-    strict: true,
   });
-  if (values.tag === undefined || values.tag === "") {
-    throw new ReleaseVerificationError(
-      "--tag is required: npx tsx scripts/verify-release.ts --tag v1.4.2 [--branch staging] [--remote origin] [--repo OWNER/REPO]",
-    );
-  }
-  return {
-    tag: values.tag,
-    branch: values.branch,
-    remote: values.remote,
-    cwd: values.cwd ?? cwd,
-    repository: resolveRepository(values.repo, env),
-  };
 }
 
-if (require.main === module) {
+/** `npm run verify-release -- --tag <tag> [options]`; resolves with the exit code. */
+export function verifyReleaseCli(
+  argv: readonly string[],
+  io: CommandIo,
+  gh: GhRunner = ghCli,
+  appendFile: (path: string, text: string) => void = appendFileSync,
+  cwd: string = process.cwd(),
+): number {
+  const parsed = parseVerifyReleaseArgs(argv, cwd, io);
+  if (parsed.kind === "exit") {
+    return parsed.code;
+  }
   try {
-    const release = verifyRelease(
-      parseVerifyReleaseArgs(process.argv.slice(2), process.cwd(), process.env),
-      ghCli,
-    );
+    const release = verifyRelease(parsed.options, gh);
     const staging = release.branchRef.replace("refs/remotes/", "");
     const message = `Release ${release.tag} (${release.commit}) is on ${staging}, which deployed it successfully in ${STAGING_DEPLOY.workflowName} run #${release.stagingRun.number} (${release.stagingRun.url}).`;
-    process.stdout.write(`${message}\n`);
-    const output = process.env.GITHUB_OUTPUT;
+    io.stdout(`${message}\n`);
+    const output = io.env.GITHUB_OUTPUT;
     if (output !== undefined && output !== "") {
-      appendFileSync(
+      appendFile(
         output,
         `tag=${release.tag}\ncommit=${release.commit}\nstaging-run=${release.stagingRun.url}\n`,
       );
     }
-    const summary = process.env.GITHUB_STEP_SUMMARY;
+    const summary = io.env.GITHUB_STEP_SUMMARY;
     if (summary !== undefined && summary !== "") {
-      appendFileSync(summary, `### Release verified\n\n${message}\n`);
+      appendFile(summary, `### Release verified\n\n${message}\n`);
     }
+    return EXIT_OK;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${message}\n`);
-    if (process.env.GITHUB_ACTIONS === "true") {
-      process.stdout.write(`::error title=Release not verified::${message}\n`);
+    io.stderr(`${message}\n`);
+    if (io.env.GITHUB_ACTIONS === "true") {
+      io.stdout(`::error title=Release not verified::${message}\n`);
     }
-    process.exitCode = 1;
+    return EXIT_PROBLEM;
   }
+}
+
+if (require.main === module) {
+  runMain((argv, io) => verifyReleaseCli(argv, io));
 }

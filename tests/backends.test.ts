@@ -13,10 +13,12 @@ import * as platformNames from "../modules/naming/bootstrap-names";
 import {
   githubOutputLines,
   parsePulumiEnvArgs,
+  pulumiEnvCli,
   resolveAccountId,
   runPulumiEnv,
   shellExports,
 } from "../scripts/pulumi-env";
+import { captureIo } from "../scripts/cli/capture-io";
 
 const ACCOUNT = "123456789012";
 
@@ -188,10 +190,16 @@ describe("scripts/pulumi-env.ts", () => {
     throw new Error("must not ask AWS");
   };
 
+  /** What the command writes and appends; throws what it says on stderr when it refuses. */
   function run(argv: string[], env: NodeJS.ProcessEnv = {}, lookup: () => string = noLookup) {
     const written: string[] = [];
     const appended: [string, string][] = [];
-    runPulumiEnv(argv, {
+    const io = captureIo(env);
+    const parsed = parsePulumiEnvArgs(argv, io);
+    if (parsed.kind === "exit") {
+      throw new Error(io.err());
+    }
+    runPulumiEnv(parsed.options, {
       env,
       lookupAccount: lookup,
       write: (text) => written.push(text),
@@ -288,15 +296,32 @@ describe("scripts/pulumi-env.ts", () => {
   });
 
   it("explains bad input", () => {
-    expect(() => parsePulumiEnvArgs([])).toThrow("--env is required.");
-    expect(() => parsePulumiEnvArgs(["--env", "dev", "--format", "yaml"])).toThrow(
-      '--format "yaml" is not one of: shell, json, github-output.',
+    expect(() => run([])).toThrow("error: required option '--env <environment>' not specified.");
+    expect(() => run(["--env", "dev", "--format", "yaml"])).toThrow(
+      "error: option '--format <format>' argument 'yaml' is invalid. Allowed choices are shell, json, github-output.",
     );
     expect(() => run(["--env", "prod", "--account-id", ACCOUNT])).toThrow(
-      'Unknown environment "prod". Use one of: dev, staging, production',
+      "Allowed choices are dev, staging, production. Did you mean production?",
+    );
+    expect(() => run(["--env", "dev", "--account-id", "1234"])).toThrow(
+      '--account-id "1234" is not an AWS account id',
     );
     expect(() => run(["--env", "dev", "--format", "github-output"])).toThrow(
       "--format github-output appends to the file named by GITHUB_OUTPUT, which is not set: it is meant for GitHub Actions steps.",
+    );
+  });
+
+  it("exits 0 with the exports, 1 when the account cannot be found", () => {
+    const io = captureIo({});
+    expect(pulumiEnvCli(["--env", "dev", "--account-id", ACCOUNT], io, noLookup)).toBe(0);
+    expect(io.out()).toContain("export PULUMI_STACK='dev'\n");
+    const lost = captureIo({});
+    const code = pulumiEnvCli(["--env", "dev"], lost, () => {
+      throw new Error("Could not find the AWS account: pass --account-id or set AWS_ACCOUNT_ID.");
+    });
+    expect(code).toBe(1);
+    expect(lost.err()).toBe(
+      "Could not find the AWS account: pass --account-id or set AWS_ACCOUNT_ID.\n",
     );
   });
 });

@@ -4,12 +4,15 @@ import {
   driftCheckArguments,
   driftIssueBody,
   driftIssueTitle,
+  driftCli,
   parseDriftArgs,
   runDrift,
+  type DriftOptions,
   type PulumiResult,
   type PulumiRunner,
 } from "../scripts/drift";
 import { MAX_BODY_CHARACTERS, codeFence, stripAnsi, truncateBody } from "../scripts/gitops/github";
+import { captureIo } from "../scripts/cli/capture-io";
 import { FakeGitHub } from "./support/fake-github";
 
 const REPOSITORY = "acme/trading-analytics";
@@ -22,6 +25,15 @@ const DRIFT_OUTPUT = [
   "      ~ memorySize: \u001b[31m2048\u001b[0m => 1024",
   "error: no changes were expected for refresh but changes were proposed",
 ].join("\n");
+
+/** The options of a command line the drift check accepts. */
+function driftOptions(argv: string[]): DriftOptions {
+  const parsed = parseDriftArgs(argv, captureIo());
+  if (parsed.kind !== "run") {
+    throw new Error(`${argv.join(" ")} was refused`);
+  }
+  return parsed.options;
+}
 
 const CLEAN: PulumiResult = { exitCode: 0, output: "Resources:\n    42 unchanged\n" };
 const DRIFT: PulumiResult = { exitCode: 255, output: DRIFT_OUTPUT };
@@ -44,7 +56,7 @@ function harness(results: PulumiResult[]) {
   };
   const run = (environment: string, extra: string[] = []) =>
     runDrift(
-      parseDriftArgs(["--env", environment, "--run-url", RUN_URL, ...extra]),
+      driftOptions(["--env", environment, "--run-url", RUN_URL, ...extra]),
       { GITHUB_REPOSITORY: REPOSITORY },
       pulumi,
       github.runner,
@@ -165,7 +177,7 @@ describe("drift means the cloud differs from the state", () => {
   function check(stack: Stack) {
     const github = new FakeGitHub(REPOSITORY);
     const report = runDrift(
-      parseDriftArgs(["--env", "production", "--run-url", RUN_URL]),
+      driftOptions(["--env", "production", "--run-url", RUN_URL]),
       { GITHUB_REPOSITORY: REPOSITORY },
       pulumiOver(stack),
       github.runner,
@@ -202,7 +214,7 @@ describe("drift means the cloud differs from the state", () => {
       cloud: { [FUNCTION]: { memorySize: 512, timeout: 30 } },
     });
     expect(report.status).toBe("drift");
-    expect(report.exitCode).toBe(2);
+    expect(report.exitCode).toBe(1);
     expect(github.issue(1).title).toBe("Drift detected in production");
     expect(github.issue(1).body).toContain(
       [
@@ -286,7 +298,7 @@ describe("runDrift", () => {
     const report = run("production");
     expect(commands).toEqual([driftCheckArguments("production")]);
     expect(report.status).toBe("drift");
-    expect(report.exitCode).toBe(2);
+    expect(report.exitCode).toBe(1);
     expect(report.issue).toEqual({
       action: "created",
       number: 1,
@@ -366,25 +378,41 @@ describe("runDrift", () => {
 
   it("touches no issue with --no-issue", () => {
     const { github, run } = harness([DRIFT]);
-    expect(run("dev", ["--no-issue"]).exitCode).toBe(2);
+    expect(run("dev", ["--no-issue"]).exitCode).toBe(1);
     expect(github.calls).toEqual([]);
   });
 });
 
 describe("drift arguments", () => {
-  it("requires a known environment", () => {
-    expect(() => parseDriftArgs([])).toThrow(
-      "--env is required: npx tsx scripts/drift.ts --env <dev|staging|production> [--run-url <url>] [--repo OWNER/REPO] [--no-issue]",
-    );
-    expect(() => parseDriftArgs(["--env", "prod"])).toThrow(
-      'Unknown environment "prod". Use one of: dev, staging, production (the stack name is the environment name).',
-    );
+  it.each([
+    [[], "error: required option '--env <environment>' not specified. See --help."],
+    [
+      ["--env", "prod"],
+      "error: option '--env <environment>' argument 'prod' is invalid. Allowed choices are dev, staging, production. Did you mean production?",
+    ],
+    [
+      ["--env", "dev", "--repo", "acme"],
+      `error: option '--repo <owner/repo>' argument 'acme' is invalid. Repository "acme" is not OWNER/REPO.`,
+    ],
+  ])("refuses %j with exit 2", (argv, message) => {
+    const io = captureIo();
+    expect(parseDriftArgs(argv, io)).toEqual({ kind: "exit", code: 2 });
+    expect(io.err()).toBe(`${message}\n`);
+  });
+
+  it("reads --no-issue and an empty --run-url", () => {
+    expect(driftOptions(["--env", "staging", "--run-url", "", "--no-issue"])).toEqual({
+      environment: "staging",
+      runUrl: undefined,
+      repository: undefined,
+      manageIssue: false,
+    });
   });
 
   it("needs a repository to manage issues", () => {
     expect(() =>
       runDrift(
-        parseDriftArgs(["--env", "dev"]),
+        driftOptions(["--env", "dev"]),
         {},
         () => DRIFT,
         new FakeGitHub(REPOSITORY).runner,
@@ -393,5 +421,35 @@ describe("drift arguments", () => {
     ).toThrow(
       "No repository: pass --repo OWNER/REPO, or run inside GitHub Actions where GITHUB_REPOSITORY is set.",
     );
+  });
+});
+
+describe("npm run drift", () => {
+  function cli(result: PulumiResult, env: NodeJS.ProcessEnv = {}) {
+    const io = captureIo({ GITHUB_REPOSITORY: REPOSITORY, ...env });
+    const github = new FakeGitHub(REPOSITORY);
+    const appended: [string, string][] = [];
+    const code = driftCli(["--env", "dev", "--run-url", RUN_URL], io, {
+      pulumi: () => result,
+      gh: github.runner,
+      now: () => NOW,
+      appendFile: (path, text) => appended.push([path, text]),
+    });
+    return { code, io, appended };
+  }
+
+  it("exits 0 when clean, 1 on drift and 1 when the check fails, with the verdict in the summary", () => {
+    const clean = cli(CLEAN, { GITHUB_STEP_SUMMARY: "/summary" });
+    expect(clean.code).toBe(0);
+    expect(clean.io.out()).toBe("dev has no drift.\n");
+    expect(clean.appended).toEqual([["/summary", "### Drift check\n\ndev has no drift.\n"]]);
+    const drift = cli(DRIFT);
+    expect(drift.code).toBe(1);
+    expect(drift.io.err()).toContain(
+      "Drift detected in dev: the cloud differs from the stack's state.",
+    );
+    const broken = cli(BROKEN);
+    expect(broken.code).toBe(1);
+    expect(broken.io.err()).toContain("The drift check of dev failed before it could compare");
   });
 });

@@ -9,32 +9,46 @@ import {
   type EnvironmentPlan,
 } from "../scripts/lib/plan-report";
 import { planEnvironment } from "../scripts/lib/plan-worker";
+import { captureIo } from "../scripts/cli/capture-io";
 import { parsePlanArgs } from "../scripts/plan";
 
 describe("plan arguments", () => {
+  const parse = (argv: string[]) => parsePlanArgs(argv, captureIo());
+
   it("defaults to every environment as text", () => {
-    expect(parsePlanArgs([])).toEqual({ env: "all", format: "text" });
+    expect(parse([])).toEqual({ kind: "run", options: { env: "all", format: "text" } });
   });
 
   it.each([
     [["--env", "production", "--format", "markdown"], { env: "production", format: "markdown" }],
     [["--env=staging", "--out=plan.md"], { env: "staging", format: "text", out: "plan.md" }],
   ])("parses %j", (argv, expected) => {
-    expect(parsePlanArgs(argv)).toEqual(expected);
+    expect(parse(argv)).toEqual({ kind: "run", options: expected });
   });
 
-  it("answers --help", () => {
-    expect(parsePlanArgs(["--help"])).toBe("help");
+  it("answers --help with the options and examples", () => {
+    const io = captureIo();
+    expect(parsePlanArgs(["--help"], io)).toEqual({ kind: "exit", code: 0 });
+    expect(io.out()).toContain("Usage: npm run plan -- [options]");
+    expect(io.out()).toContain("npm run plan -- --env dev --format markdown --out dist/plan.md");
   });
 
   it.each([
-    [["--env", "prod"], '--env "prod" is not an environment: use dev, staging, production or all.'],
-    [["--format", "html"], '--format "html" is not supported: use text or markdown.'],
-    [["--env"], "--env needs a value."],
-    [["--env", "--format"], "--env needs a value."],
-    [["--verbose"], 'Unknown argument "--verbose".'],
-  ])("rejects %j", (argv, message) => {
-    expect(() => parsePlanArgs(argv)).toThrow(message);
+    [
+      ["--env", "prod"],
+      "argument 'prod' is invalid. Allowed choices are dev, staging, production, all. Did you mean production?",
+    ],
+    [["--format", "html"], "argument 'html' is invalid. Allowed choices are text, markdown."],
+    [["--env"], "error: option '--env <environment>' argument missing"],
+    [["--out="], "error: --out needs a file path."],
+    [
+      ["--verbose"],
+      "error: unknown option '--verbose'\nValid options: --env, --format, --out, --help.",
+    ],
+  ])("rejects %j with exit 2", (argv, message) => {
+    const io = captureIo();
+    expect(parsePlanArgs(argv, io)).toEqual({ kind: "exit", code: 2 });
+    expect(io.err()).toContain(message);
   });
 });
 

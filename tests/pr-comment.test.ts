@@ -1,13 +1,37 @@
 import { MAX_BODY_CHARACTERS, commentMarker } from "../scripts/gitops/github";
-import { parsePrCommentArgs, runPrComment } from "../scripts/pr-comment";
+import { captureIo } from "../scripts/cli/capture-io";
+import {
+  parsePrCommentArgs,
+  prCommentCli,
+  runPrComment,
+  type PrCommentOptions,
+} from "../scripts/pr-comment";
 import { FakeGitHub } from "./support/fake-github";
 
 const REPOSITORY = "acme/trading-analytics";
 const ENV = { GITHUB_REPOSITORY: REPOSITORY };
 
+/** The options of a command line pr-comment accepts. */
+function options(argv: string[]): PrCommentOptions {
+  const parsed = parsePrCommentArgs(argv, captureIo());
+  if (parsed.kind !== "run") {
+    throw new Error(`${argv.join(" ")} was refused`);
+  }
+  return parsed.options;
+}
+
 function post(github: FakeGitHub, key: string, content: string, pr = 1) {
   return runPrComment(
-    ["--pr", String(pr), "--key", key, "--title", `Offline plan: ${key}`, "--body-file", "plan.md"],
+    options([
+      "--pr",
+      String(pr),
+      "--key",
+      key,
+      "--title",
+      `Offline plan: ${key}`,
+      "--body-file",
+      "plan.md",
+    ]),
     ENV,
     github.runner,
     (path) => {
@@ -60,20 +84,30 @@ describe("the offline plan comment", () => {
 });
 
 describe("pr-comment arguments", () => {
-  it("names every missing option", () => {
-    expect(() => parsePrCommentArgs(["--pr", "3"])).toThrow(
-      "Missing --key, --title, --body-file: npx tsx scripts/pr-comment.ts --pr <number> --key <key> --title <title> --body-file <file> [--repo OWNER/REPO]",
-    );
-  });
+  const base = ["--key", "plan", "--title", "Plan", "--body-file", "p.md"];
 
-  it("rejects a bad pull request number or key", () => {
-    const base = ["--key", "plan", "--title", "Plan", "--body-file", "p.md"];
-    expect(() => parsePrCommentArgs(["--pr", "abc", ...base])).toThrow(
-      '--pr "abc" is not a pull request number.',
-    );
-    expect(() =>
-      parsePrCommentArgs(["--pr", "3", "--key", "Plan!", "--title", "t", "--body-file", "p"]),
-    ).toThrow('--key "Plan!" must be lower-case letters, digits and hyphens.');
+  it.each([
+    [["--pr", "3"], "error: required option '--key <key>' not specified. See --help."],
+    [
+      ["--pr", "abc", ...base],
+      "error: option '--pr <number>' argument 'abc' is invalid. Expected a pull request number, e.g. --pr 12.",
+    ],
+    [
+      ["--pr", "0", ...base],
+      "error: option '--pr <number>' argument '0' is invalid. Expected a pull request number, e.g. --pr 12.",
+    ],
+    [
+      ["--pr", "3", "--key", "Plan!", "--title", "t", "--body-file", "p"],
+      "error: option '--key <key>' argument 'Plan!' is invalid. Expected lower-case letters, digits and hyphens, e.g. offline-plan-dev.",
+    ],
+    [
+      ["--pr", "3", ...base, "--repo", "not a repo"],
+      `error: option '--repo <owner/repo>' argument 'not a repo' is invalid. Repository "not a repo" is not OWNER/REPO.`,
+    ],
+  ])("refuses %j with exit 2", (argv, message) => {
+    const io = captureIo();
+    expect(parsePrCommentArgs(argv, io)).toEqual({ kind: "exit", code: 2 });
+    expect(io.err()).toBe(`${message}\n`);
   });
 
   it("takes the repository from GITHUB_REPOSITORY unless --repo is given", () => {
@@ -81,7 +115,18 @@ describe("pr-comment arguments", () => {
     github.addIssue("x", { pullRequest: true });
     expect(
       runPrComment(
-        ["--pr", "1", "--key", "k", "--title", "T", "--body-file", "f", "--repo", "other/repo"],
+        options([
+          "--pr",
+          "1",
+          "--key",
+          "k",
+          "--title",
+          "T",
+          "--body-file",
+          "f",
+          "--repo",
+          "other/repo",
+        ]),
         ENV,
         github.runner,
         () => "body",
@@ -89,11 +134,26 @@ describe("pr-comment arguments", () => {
     ).toEqual({ action: "created", id: 1000 });
     expect(() =>
       runPrComment(
-        ["--pr", "1", "--key", "k", "--title", "T", "--body-file", "f", "--repo", "not a repo"],
-        ENV,
+        options(["--pr", "1", "--key", "k", "--title", "T", "--body-file", "f"]),
+        {},
         github.runner,
         () => "body",
       ),
-    ).toThrow('Repository "not a repo" is not OWNER/REPO.');
+    ).toThrow("No repository: pass --repo OWNER/REPO");
+  });
+
+  it("exits 0 with what it did, 1 when the comment cannot be posted", () => {
+    const github = new FakeGitHub(REPOSITORY);
+    github.addIssue("x", { pullRequest: true });
+    const argv = ["--pr", "1", "--key", "k", "--title", "T", "--body-file", "f"];
+    const posted = captureIo(ENV);
+    expect(prCommentCli(argv, posted, github.runner, () => "body")).toBe(0);
+    expect(posted.out()).toBe("Comment 1000 created.\n");
+    const unreadable = captureIo(ENV);
+    const code = prCommentCli(argv, unreadable, github.runner, () => {
+      throw new Error("ENOENT: no such file or directory, open 'f'");
+    });
+    expect(code).toBe(1);
+    expect(unreadable.err()).toBe("ENOENT: no such file or directory, open 'f'\n");
   });
 });

@@ -29,7 +29,10 @@ import {
   formatSuccess,
   kinesisPublisher,
   parseSmokeArgs,
+  pulumiStackOutputs,
   runSmokeCheck,
+  SmokeCheckFailed,
+  smokeCli,
   signedLatestQuery,
   smokeTargets,
   smokeTick,
@@ -37,6 +40,7 @@ import {
   type Clock,
   type SmokeTick,
 } from "../scripts/smoke";
+import { captureIo } from "../scripts/cli/capture-io";
 import { decimalTextOf } from "../scripts/lib/analytics-client";
 import {
   createAnalyticsTable,
@@ -285,29 +289,87 @@ describe("the signed query", () => {
 
 describe("smoke arguments and outputs", () => {
   it("defaults to a 10 s deadline", () => {
-    expect(parseSmokeArgs(["--env", "production"])).toEqual({
-      environment: "production",
-      outputsFile: undefined,
-      timeoutMs: DEFAULT_TIMEOUT_MS,
-      pollMs: DEFAULT_POLL_MS,
+    expect(parseSmokeArgs(["--env", "production"], captureIo())).toEqual({
+      kind: "run",
+      options: {
+        environment: "production",
+        outputsFile: undefined,
+        timeoutMs: DEFAULT_TIMEOUT_MS,
+        pollMs: DEFAULT_POLL_MS,
+      },
     });
     expect(DEFAULT_TIMEOUT_MS).toBe(10_000);
     expect(
-      parseSmokeArgs(["--env", "dev", "--timeout-ms", "2500", "--outputs", "o.json"]),
-    ).toMatchObject({
-      timeoutMs: 2500,
-      outputsFile: "o.json",
-    });
+      parseSmokeArgs(["--env", "dev", "--timeout-ms", "2500", "--outputs", "o.json"], captureIo()),
+    ).toMatchObject({ options: { timeoutMs: 2500, outputsFile: "o.json" } });
   });
 
-  it("explains bad arguments", () => {
-    expect(() => parseSmokeArgs([])).toThrow(
-      "--env is required: npm run smoke -- --env <dev|staging|production> [--outputs <file>] [--timeout-ms 10000] [--poll-ms 250]",
+  it.each([
+    [[], "error: required option '--env <environment>' not specified. See --help."],
+    [
+      ["--env", "qa"],
+      "error: option '--env <environment>' argument 'qa' is invalid. Allowed choices are dev, staging, production.",
+    ],
+    [
+      ["--env", "dev", "--timeout-ms", "10s"],
+      "error: option '--timeout-ms <ms>' argument '10s' is invalid. Expected a whole number from 1 to 3600000.",
+    ],
+  ])("explains bad arguments %j, with exit 2", (argv, message) => {
+    const io = captureIo();
+    expect(parseSmokeArgs(argv, io)).toEqual({ kind: "exit", code: 2 });
+    expect(io.err()).toBe(`${message}\n`);
+  });
+
+  it("says to install the Pulumi CLI when there is none", () => {
+    const missing = Object.assign(new Error("spawnSync pulumi ENOENT"), { code: "ENOENT" });
+    expect(() =>
+      pulumiStackOutputs("dev", () => ({ error: missing, status: null, stdout: "", stderr: "" })),
+    ).toThrow(
+      "The Pulumi CLI (pulumi) is not installed or not on PATH, so the dev stack outputs cannot be read: install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/), or pass --outputs with the JSON of `pulumi stack output --json`.",
     );
-    expect(() => parseSmokeArgs(["--env", "qa"])).toThrow('Unknown environment "qa"');
-    expect(() => parseSmokeArgs(["--env", "dev", "--timeout-ms", "10s"])).toThrow(
-      '--timeout-ms "10s" must be a positive whole number of milliseconds.',
-    );
+    expect(() =>
+      pulumiStackOutputs("dev", () => ({
+        status: 255,
+        stdout: "",
+        stderr:
+          "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions",
+      })),
+    ).toThrow("Log in to the environment's backend (PULUMI_BACKEND_URL) or pass --outputs.");
+  });
+
+  it("exits 1 with the message (and an annotation in GitHub Actions) when the check fails", async () => {
+    const io = captureIo({ GITHUB_ACTIONS: "true" });
+    const code = await smokeCli(["--env", "staging", "--outputs", "outputs.json"], io, {
+      stackOutputs: () => {
+        throw new Error("not used with --outputs");
+      },
+      readFile: () => JSON.stringify({ streamName: "s", analyticsApiUrl: "https://x.on.aws/" }),
+      check: () => Promise.reject(new SmokeCheckFailed("The smoke tick did not show up.")),
+    });
+    expect(code).toBe(1);
+    expect(io.err()).toBe("The smoke tick did not show up.\n");
+    expect(io.out()).toBe("::error title=Smoke check failed::The smoke tick did not show up.\n");
+  });
+
+  it("exits 0 and says how long the tick took", async () => {
+    const io = captureIo();
+    const tick = smokeTick(T0, 7);
+    const code = await smokeCli(["--env", "dev"], io, {
+      stackOutputs: (environment) => {
+        expect(environment).toBe("dev");
+        return { streamName: "s", analyticsApiUrl: "https://x.on.aws/" };
+      },
+      readFile: () => {
+        throw new Error("not used without --outputs");
+      },
+      check: (args, targets) => {
+        expect(targets).toEqual({ streamName: "s", analyticsApiUrl: "https://x.on.aws/" });
+        expect(args.timeoutMs).toBe(DEFAULT_TIMEOUT_MS);
+        return Promise.resolve({ tick, elapsedMs: 812, queries: 4 });
+      },
+    });
+    expect(code).toBe(0);
+    expect(io.out()).toBe(`${formatSuccess("dev", { tick, elapsedMs: 812, queries: 4 })}\n`);
   });
 
   it("reads the stream and API from the stack outputs", () => {

@@ -10,7 +10,9 @@ import {
   checkTagShape,
   parseVerifyReleaseArgs,
   verifyRelease,
+  verifyReleaseCli,
 } from "../scripts/verify-release";
+import { captureIo } from "../scripts/cli/capture-io";
 import { FakeActionsApi, job } from "./support/github-actions-api";
 
 const TSX = join(__dirname, "../node_modules/.bin/tsx");
@@ -388,25 +390,42 @@ describe("verify-release arguments", () => {
   const env = { GITHUB_REPOSITORY: REPOSITORY };
 
   it("defaults to origin/staging in the working directory, and the run's repository", () => {
-    expect(parseVerifyReleaseArgs(["--tag", "v1.0.0"], "/repo", env)).toEqual({
-      tag: "v1.0.0",
-      branch: "staging",
-      remote: "origin",
-      cwd: "/repo",
-      repository: REPOSITORY,
+    expect(parseVerifyReleaseArgs(["--tag", "v1.0.0"], "/repo", captureIo(env))).toEqual({
+      kind: "run",
+      options: {
+        tag: "v1.0.0",
+        branch: "staging",
+        remote: "origin",
+        cwd: "/repo",
+        repository: REPOSITORY,
+      },
     });
     expect(
-      parseVerifyReleaseArgs(["--tag", "v1.0.0", "--repo", "acme/other"], "/repo", env).repository,
-    ).toBe("acme/other");
+      parseVerifyReleaseArgs(["--tag", "v1.0.0", "--repo", "acme/other"], "/repo", captureIo(env)),
+    ).toMatchObject({ options: { repository: "acme/other" } });
   });
 
-  it("requires --tag, and a repository to read the staging deploy from", () => {
-    expect(() => parseVerifyReleaseArgs([], "/repo", env)).toThrow(
-      "--tag is required: npx tsx scripts/verify-release.ts --tag v1.4.2 [--branch staging] [--remote origin] [--repo OWNER/REPO]",
-    );
-    expect(() => parseVerifyReleaseArgs(["--tag", ""], "/repo", env)).toThrow("--tag is required");
-    expect(() => parseVerifyReleaseArgs(["--tag", "v1.0.0"], "/repo", {})).toThrow(
-      "No repository: pass --repo OWNER/REPO, or run inside GitHub Actions where GITHUB_REPOSITORY is set.",
-    );
+  it.each([
+    [[], env, "error: required option '--tag <tag>' not specified. See --help."],
+    [["--tag", ""], env, "error: --tag needs a release tag, e.g. --tag v1.4.2."],
+    [
+      ["--tag", "v1.0.0"],
+      {},
+      "error: No repository: pass --repo OWNER/REPO, or run inside GitHub Actions where GITHUB_REPOSITORY is set.",
+    ],
+  ])("refuses %j with exit 2", (argv, environment, message) => {
+    const io = captureIo(environment);
+    expect(parseVerifyReleaseArgs(argv, "/repo", io)).toEqual({ kind: "exit", code: 2 });
+    expect(io.err()).toBe(`${message}\n`);
+  });
+
+  it("exits 1 with an annotation in GitHub Actions for a tag that is no release tag", () => {
+    const io = captureIo({ ...env, GITHUB_ACTIONS: "true" });
+    const code = verifyReleaseCli(["--tag", "v1.2.3-rc1"], io, () => {
+      throw new Error("gh is not asked about a tag that is no release tag");
+    });
+    expect(code).toBe(1);
+    expect(io.err()).toContain('Tag "v1.2.3-rc1" is not a release tag');
+    expect(io.out()).toContain('::error title=Release not verified::Tag "v1.2.3-rc1"');
   });
 });

@@ -186,8 +186,15 @@ describe("npmSwallowedOptions", () => {
     );
   });
 
-  it("says nothing outside npm, or when the option was given after --", () => {
+  it("says nothing outside npm, under npx, or when the option was given after --", () => {
     expect(npmSwallowedOptions(command, ["dev"], { npm_config_env: "true" })).toBeUndefined();
+    expect(
+      npmSwallowedOptions(command, ["dev"], {
+        npm_lifecycle_event: "npx",
+        npm_command: "exec",
+        npm_config_env: "true",
+      }),
+    ).toBeUndefined();
     expect(
       npmSwallowedOptions(command, ["--env", "dev"], npm({ env: "true", cache: "/tmp" })),
     ).toBeUndefined();

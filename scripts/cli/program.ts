@@ -222,6 +222,12 @@ function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
 }
 
+/** The npm script running this process (`npm start`, `npm run bench`), not `npx`. */
+function npmScript(env: NodeJS.ProcessEnv): string | undefined {
+  const script = env.npm_lifecycle_event;
+  return script === undefined || script === "" || env.npm_command === "exec" ? undefined : script;
+}
+
 /**
  * `npm start --env production` gives `--env` to npm, not to the command: npm keeps the options
  * written before `--` as its own settings (`npm_config_env=true`) and passes on only `production`.
@@ -233,8 +239,8 @@ export function npmSwallowedOptions(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
 ): { readonly flags: readonly string[]; readonly meant: string } | undefined {
-  const script = env.npm_lifecycle_event;
-  if (script === undefined || script === "") {
+  const script = npmScript(env);
+  if (script === undefined) {
     return undefined;
   }
   const given = new Set(argv.filter((arg) => arg.startsWith("-")).map((arg) => arg.split("=")[0]));
@@ -353,8 +359,8 @@ export function parseCommand<T = Record<string, unknown>>(
     if (error.code === "commander.unknownOption" || error.code === "commander.excessArguments") {
       io.stderr(`Valid options: ${validOptions(command)}, --help.\n`);
     }
-    const script = io.env.npm_lifecycle_event;
-    if (error.code === "commander.excessArguments" && script !== undefined && script !== "") {
+    const script = npmScript(io.env);
+    if (error.code === "commander.excessArguments" && script !== undefined) {
       io.stderr(
         `npm passes on only what follows --: write the options after it, e.g. ${npmInvocation(script)} -- --help.\n`,
       );

@@ -1,5 +1,11 @@
 import os from "node:os";
-import { formatDecimal, formatInteger, formatMs, renderMarkdownTable } from "../text-table";
+import {
+  formatDecimal,
+  formatInteger,
+  formatMs,
+  renderMarkdownTable,
+  renderTable,
+} from "../text-table";
 import type { BundleLoadFigures } from "./bundle-load";
 import type { DomainThroughput } from "./domain-throughput";
 import type { BatchRequests, DynamoRequestFigures } from "./dynamodb-requests";
@@ -26,7 +32,8 @@ export interface BenchFigures {
   readonly bundleSizes: readonly BundleSize[];
   readonly bundleLoads: BundleLoadFigures;
   readonly handler: HandlerLatency;
-  readonly hotBar: HotBarFigures;
+  /** @default - not measured (`npm run bench -- --quick`) */
+  readonly hotBar?: HotBarFigures;
 }
 
 /** Goals, from the platform's requirements. */
@@ -107,7 +114,7 @@ export function benchRows(figures: BenchFigures): BenchRow[] {
     },
     requestRow("new bars", dynamodb.firstBatch),
     requestRow("existing bars", dynamodb.secondBatch),
-    ...hotBarRows(figures.hotBar),
+    ...(figures.hotBar === undefined ? [] : hotBarRows(figures.hotBar)),
   ];
   for (const bundle of bundleSizes) {
     rows.push({
@@ -134,11 +141,46 @@ export function benchRows(figures: BenchFigures): BenchRow[] {
   return rows;
 }
 
-export function renderBenchTable(rows: readonly BenchRow[]): string {
+export type BenchTableFormat = "text" | "markdown";
+
+/**
+ * The figures as a table: markdown (for dist/bench.md and the README), or aligned columns for a
+ * terminal with the result first and the long measurement last.
+ */
+export function renderBenchTable(
+  rows: readonly BenchRow[],
+  format: BenchTableFormat = "markdown",
+): string {
+  const result = (row: BenchRow): string => (row.pass ? "pass" : "FAIL");
+  if (format === "text") {
+    return renderTable(
+      [{ header: "result" }, { header: "figure" }, { header: "goal" }, { header: "measured" }],
+      rows.map((row) => [result(row), row.figure, row.goal, row.measured]),
+    );
+  }
   return renderMarkdownTable(
     [{ header: "figure" }, { header: "measured" }, { header: "goal" }, { header: "result" }],
-    rows.map((row) => [row.figure, row.measured, row.goal, row.pass ? "pass" : "FAIL"]),
+    rows.map((row) => [row.figure, row.measured, row.goal, result(row)]),
   );
+}
+
+function hotBarLines(hot: HotBarFigures): string[] {
+  return [
+    `- Hot bar: one symbol and minute grown to ${formatInteger(hot.items.at(-1)?.trades ?? 0)} trades with random UUID ids, ${formatInteger(hot.ticksPerBatch)} per batch; item sizes by DynamoDB's rules. Per batch as it grows:`,
+    "",
+    renderMarkdownTable(
+      [{ header: "trades after" }, { header: "requests" }, { header: "RCU" }, { header: "WCU" }],
+      hot.batches
+        .filter((_, i, all) => i % 10 === 0 || i === all.length - 1)
+        .map((batch) => [
+          formatInteger(batch.tradesAfter),
+          `${formatInteger(batch.totalRequests)} (${operations(batch.requests)})`,
+          formatInteger(batch.readUnits),
+          formatInteger(batch.writeUnits),
+        ]),
+    ),
+    "",
+  ];
 }
 
 /** The markdown document written to dist/bench.md, for the README to quote. */
@@ -159,20 +201,9 @@ export function renderBenchDocument(
     "",
     `- Domain throughput: ${formatInteger(domain.ticks)} ticks in ${formatInteger(domain.records)} records (1% malformed, half the timestamps ISO-8601), batches of ${domain.batchRecords} records; median of alternating rounds. Decode + validate alone: ${formatInteger(domain.decodeTicksPerSecond)} ticks/s (${formatDecimal(domain.decodeTicksPerSecond / domain.jsonParseTicksPerSecond, 2)} x JSON.parse); grouping into bars and merging take the rest.`,
     `- DynamoDB requests are counted on the wire by a proxy in front of ${figures.handler.dynamodb}, SDK retries included; capacity units (RCU, WCU) are metered there by DynamoDB's documented billing rules (\`scripts/lib/bench/capacity.ts\`), since a local emulator does not bill transactions or missing keys as AWS does.`,
-    `- Hot bar: one symbol and minute grown to ${formatInteger(figures.hotBar.items.at(-1)?.trades ?? 0)} trades with random UUID ids, ${formatInteger(figures.hotBar.ticksPerBatch)} per batch; item sizes by DynamoDB's rules. Per batch as it grows:`,
-    "",
-    renderMarkdownTable(
-      [{ header: "trades after" }, { header: "requests" }, { header: "RCU" }, { header: "WCU" }],
-      figures.hotBar.batches
-        .filter((_, i, all) => i % 10 === 0 || i === all.length - 1)
-        .map((batch) => [
-          formatInteger(batch.tradesAfter),
-          `${formatInteger(batch.totalRequests)} (${operations(batch.requests)})`,
-          formatInteger(batch.readUnits),
-          formatInteger(batch.writeUnits),
-        ]),
-    ),
-    "",
+    ...(figures.hotBar === undefined
+      ? ["- Hot bar: not measured (`npm run bench -- --quick`)."]
+      : hotBarLines(figures.hotBar)),
     "- Module load: wall time of `node -e \"require('<bundle>')\"` in a fresh process, against a module that only exports an empty handler; the bundles take turns.",
     "- Handler: the bundled processor in a local Lambda sandbox (dev's 512 MB), duration from handler start to response, after warm-up batches.",
     "",
