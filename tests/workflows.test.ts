@@ -4,7 +4,11 @@ import { join } from "node:path";
 
 import { runActionlint } from "./support/github-actionlint";
 
-import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLE_SUFFIXES } from "../environments/backends";
+import {
+  ENVIRONMENT_VARIABLES,
+  REPOSITORY_VARIABLE_SUFFIXES,
+  REVIEW_STACK_MAX_AGE_VARIABLE,
+} from "../environments/backends";
 import {
   DESTROY_RUN_NAME,
   ENVIRONMENT_WORKFLOWS,
@@ -70,6 +74,8 @@ const KNOWN_ACTION_INPUTS: Record<string, readonly string[]> = {
     "github-token",
     "message",
     "plan",
+    "upsert",
+    "remove",
   ],
   "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days"],
   "actions/download-artifact": ["name", "path"],
@@ -214,7 +220,7 @@ describe("action pins", () => {
   );
 
   it("finds the uses: lines it checks", () => {
-    expect(usesLines.length).toBe(26);
+    expect(usesLines.length).toBe(41);
   });
 
   it.each(usesLines.map((entry) => [`${entry.path}:${entry.line}`, entry.text]))(
@@ -278,6 +284,8 @@ describe("action pins", () => {
       ".github/workflows/pulumi-deploy.yml: Pulumi up",
       ".github/workflows/pulumi-deploy.yml: Pulumi destroy",
       ".github/workflows/pulumi-preview.yml: Pulumi preview",
+      ".github/workflows/review-stack.yml: Pulumi up",
+      ".github/workflows/review-stack.yml: Pulumi destroy",
       ".github/actions/setup-pulumi/action.yml: Install the Pulumi CLI",
     ]);
     for (const { step } of pulumiSteps) {
@@ -543,6 +551,8 @@ describe("permissions", () => {
       ".github/workflows/preview.yml": { contents: "read" },
       ".github/workflows/pulumi-deploy.yml": "inherited",
       ".github/workflows/pulumi-preview.yml": "inherited",
+      ".github/workflows/review-stack-sweeper.yml": { contents: "read" },
+      ".github/workflows/review-stack.yml": { contents: "read" },
     });
     for (const file of ["pulumi-preview.yml", "pulumi-deploy.yml"]) {
       for (const job of Object.values(jobsOf(file))) {
@@ -575,10 +585,18 @@ describe("permissions", () => {
       "drift.yml#drift": { ...assumesRole, issues: "write" },
       "preview.yml#fork": {},
       "preview.yml#preview": { ...assumesRole, "pull-requests": "write" },
+      "review-stack.yml#fork": {},
+      "review-stack.yml#up": assumesRole,
+      "review-stack.yml#destroy": assumesRole,
+      "review-stack.yml#comment": { contents: "read", "pull-requests": "write" },
+      "review-stack-sweeper.yml#sweep": { ...assumesRole, "pull-requests": "read" },
+      "review-stack-sweeper.yml#report": { contents: "read", "pull-requests": "write" },
     });
   });
 
   it("grants id-token: write exactly to the jobs that assume an AWS role", () => {
+    const assumesItself = (job: Job) =>
+      (job.steps ?? []).some((step) => step.uses === "./.github/actions/assume-aws-role");
     const assuming = new Set(
       allWorkflows
         .filter((source) =>
@@ -591,14 +609,18 @@ describe("permissions", () => {
     expect([...assuming].sort()).toEqual([
       "./.github/workflows/pulumi-deploy.yml",
       "./.github/workflows/pulumi-preview.yml",
+      "./.github/workflows/review-stack-sweeper.yml",
+      "./.github/workflows/review-stack.yml",
     ]);
     for (const source of allWorkflows) {
       for (const [id, job] of Object.entries(source.document.jobs)) {
         const permissions = job.permissions as Record<string, string> | undefined;
         const callsAssumingWorkflow = job.uses !== undefined && assuming.has(job.uses);
+        const assumes =
+          callsAssumingWorkflow || (!source.path.includes("/pulumi-") && assumesItself(job));
         expect({ job: `${source.path}#${id}`, idToken: permissions?.["id-token"] }).toEqual({
           job: `${source.path}#${id}`,
-          idToken: callsAssumingWorkflow ? "write" : undefined,
+          idToken: assumes ? "write" : undefined,
         });
       }
     }
@@ -1134,7 +1156,7 @@ describe("the Pulumi steps", () => {
     );
   });
 
-  it("reads exactly the GitHub variables environments/backends.ts defines, only in the reusable workflows", () => {
+  it("reads exactly the GitHub variables environments/backends.ts defines, only in the reusable and review-stack workflows", () => {
     const referenced = new Set<string>();
     for (const source of allWorkflows) {
       const direct = [...source.text.matchAll(/vars\.([A-Z_]+)/g)].map((match) => match[1]);
@@ -1142,7 +1164,7 @@ describe("the Pulumi steps", () => {
         (match) => `<ENV>_${match[1]}`,
       );
       const names = [...direct, ...prefixed];
-      if (!source.path.includes("/pulumi-")) {
+      if (!source.path.includes("/pulumi-") && !source.path.includes("/review-stack")) {
         expect({ path: source.path, names }).toEqual({ path: source.path, names: [] });
       }
       names.forEach((name) => referenced.add(name));
@@ -1151,6 +1173,7 @@ describe("the Pulumi steps", () => {
       [
         ...Object.values(ENVIRONMENT_VARIABLES),
         ...Object.values(REPOSITORY_VARIABLE_SUFFIXES).map((suffix) => `<ENV>_${suffix}`),
+        REVIEW_STACK_MAX_AGE_VARIABLE,
       ].sort(),
     );
   });
@@ -1250,7 +1273,7 @@ describe("shared steps and caches", () => {
         });
       }
     }
-    expect(calls.length).toBe(14);
+    expect(calls.length).toBe(22);
     for (const call of calls) {
       const declared: Record<string, { required?: boolean; default?: unknown }> =
         call.target.startsWith("./.github/workflows/")

@@ -1,7 +1,7 @@
 /**
  * Evaluates the subset of GitHub Actions expressions the workflows use (`==`, `!=`, `&&`, `||`,
- * `!`, parentheses, string/number/boolean/null literals, context paths, `startsWith`, `contains`,
- * `format`), with GitHub's semantics: `&&`/`||` return an operand, string comparison ignores case,
+ * `!`, parentheses, string/number/boolean/null literals, context paths with object filters
+ * (`labels.*.name`), `startsWith`, `contains`, `format`, `always`), with GitHub's semantics: `&&`/`||` return an operand, string comparison ignores case,
  * and `false`, `0`, `""` and `null` are falsy. Tests use it to run a job's `if:` against an event.
  */
 export type Value =
@@ -52,7 +52,7 @@ function tokenize(source: string): Token[] {
       if (["==", "!=", "&&", "||", "<=", ">="].includes(two)) {
         tokens.push({ kind: "op", value: two });
         i += 2;
-      } else if ("!().,[]<>".includes(ch)) {
+      } else if ("!().,[]<>*".includes(ch)) {
         tokens.push({ kind: "op", value: ch });
         i += 1;
       } else {
@@ -113,6 +113,8 @@ const FUNCTIONS: Record<string, (...args: Value[]) => Value> = {
   format: (template, ...args) =>
     toText(template).replace(/\{(\d+)\}/g, (_, index: string) => toText(args[Number(index)])),
   fromjson: (text) => JSON.parse(toText(text)) as Value,
+  // A job's `if:` with always() runs whatever became of the jobs it needs.
+  always: () => true,
 };
 
 class Parser {
@@ -224,15 +226,29 @@ class Parser {
       return fn(...args);
     }
     let value: Value = lookup(this.context, name);
+    // After an object filter (`.*`), properties are read from every element.
+    let filtered = false;
     for (;;) {
       if (this.peek(".")) {
         this.position += 1;
+        if (this.peek("*")) {
+          this.position += 1;
+          value = Array.isArray(value)
+            ? value
+            : typeof value === "object" && value !== null
+              ? Object.values(value)
+              : [];
+          filtered = true;
+          continue;
+        }
         const property = this.tokens[this.position];
         if (property === undefined || property.kind !== "ident") {
           throw new Error("Expected a property name after '.'");
         }
         this.position += 1;
-        value = lookup(value, property.value);
+        value = filtered
+          ? (value as unknown[]).map((item) => lookup(item as Value, property.value))
+          : lookup(value, property.value);
       } else if (this.peek("[")) {
         this.position += 1;
         const key = this.or();
