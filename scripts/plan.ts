@@ -1,15 +1,10 @@
-import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { Option } from "commander";
 import type { Command } from "commander";
 
-import {
-  ENVIRONMENT_NAMES,
-  ENVIRONMENT_SETTINGS,
-  type EnvironmentName,
-} from "../modules/config/settings";
+import { ENVIRONMENT_NAMES } from "../modules/config/settings";
 import {
   createCommand,
   EXIT_OK,
@@ -20,10 +15,8 @@ import {
   type CommandIo,
   type Parsed,
 } from "./cli/program";
-import { estimateMonthlyCost } from "./lib/cost-model";
-import { environmentProject, readStackConfig } from "./lib/mock-runtime";
-import { renderPlan, type EnvironmentPlan } from "./lib/plan-report";
-import type { WorkerResult } from "./lib/plan-worker";
+import { renderPlan } from "./lib/plan-report";
+import { buildPlans } from "./lib/plan-run";
 
 const PLAN_ENVIRONMENTS = [...ENVIRONMENT_NAMES, "all"] as const;
 
@@ -77,63 +70,6 @@ export function parsePlanArgs(argv: readonly string[], io: CommandIo): Parsed<Pl
       }
       return options;
     },
-  });
-}
-
-const WORKER = path.join(__dirname, "lib", "plan-worker.ts");
-
-function runWorker(environment: EnvironmentName): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(WORKER, [environment], {
-      execArgv: ["--import", "tsx"],
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
-    });
-    let stderr = "";
-    let settled = false;
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("message", (message: { ok: boolean; result?: WorkerResult; error?: string }) => {
-      settled = true;
-      if (message.ok && message.result !== undefined) {
-        resolve(message.result);
-      } else {
-        reject(new Error(`${environment}: ${message.error ?? "the program failed"}`));
-      }
-    });
-    child.on("exit", (code) => {
-      if (!settled) {
-        reject(new Error(`${environment}: the plan worker exited with ${code}.\n${stderr}`));
-      }
-    });
-  });
-}
-
-/** Builds the plans of the given environments, two programs at a time (one per core here). */
-export async function buildPlans(
-  environments: readonly EnvironmentName[],
-): Promise<EnvironmentPlan[]> {
-  const results = new Map<EnvironmentName, WorkerResult>();
-  const queue = [...environments];
-  const lanes = Array.from({ length: Math.min(2, queue.length) }, async () => {
-    for (let env = queue.shift(); env !== undefined; env = queue.shift()) {
-      results.set(env, await runWorker(env));
-    }
-  });
-  await Promise.all(lanes);
-  return environments.map((environment) => {
-    const result = results.get(environment) as WorkerResult;
-    return {
-      environment,
-      environmentSuffix:
-        readStackConfig(environment)[`${environmentProject(environment)}:environmentSuffix`] ?? "",
-      resources: result.resources,
-      violations: result.violations,
-      cost: estimateMonthlyCost(
-        ENVIRONMENT_SETTINGS[environment],
-        result.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").length,
-      ),
-    };
   });
 }
 

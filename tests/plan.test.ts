@@ -208,7 +208,7 @@ describe("report", () => {
     expect(markdown).toContain("| ingestion | 1 |");
     expect(markdown).toContain("| storage | 2 |");
     expect(markdown).toContain("| total | 3 |");
-    expect(markdown).toContain("| dev | FAIL (1) |");
+    expect(markdown).toContain("| dev | **FAIL** (1) | 3 | + 4 to create | $");
     expect(markdown).toContain("| dev | required-tags | dev-market-data | missing Service |");
     expect(markdown).toContain("| lambda.memoryMb | 512 | 1024 | 2048 |");
     expect(markdown).toContain(`as of ${PRICE_TABLE.asOf}`);
@@ -218,12 +218,10 @@ describe("report", () => {
 
   it("renders aligned text", () => {
     const text = renderPlan([{ ...plan, violations: [] }], "text");
-    expect(text).toMatch(/^dev\s+pass$/m);
+    expect(text).toMatch(/^dev {10}pass {4}3 {16}\+ 4 to create {11}\$\d+\.\d\d$/m);
+    // By module, then by type in Pulumi's short form; names and physical names aligned.
     expect(text).toMatch(
-      /^storage\s+aws:s3\/bucket:Bucket\s+dev-market-archive\s+dev-market-archive-us-east-1-k3x9q2mz$/m,
-    );
-    expect(text).toMatch(
-      /^storage\s+aws:s3\/bucketPolicy:BucketPolicy\s+dev-market-archive-policy\s+-$/m,
+      /^storage: 2\n {2}aws:s3:Bucket\n {4}dev-market-archive {9}dev-market-archive-us-east-1-k3x9q2mz\n {2}aws:s3:BucketPolicy\n {4}dev-market-archive-policy {2}-$/m,
     );
   });
 
@@ -235,13 +233,15 @@ describe("report", () => {
     );
     expect(markdown).toContain(
       [
-        "### Globally unique names",
+        "<details><summary>Globally unique names</summary>",
         "",
         "| environment | suffix | type | physical name |",
         "| --- | --- | --- | --- |",
         "| dev | k3x9q2mz | aws:s3/bucket:Bucket | dev-market-archive-us-east-1-k3x9q2mz |",
         "",
         "S3 bucket names are shared by every AWS account: the suffix must be this deployment's own.",
+        "",
+        "</details>",
       ].join("\n"),
     );
     expect(markdown).not.toContain("Warning");
@@ -262,7 +262,7 @@ describe("report", () => {
     };
     expect(renderPlan([withDashboard], "markdown")).toContain(
       [
-        "### Dashboards",
+        "<details><summary>Dashboards</summary>",
         "",
         "| environment | dashboard | console |",
         "| --- | --- | --- |",
@@ -270,11 +270,11 @@ describe("report", () => {
       ].join("\n"),
     );
     expect(renderPlan([withDashboard], "text")).toMatch(
-      /^monitoring\s+aws:cloudwatch\/dashboard:Dashboard\s+dev-dashboard\s+dev-market-dashboard-us-east-1-k3x9q2mz$/m,
+      /^monitoring: 1\n {2}aws:cloudwatch:Dashboard\n {4}dev-dashboard\s+dev-market-dashboard-us-east-1-k3x9q2mz$/m,
     );
   });
 
-  it("warns first when a stack file still has the template's suffix, naming the buckets at stake", () => {
+  it("warns right after the summary when a stack file still has the template's suffix, naming the buckets at stake", () => {
     const template: EnvironmentPlan = {
       ...plan,
       environmentSuffix: "a1",
@@ -288,8 +288,9 @@ describe("report", () => {
       ],
     };
     const markdown = renderPlan([template, { ...plan, environment: "staging" }], "markdown");
-    const [heading, warning] = markdown.split("\n\n");
+    const [heading, summary, , warning] = markdown.split("\n\n");
     expect(heading).toBe("## Offline plan: dev, staging");
+    expect(summary).toMatch(/^\| environment \| policy \| cloud resources \|/);
     expect(warning).toBe(
       "**Warning:** environmentSuffix is `a1` in dev: the template's placeholder, which every copy of this repository commits. S3 bucket names are global, so `dev-market-archive-us-east-1-a1` is a name every copy would create, and `pulumi up` stops at BucketAlreadyExists where another account created it first. Before the first deploy, set the suffix the bootstrap proposes (`pulumi -C bootstrap stack output stackFilesCommand`; README: Deploying, First deploy).",
     );

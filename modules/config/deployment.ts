@@ -56,6 +56,18 @@ export const TEMPLATE_ENVIRONMENT_SUFFIX = "a1";
 const SUFFIX_HOW_TO =
   "Set it with `pulumi config set environmentSuffix <value>` or the ENVIRONMENT_SUFFIX environment variable";
 
+/** The stack file a config error is fixed in: `environments/dev/Pulumi.dev.yaml`. */
+function stackFileOf(environment: string, stack: string): string {
+  return `environments/${environment}/Pulumi.${stack}.yaml`;
+}
+
+/** The sentence that ends a config error: which file holds the value to change. */
+function fixIn(stackFile: string, source?: string): string {
+  return source === "ENVIRONMENT_SUFFIX"
+    ? `ENVIRONMENT_SUFFIX overrides the environmentSuffix in ${stackFile}: correct it, or unset it.`
+    : `The stack file to edit is ${stackFile}.`;
+}
+
 /** Validates the raw values; every failure names the bad value and what is allowed. Pure, so tests cover every case. */
 export function resolveDeploymentConfig(raw: RawDeploymentConfig): DeploymentConfig {
   const settings = environmentSettings(raw.environment);
@@ -72,9 +84,10 @@ export function resolveDeploymentConfig(raw: RawDeploymentConfig): DeploymentCon
       `Stack "${raw.stack}" does not match environment "${settings.name}": the stack name is the environment name${settings.name === "dev" ? ", or dev-pr<N> for a pull request's review stack" : ""}. Run \`pulumi stack select ${settings.name}\`.`,
     );
   }
+  const stackFile = stackFileOf(settings.name, raw.stack);
   if (raw.region !== settings.region) {
     throw new Error(
-      `aws:region is ${raw.region === undefined ? "not set" : `"${raw.region}"`}; this platform deploys to ${settings.region} only. Run \`pulumi config set aws:region ${settings.region}\`.`,
+      `aws:region is ${raw.region === undefined ? "not set" : `"${raw.region}"`}; this platform deploys to ${settings.region} only. Run \`pulumi config set aws:region ${settings.region}\`. ${fixIn(stackFile)}`,
     );
   }
   const reviewTag = defaultTag(raw.defaultTags, REVIEW_STACK_TAG);
@@ -88,7 +101,7 @@ export function resolveDeploymentConfig(raw: RawDeploymentConfig): DeploymentCon
   }
   if (reviewTag !== undefined) {
     throw new Error(
-      `aws:defaultTags tags every resource of stack "${raw.stack}" ${REVIEW_STACK_TAG}=${JSON.stringify(reviewTag)}, which only review stacks carry: the review-stack role may change what carries it. Remove ${REVIEW_STACK_TAG} from the stack file's aws:defaultTags.`,
+      `aws:defaultTags tags every resource of stack "${raw.stack}" ${REVIEW_STACK_TAG}=${JSON.stringify(reviewTag)}, which only review stacks carry: the review-stack role may change what carries it. Remove ${REVIEW_STACK_TAG} from the stack file's aws:defaultTags. ${fixIn(stackFile)}`,
     );
   }
   const override = raw.environmentSuffixOverride;
@@ -96,17 +109,17 @@ export function resolveDeploymentConfig(raw: RawDeploymentConfig): DeploymentCon
   const source = suffix === override ? "ENVIRONMENT_SUFFIX" : "environmentSuffix";
   if (suffix === undefined || suffix === "") {
     throw new Error(
-      `environmentSuffix is missing: use 1-12 lower-case letters or digits, e.g. "a1". ${SUFFIX_HOW_TO}.`,
+      `environmentSuffix is missing: use 1-12 lower-case letters or digits, e.g. "a1". ${SUFFIX_HOW_TO}. ${fixIn(stackFile)}`,
     );
   }
   if (!ENVIRONMENT_SUFFIX_PATTERN.test(suffix)) {
     throw new Error(
-      `${source} "${suffix}" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${SUFFIX_HOW_TO}.`,
+      `${source} "${suffix}" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${SUFFIX_HOW_TO}. ${fixIn(stackFile, source)}`,
     );
   }
   if (isReservedSuffix(suffix)) {
     throw new Error(
-      `${source} "${suffix}" starts with "${REVIEW_SUFFIX_PREFIX}", which only review stacks use (dev-pr<N> has the suffix pr<N>): the review-stack role may change every dev resource whose suffix starts with it. Use a suffix that does not, e.g. the bootstrap's environmentSuffix output. ${SUFFIX_HOW_TO}.`,
+      `${source} "${suffix}" starts with "${REVIEW_SUFFIX_PREFIX}", which only review stacks use (dev-pr<N> has the suffix pr<N>): the review-stack role may change every dev resource whose suffix starts with it. Use a suffix that does not, e.g. the bootstrap's environmentSuffix output. ${SUFFIX_HOW_TO}. ${fixIn(stackFile, source)}`,
     );
   }
   return { environment: settings.name, environmentSuffix: suffix, settings };

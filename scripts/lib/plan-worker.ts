@@ -1,41 +1,106 @@
 import { isEnvironmentName } from "../../modules/config/settings";
 import { evaluatePolicies } from "../../policy/offline";
-import { environmentProject, readStackConfig, runEnvironmentProgram } from "./mock-runtime";
+import {
+  environmentProject,
+  readStackConfig,
+  runEnvironmentProgram,
+  type RecordedResource,
+} from "./mock-runtime";
+import { AWSX_VPC_TYPE, expandAwsxVpc } from "./plan-awsx";
 import { moduleOf, physicalNameOf, type PlannedResource, type PlanViolation } from "./plan-report";
 
 /** What a worker sends back to the plan: one environment's resources and policy violations. */
 export interface WorkerResult {
+  /** Cloud resources, and awsx's VPC component followed by what awsx creates inside it. */
   readonly resources: PlannedResource[];
   readonly violations: PlanViolation[];
+  /** The suffix the program named everything with. */
+  readonly environmentSuffix: string;
+  /** The platform's own components (`trading:*`), which a preview counts too. */
+  readonly platformComponents: number;
+  /** What the plan found wrong with a component's inputs. */
+  readonly componentWarnings: string[];
+}
+
+export interface PlanEnvironmentOptions {
+  /**
+   * The `ENVIRONMENT_SUFFIX` the program sees, which wins over the stack file's suffix as in a
+   * deployment. @default - the plan's own `ENVIRONMENT_SUFFIX`
+   */
+  readonly environmentSuffixOverride?: string;
+}
+
+/**
+ * The suffix the program used: a non-empty `ENVIRONMENT_SUFFIX`, else the stack file's, as
+ * `resolveDeploymentConfig` (modules/config/deployment.ts) decides; the program has validated it.
+ */
+function effectiveSuffix(stackSuffix: string | undefined, override: string | undefined): string {
+  return override !== undefined && override !== "" ? override : (stackSuffix ?? "");
+}
+
+function planned(resource: RecordedResource): PlannedResource[] {
+  const module = moduleOf(resource.urn ?? "");
+  if (resource.type !== AWSX_VPC_TYPE) {
+    return [
+      {
+        type: resource.type,
+        name: resource.name,
+        module,
+        physicalName: physicalNameOf(resource.type, resource.inputs),
+      },
+    ];
+  }
+  const expansion = expandAwsxVpc(resource.name, resource.inputs);
+  return [
+    { type: resource.type, name: resource.name, module, component: true, reason: expansion.inputs },
+    ...expansion.children.map((child) => ({
+      type: child.type,
+      name: child.name,
+      module,
+      createdBy: resource.name,
+      reason: child.reason,
+    })),
+  ];
 }
 
 /** Runs one environment's real program under the mocks and evaluates the policy pack on it. */
-export async function planEnvironment(environment: string): Promise<WorkerResult> {
+export async function planEnvironment(
+  environment: string,
+  options: PlanEnvironmentOptions = { environmentSuffixOverride: process.env.ENVIRONMENT_SUFFIX },
+): Promise<WorkerResult> {
   if (!isEnvironmentName(environment)) {
     throw new Error(`Unknown environment "${environment}".`);
   }
-  const { resources } = await runEnvironmentProgram(environment);
+  const config = readStackConfig(environment);
+  const override = options.environmentSuffixOverride;
+  const { resources } = await runEnvironmentProgram(environment, { envOverride: override });
   const violations = evaluatePolicies(resources, {
     stack: environment,
     project: environmentProject(environment),
-    config: readStackConfig(environment),
+    config,
+    ...(override === undefined || override === "" ? {} : { environmentSuffix: override }),
   });
+  // Cloud resources, plus remote components such as awsx's VPC, whose insides only the real
+  // engine builds: the plan derives them from the component's inputs.
+  const shown = resources.filter(
+    (resource) => resource.custom || !resource.type.startsWith("trading:"),
+  );
+  const components = shown.filter((resource) => resource.type === AWSX_VPC_TYPE);
   return {
-    resources: resources
-      // Cloud resources, plus remote components such as awsx's VPC (which expands into subnets,
-      // route tables and endpoints only in the real engine); not the platform's own components.
-      .filter((resource) => resource.custom || !resource.type.startsWith("trading:"))
-      .map((resource) => ({
-        type: resource.type,
-        name: resource.name,
-        module: moduleOf(resource.urn ?? ""),
-        physicalName: physicalNameOf(resource.type, resource.inputs),
-      })),
+    resources: shown.flatMap(planned),
     violations: violations.map((violation) => ({
       policyName: violation.policyName,
       resource: violation.name ?? "(stack)",
       message: violation.message,
     })),
+    environmentSuffix: effectiveSuffix(
+      config[`${environmentProject(environment)}:environmentSuffix`],
+      override,
+    ),
+    platformComponents: resources.length - shown.length,
+    componentWarnings: components.flatMap(
+      (component) => expandAwsxVpc(component.name, component.inputs).warnings,
+    ),
   };
 }
 

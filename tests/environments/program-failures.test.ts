@@ -10,6 +10,8 @@ import { expectedPhysicalNames, nameInputOf } from "../support/environment-asser
 
 const HOW_TO =
   "Set it with `pulumi config set environmentSuffix <value>` or the ENVIRONMENT_SUFFIX environment variable.";
+const IN_STACK_FILE = `${HOW_TO} The stack file to edit is environments/dev/Pulumi.dev.yaml.`;
+const IN_OVERRIDE = `${HOW_TO} ENVIRONMENT_SUFFIX overrides the environmentSuffix in environments/dev/Pulumi.dev.yaml: correct it, or unset it.`;
 
 /** The error a failed run rejects with. */
 async function failure(run: Promise<ProgramResult>): Promise<ProgramError> {
@@ -29,32 +31,32 @@ describe("a bad deployment fails before any resource is registered", () => {
     [
       "upper-case suffix",
       { suffix: "A1" },
-      `environmentSuffix "A1" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${HOW_TO}`,
+      `environmentSuffix "A1" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${IN_STACK_FILE}`,
     ],
     [
       "underscore",
       { suffix: "a_1" },
-      `environmentSuffix "a_1" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${HOW_TO}`,
+      `environmentSuffix "a_1" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${IN_STACK_FILE}`,
     ],
     [
       "13 characters",
       { suffix: "abcdefghijklm" },
-      `environmentSuffix "abcdefghijklm" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${HOW_TO}`,
+      `environmentSuffix "abcdefghijklm" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${IN_STACK_FILE}`,
     ],
     [
       "empty suffix",
       { suffix: "" },
-      `environmentSuffix is missing: use 1-12 lower-case letters or digits, e.g. "a1". ${HOW_TO}`,
+      `environmentSuffix is missing: use 1-12 lower-case letters or digits, e.g. "a1". ${IN_STACK_FILE}`,
     ],
     [
       "bad override",
       { envOverride: "PR-7" },
-      `ENVIRONMENT_SUFFIX "PR-7" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${HOW_TO}`,
+      `ENVIRONMENT_SUFFIX "PR-7" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${IN_OVERRIDE}`,
     ],
     [
       "bad override over a good suffix",
       { suffix: "a1", envOverride: "pr_7" },
-      `ENVIRONMENT_SUFFIX "pr_7" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${HOW_TO}`,
+      `ENVIRONMENT_SUFFIX "pr_7" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". ${IN_OVERRIDE}`,
     ],
   ])("dev with %s", async (_case, options, message) => {
     const error = await failure(runEnvironmentProgram("dev", options));
