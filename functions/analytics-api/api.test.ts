@@ -586,10 +586,13 @@ describe("exact decimals", () => {
       tick("TIE", 1.0000000001, 1, at(0, 1), "t2"),
       tick("TIE", 1, 1, at(1), "t3"),
       tick("TIE", 1.0000000003, 1, at(1, 1), "t4"),
-      // Volume and notional far beyond 2^53, prices at both ends of the range.
-      tick("BIG", 123_456_789.987654, 9e15, at(0), "b1"),
-      tick("BIG", 0.0000000001, 1e14, at(0, 1), "b2"),
-      tick("BIG", 999_999_999_999_999, 0.0000000001, at(0, 2), "b3"),
+      // Volume and notional far beyond 2^53; prices and sizes at the ends of the valid ranges.
+      tick("BIG", 123_456_789.987654, 1e15, at(0), "b1"),
+      tick("BIG", 0.0000000001, 999_999_999_999_999, at(0, 1), "b2"),
+      tick("BIG", 1_000_000_000, 0.0000000001, at(0, 2), "b3"),
+      ...[3, 4, 5, 6, 7, 8, 9, 10].map((second) =>
+        tick("BIG", 1, 1e15, at(0, second), `b${second + 1}`),
+      ),
       // One trade.
       tick("ONE", 1234.5678901234, 98_765.4321, at(0, 30), "o1"),
       // Minutes 0 and 3 share a 5m bar whose VWAP is a tie; minute 20 joins them in the 1h bar.
@@ -660,15 +663,16 @@ describe("exact decimals", () => {
         interval: "1m",
         start: "2024-05-01T12:00:00.000Z",
         open: "123456789.987654",
-        high: "999999999999999",
+        high: "1000000000",
         low: "0.0000000001",
-        close: "999999999999999",
-        volume: "9100000000000000.0000000001",
-        notional: "1111111109888886000109999.9999999999",
-        vwap: "122100121.9658116484",
-        trades: 3,
+        close: "1",
+        // Checked with Python's decimal module at 80 digits, VWAP rounded half to even.
+        volume: "9999999999999999.0000000001",
+        notional: "123456797987654000100000.0999999999",
+        vwap: "12345679.7987654012",
+        trades: 11,
         firstTradeAt: "2024-05-01T12:00:00.000Z",
-        lastTradeAt: "2024-05-01T12:00:02.000Z",
+        lastTradeAt: "2024-05-01T12:00:10.000Z",
       },
     ]);
   });
