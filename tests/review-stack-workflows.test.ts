@@ -1,3 +1,8 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import { reviewRoleContexts } from "../bootstrap/github-oidc";
 import {
   ENVIRONMENT_VARIABLES,
@@ -8,6 +13,8 @@ import { REVIEW_STACK_LABEL, parseMaxAgeDays } from "../scripts/gitops/review-st
 import { runActionlint } from "./support/github-actionlint";
 import { evaluate, interpolate, truthy, type Value } from "./support/github-expression";
 import {
+  REPOSITORY_ROOT,
+  action,
   needsOf,
   stepNamed,
   workflow,
@@ -325,6 +332,35 @@ describe("the up job", () => {
       "smoke-result": "${{ steps.smoke-result.outputs.result }}",
       "smoke-message": "${{ steps.smoke-result.outputs.message }}",
     });
+  });
+});
+
+describe("the Pulumi set-up for a review stack", () => {
+  test("resolves dev's project with the review stack, or dev's own stack without one", () => {
+    const resolve = stepNamed(action("setup-pulumi").runs.steps, "Resolve the environment");
+    expect(action("setup-pulumi").inputs?.stack).toEqual({
+      description:
+        "A review stack of the environment, dev-pr<N>; empty for the environment's own stack.",
+      required: false,
+      default: "",
+    });
+    const directory = mkdtempSync(join(tmpdir(), "setup-pulumi-"));
+    const outputs = (stack: string) => {
+      const file = join(directory, `output-${stack || "none"}`);
+      const result = spawnSync("bash", ["-e", "-c", resolve.run ?? ""], {
+        cwd: REPOSITORY_ROOT,
+        encoding: "utf8",
+        env: { ...process.env, ENVIRONMENT: "dev", STACK: stack, GITHUB_OUTPUT: file },
+      });
+      expect(result.stderr).toBe("");
+      return readFileSync(file, "utf8");
+    };
+    try {
+      expect(outputs("dev-pr42")).toContain("work-dir=environments/dev\nstack=dev-pr42\n");
+      expect(outputs("")).toContain("work-dir=environments/dev\nstack=dev\n");
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 
