@@ -1,3 +1,4 @@
+import { ENVIRONMENT_SETTINGS } from "../config/settings";
 import { planMarketFunctions, type ComputePlan } from "../compute/market-functions";
 import { ENVIRONMENT_NAMES } from "../config/settings";
 import { namerFor } from "../naming/physical-name";
@@ -53,8 +54,22 @@ describe("planPlatformNames", () => {
           marketArchiver: "production-market-archiver-dlq-depth-us-east-1-a1",
         },
       },
-      functions: planMarketFunctions(namer),
+      // Compared below: alarm descriptions that depend on the environment are functions, and two
+      // plans hold different (equal-behaving) closures.
+      functions: expect.any(Object),
     });
+    const plan = planPlatformNames(namer).functions;
+    const again = planMarketFunctions(namer);
+    expect(JSON.stringify(plan)).toBe(JSON.stringify(again));
+    const descriptions = (functions: typeof plan): string[] =>
+      [functions.processor, functions.archiver, functions.api].flatMap((fn) =>
+        fn.alarms.map(({ definition: { description } }) =>
+          typeof description === "function"
+            ? description(ENVIRONMENT_SETTINGS.production)
+            : description,
+        ),
+      );
+    expect(descriptions(plan)).toEqual(descriptions(again));
     expect(computeNames(planPlatformNames(namer).functions)).toEqual([
       "production-market-processor-us-east-1-a1",
       "production-market-processor-role-us-east-1-a1",
