@@ -15,7 +15,7 @@ import {
   type CommandIo,
   type Parsed,
 } from "./cli/program";
-import { renderPlan } from "./lib/plan-report";
+import { renderPlan, type EnvironmentPlan } from "./lib/plan-report";
 import { buildPlans } from "./lib/plan-run";
 
 const PLAN_ENVIRONMENTS = [...ENVIRONMENT_NAMES, "all"] as const;
@@ -82,7 +82,17 @@ export async function planCli(argv: readonly string[], io: CommandIo): Promise<n
   const { options } = parsed;
   const environments = options.env === "all" ? [...ENVIRONMENT_NAMES] : [options.env];
   const started = Date.now();
-  const plans = await buildPlans(environments);
+  let plans: EnvironmentPlan[];
+  try {
+    // ENVIRONMENT_SUFFIX reaches every program, as in a deployment.
+    plans = await buildPlans(environments, {
+      environmentSuffixOverride: io.env.ENVIRONMENT_SUFFIX,
+    });
+  } catch (error) {
+    // A program that fails says what to change (a config or naming error): its message suffices.
+    io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_PROBLEM;
+  }
   const report = renderPlan(plans, options.format);
   if (options.out !== undefined) {
     fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });

@@ -3,7 +3,9 @@ import * as path from "node:path";
 
 import { resolveDeploymentConfig } from "../../modules/config/deployment";
 import { FakeGitHub } from "../../tests/support/fake-github";
+import { captureIo } from "../cli/capture-io";
 import { MAX_BODY_CHARACTERS, commentMarker, upsertPullRequestComment } from "../gitops/github";
+import { planCli } from "../plan";
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../modules/config/settings";
 import { dataPathDiagram, mermaidNodeIds, templateDataPathNames } from "./plan-diagram";
 import {
@@ -199,6 +201,24 @@ describe("ENVIRONMENT_SUFFIX in the plan", () => {
   it("a bad one fails the plan with the naming error, naming the stack file", async () => {
     await expect(buildPlans(["dev"], { environmentSuffixOverride: "PR-7" })).rejects.toThrow(
       'dev: ENVIRONMENT_SUFFIX "PR-7" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". Set it with `pulumi config set environmentSuffix <value>` or the ENVIRONMENT_SUFFIX environment variable. ENVIRONMENT_SUFFIX overrides the environmentSuffix in environments/dev/Pulumi.dev.yaml: correct it, or unset it.',
+    );
+  });
+});
+
+describe("npm run plan with ENVIRONMENT_SUFFIX", () => {
+  it("prints the names a good one gives", async () => {
+    const io = captureIo({ ENVIRONMENT_SUFFIX: "k3x9q2mz" });
+    expect(await planCli(["--env", "dev"], io)).toBe(0);
+    expect(io.out()).toMatch(/^ {4}dev-market-data {2,}dev-market-data-us-east-1-k3x9q2mz$/m);
+    expect(io.out()).not.toContain("-us-east-1-a1");
+  });
+
+  it("stops at a bad one with the program's message and no stack trace, exit 1", async () => {
+    const io = captureIo({ ENVIRONMENT_SUFFIX: "PR-7" });
+    expect(await planCli(["--env", "dev"], io)).toBe(1);
+    expect(io.out()).toBe("");
+    expect(io.err()).toBe(
+      'error: dev: ENVIRONMENT_SUFFIX "PR-7" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". Set it with `pulumi config set environmentSuffix <value>` or the ENVIRONMENT_SUFFIX environment variable. ENVIRONMENT_SUFFIX overrides the environmentSuffix in environments/dev/Pulumi.dev.yaml: correct it, or unset it.\n',
     );
   });
 });
