@@ -69,6 +69,7 @@ async function localRunCli(argv: readonly string[], io: CommandIo): Promise<numb
         ? `Table TTL: on, attribute ${TTL_ATTRIBUTE} (UpdateTimeToLive; DescribeTimeToLive confirms it); the bar TTL line above checks each bar's value.`
         : `Note: dynalite does not implement UpdateTimeToLive, so the table's TTL on ${TTL_ATTRIBUTE} is not switched on locally (DynamoDB Local, with Java 17, does); the bar TTL line above checks the attribute itself.`,
     );
+    out.push(result.reportPath ? `Report: ${path.relative(process.cwd(), result.reportPath)}` : "");
     process.stdout.write(`${out.join("\n")}\n`);
     return result.reconciliation.ok ? EXIT_OK : EXIT_PROBLEM;
   } finally {
