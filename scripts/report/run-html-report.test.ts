@@ -111,8 +111,7 @@ describe("the run's HTML report in headless Chromium", () => {
       const candles = await chart.locator("svg.candles g.candle").evaluateAll((groups) =>
         groups.map((group) => {
           const box = (selector: string) => {
-            const element = group.querySelector(selector) as SVGGraphicsElement;
-            const rect = element.getBoundingClientRect();
+            const rect = group.querySelector(selector).getBoundingClientRect();
             return { top: rect.top, bottom: rect.bottom, width: rect.width, height: rect.height };
           };
           return {
@@ -127,7 +126,8 @@ describe("the run's HTML report in headless Chromium", () => {
             wick: box("line.wick"),
             body: box("rect.body"),
             volumeBar: box("rect.volume"),
-            fill: getComputedStyle(group.querySelector("rect.body") as Element).fill,
+            fill: group.ownerDocument.defaultView.getComputedStyle(group.querySelector("rect.body"))
+              .fill,
           };
         }),
       );
