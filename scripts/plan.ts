@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { Option } from "commander";
 import type { Command } from "commander";
 
-import { ENVIRONMENT_NAMES } from "../modules/config/settings";
+import { parseReviewStackName } from "../modules/config/review-stack";
+import { ENVIRONMENT_NAMES, type EnvironmentName } from "../modules/config/settings";
 import {
   createCommand,
   EXIT_OK,
@@ -24,6 +25,8 @@ export interface PlanOptions {
   readonly env: (typeof PLAN_ENVIRONMENTS)[number];
   readonly format: "text" | "markdown";
   readonly out?: string;
+  /** A review stack, `dev-pr<N>`, planned instead of its environment's own stack. */
+  readonly stack?: string;
 }
 
 /** `npm run plan`'s command line. */
@@ -43,6 +46,7 @@ export function planCommand(io: CommandIo): Command {
         "npm run plan",
         "npm run plan -- --env production",
         "npm run plan -- --env dev --format markdown --out dist/plan.md",
+        "npm run plan -- --env dev --stack dev-pr42",
       ],
     },
     io,
@@ -57,7 +61,13 @@ export function planCommand(io: CommandIo): Command {
         .choices(["text", "markdown"])
         .default("text"),
     )
-    .addOption(new Option("--out <file>", "write the report to this file (default: stdout)"));
+    .addOption(new Option("--out <file>", "write the report to this file (default: stdout)"))
+    .addOption(
+      new Option(
+        "--stack <stack>",
+        "a pull request's review stack, dev-pr<N>: dev's program with the stack file the review-stack workflow writes, every name ending in pr<N>",
+      ),
+    );
 }
 
 /** Parses `--env`, `--format` and `--out` (also in `--name=value` form). */
@@ -67,6 +77,25 @@ export function parsePlanArgs(argv: readonly string[], io: CommandIo): Parsed<Pl
       const options = values as unknown as PlanOptions;
       if (options.out === "") {
         throw new UsageError("--out needs a file path.");
+      }
+      if (options.stack !== undefined) {
+        let review;
+        try {
+          review = parseReviewStackName(options.stack);
+        } catch (error) {
+          throw new UsageError(error instanceof Error ? error.message : String(error));
+        }
+        if (review === undefined) {
+          throw new UsageError(
+            `--stack "${options.stack}" is not a review stack: use dev-pr<N>, N the pull request number (or leave --stack out for the environments' own stacks).`,
+          );
+        }
+        if (options.env !== "all" && options.env !== review.environment) {
+          throw new UsageError(
+            `--stack ${review.stack} is a review stack of ${review.environment}, not of ${options.env}: use --env ${review.environment}.`,
+          );
+        }
+        return { ...options, env: review.environment };
       }
       return options;
     },
@@ -80,13 +109,15 @@ export async function planCli(argv: readonly string[], io: CommandIo): Promise<n
     return parsed.code;
   }
   const { options } = parsed;
-  const environments = options.env === "all" ? [...ENVIRONMENT_NAMES] : [options.env];
+  const environments: EnvironmentName[] =
+    options.env === "all" ? [...ENVIRONMENT_NAMES] : [options.env];
   const started = Date.now();
   let plans: EnvironmentPlan[];
   try {
     // ENVIRONMENT_SUFFIX reaches every program, as in a deployment.
     plans = await buildPlans(environments, {
       environmentSuffixOverride: io.env.ENVIRONMENT_SUFFIX,
+      ...(options.stack === undefined ? {} : { stack: options.stack }),
     });
   } catch (error) {
     // A program that fails says what to change (a config or naming error): its message suffices.

@@ -43,7 +43,7 @@ describe("plan arguments", () => {
     [["--out="], "error: --out needs a file path."],
     [
       ["--verbose"],
-      "error: unknown option '--verbose'\nValid options: --env, --format, --out, --help.",
+      "error: unknown option '--verbose'\nValid options: --env, --format, --out, --stack, --help.",
     ],
   ])("rejects %j with exit 2", (argv, message) => {
     const io = captureIo();

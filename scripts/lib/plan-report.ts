@@ -74,6 +74,11 @@ export interface PlanViolation {
 export interface EnvironmentPlan {
   readonly environment: EnvironmentName;
   /**
+   * A review stack of the environment (`dev-pr42`) when that is what was planned.
+   * @default - the environment's own stack
+   */
+  readonly stack?: string;
+  /**
    * The suffix every physical name ends with: `ENVIRONMENT_SUFFIX` where set, else the stack file's
    * `environmentSuffix`, as the program resolves it.
    */
@@ -441,11 +446,20 @@ export function fitMarkdown(
   return text;
 }
 
+/** What the plan's heading names: the environments, and a review stack where one was planned. */
+function planned(plans: readonly EnvironmentPlan[]): string {
+  return plans
+    .map((plan) =>
+      plan.stack === undefined ? plan.environment : `${plan.environment} (stack ${plan.stack})`,
+    )
+    .join(", ");
+}
+
 function renderMarkdown(plans: readonly EnvironmentPlan[]): string {
   const code = (text: string) => `\`${text}\``;
   const envs = plans.map((plan) => plan.environment);
   const head: string[] = [
-    `## Offline plan: ${envs.join(", ")}`,
+    `## Offline plan: ${planned(plans)}`,
     renderMarkdownTable(SUMMARY_COLUMNS, summaryRows(plans, "markdown")),
     countingNote(plans, code),
   ];
@@ -576,7 +590,7 @@ function renderText(plans: readonly EnvironmentPlan[]): string {
   const plain = (text: string) => text;
   const envs = plans.map((plan) => plan.environment);
   const parts: string[] = [
-    heading(`Offline plan: ${envs.join(", ")}`),
+    heading(`Offline plan: ${planned(plans)}`),
     textTable(SUMMARY_COLUMNS, summaryRows(plans, "text")),
     paragraph(countingNote(plans, plain)),
   ];

@@ -16,11 +16,17 @@ export interface BuildPlansOptions {
    * @default - the plan's own `ENVIRONMENT_SUFFIX`
    */
   readonly environmentSuffixOverride?: string;
+  /**
+   * A review stack (`dev-pr42`) of the one environment planned, instead of its own stack.
+   * @default - each environment's own stack
+   */
+  readonly stack?: string;
 }
 
 function runWorker(
   environment: EnvironmentName,
   override: string | undefined,
+  stack: string | undefined,
 ): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
@@ -29,7 +35,7 @@ function runWorker(
     } else {
       env.ENVIRONMENT_SUFFIX = override;
     }
-    const child = fork(WORKER, [environment], {
+    const child = fork(WORKER, stack === undefined ? [environment] : [environment, stack], {
       env,
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
@@ -59,9 +65,11 @@ function runWorker(
 export function environmentPlan(
   environment: EnvironmentName,
   result: WorkerResult,
+  stack?: string,
 ): EnvironmentPlan {
   return {
     environment,
+    ...(stack === undefined || stack === environment ? {} : { stack }),
     environmentSuffix: result.environmentSuffix,
     resources: result.resources,
     platformComponents: result.platformComponents,
@@ -86,11 +94,11 @@ export async function buildPlans(
   const queue = [...environments];
   const lanes = Array.from({ length: Math.min(2, queue.length) }, async () => {
     for (let env = queue.shift(); env !== undefined; env = queue.shift()) {
-      results.set(env, await runWorker(env, options.environmentSuffixOverride));
+      results.set(env, await runWorker(env, options.environmentSuffixOverride, options.stack));
     }
   });
   await Promise.all(lanes);
   return environments.map((environment) =>
-    environmentPlan(environment, results.get(environment) as WorkerResult),
+    environmentPlan(environment, results.get(environment) as WorkerResult, options.stack),
   );
 }

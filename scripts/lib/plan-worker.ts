@@ -1,8 +1,9 @@
+import { parseReviewStackName } from "../../modules/config/review-stack";
 import { isEnvironmentName } from "../../modules/config/settings";
 import { evaluatePolicies } from "../../policy/offline";
 import {
   environmentProject,
-  readStackConfig,
+  readStackConfigOf,
   runEnvironmentProgram,
   type RecordedResource,
 } from "./mock-runtime";
@@ -28,6 +29,11 @@ export interface PlanEnvironmentOptions {
    * deployment. @default - the plan's own `ENVIRONMENT_SUFFIX`
    */
   readonly environmentSuffixOverride?: string;
+  /**
+   * Plans this stack of the environment's project: a review stack (`dev-pr42`), with the stack file
+   * the review-stack workflow writes and the suffix `pr<N>`. @default - the environment's own stack
+   */
+  readonly stack?: string;
 }
 
 /**
@@ -71,11 +77,12 @@ export async function planEnvironment(
   if (!isEnvironmentName(environment)) {
     throw new Error(`Unknown environment "${environment}".`);
   }
-  const config = readStackConfig(environment);
+  const stack = options.stack ?? environment;
+  const config = readStackConfigOf(environment, stack);
   const override = options.environmentSuffixOverride;
-  const { resources } = await runEnvironmentProgram(environment, { envOverride: override });
+  const { resources } = await runEnvironmentProgram(environment, { envOverride: override, stack });
   const violations = evaluatePolicies(resources, {
-    stack: environment,
+    stack,
     project: environmentProject(environment),
     config,
     ...(override === undefined || override === "" ? {} : { environmentSuffix: override }),
@@ -93,10 +100,10 @@ export async function planEnvironment(
       resource: violation.name ?? "(stack)",
       message: violation.message,
     })),
-    environmentSuffix: effectiveSuffix(
-      config[`${environmentProject(environment)}:environmentSuffix`],
-      override,
-    ),
+    // A review stack's suffix comes from its name (modules/config).
+    environmentSuffix:
+      parseReviewStackName(stack)?.suffix ??
+      effectiveSuffix(config[`${environmentProject(environment)}:environmentSuffix`], override),
     platformComponents: resources.length - shown.length,
     componentWarnings: components.flatMap(
       (component) => expandAwsxVpc(component.name, component.inputs).warnings,
@@ -107,7 +114,10 @@ export async function planEnvironment(
 // Run as a forked child: one environment per process, because a Pulumi program loads once per process.
 if (require.main === module && process.send !== undefined) {
   const send = process.send.bind(process);
-  planEnvironment(process.argv[2] ?? "").then(
+  planEnvironment(process.argv[2] ?? "", {
+    environmentSuffixOverride: process.env.ENVIRONMENT_SUFFIX,
+    ...(process.argv[3] === undefined ? {} : { stack: process.argv[3] }),
+  }).then(
     (result) => send({ ok: true, result }, () => process.exit(0)),
     (error: unknown) =>
       send({ ok: false, error: error instanceof Error ? error.message : String(error) }, () =>
