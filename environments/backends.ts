@@ -19,7 +19,7 @@ import {
 /**
  * The one place that knows where each environment's Pulumi state lives, which key encrypts its
  * secrets and which roles the pipelines assume. The bootstrap creates exactly these names,
- * `scripts/pulumi-env.ts` derives local settings from them, and the bootstrap prints the GitHub
+ * `scripts/gitops/pulumi-env.ts` derives local settings from them, and the bootstrap prints the GitHub
  * variables the workflows read, so nobody types a bucket name.
  *
  * None of these names starts with `<env>-`: that prefix is what a deploy role may change, and a

@@ -13,16 +13,16 @@ import {
   localDynamoDbClient,
   localS3Client,
   startLocalAws,
-} from "../scripts/lib/local-aws";
-import type { LocalAws } from "../scripts/lib/local-aws";
-import { functionUrlEvent } from "./testing/function-url";
+} from "../scripts/local-aws/local-aws";
+import type { LocalAws } from "../scripts/local-aws/local-aws";
+import { functionUrlEvent } from "../tests/support/functions/function-url";
 import {
   kinesisEvent,
   kinesisEventRecord,
   lambdaContext,
   sequenceNumber,
-} from "./testing/kinesis-events";
-import { MARKET_START, tickRecords } from "./testing/market";
+} from "../tests/support/functions/kinesis-events";
+import { MARKET_START, tickRecords } from "../tests/support/functions/market";
 
 /**
  * The deployed entry points, configured only through environment variables as Lambda runs them:

@@ -14,7 +14,7 @@ import type { StackContext } from "./context";
 import { buildPolicies } from "./policies";
 
 /**
- * One resource as the mock runtime records it (`scripts/lib/mock-runtime.ts`): the inputs the
+ * One resource as the mock runtime records it (`scripts/plan/mock-runtime.ts`): the inputs the
  * program registered, the state the mock returned, and the resource options.
  */
 export interface RecordedResourceLike {

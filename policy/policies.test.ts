@@ -5,7 +5,7 @@ import { acceptsInput, acceptsTags, physicalNameInput } from "../tests/support/p
 import { evaluatePolicyReport } from "./offline";
 import { buildPolicies, RULES, rulesMarkdownTable } from "./policies";
 import { NAMED_TYPES, TAGGABLE_TYPES, TYPES } from "./resource-types";
-import { compliantStack } from "./testing/compliant-stack";
+import { compliantStack } from "../tests/support/policy/compliant-stack";
 
 /**
  * Public rule ids this pack cites, each checked against the rule's published definition: checkov

@@ -17,7 +17,7 @@ import {
   resolveAccountId,
   runPulumiEnv,
   shellExports,
-} from "../scripts/pulumi-env";
+} from "../scripts/gitops/pulumi-env";
 import { captureIo } from "../scripts/cli/capture-io";
 
 const ACCOUNT = "123456789012";
@@ -185,7 +185,7 @@ describe("review stacks' backend", () => {
   });
 });
 
-describe("scripts/pulumi-env.ts", () => {
+describe("scripts/gitops/pulumi-env.ts", () => {
   const noLookup = () => {
     throw new Error("must not ask AWS");
   };

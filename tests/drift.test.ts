@@ -10,7 +10,7 @@ import {
   type DriftOptions,
   type PulumiResult,
   type PulumiRunner,
-} from "../scripts/drift";
+} from "../scripts/gitops/drift";
 import { MAX_BODY_CHARACTERS, codeFence, stripAnsi, truncateBody } from "../scripts/gitops/github";
 import { captureIo } from "../scripts/cli/capture-io";
 import { FakeGitHub } from "./support/fake-github";

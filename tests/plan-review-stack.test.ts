@@ -1,8 +1,8 @@
 import { captureIo } from "../scripts/cli/capture-io";
-import { renderPlan } from "../scripts/lib/plan-report";
-import { environmentPlan } from "../scripts/lib/plan-run";
-import { planEnvironment, type WorkerResult } from "../scripts/lib/plan-worker";
-import { parsePlanArgs } from "../scripts/plan";
+import { renderPlan } from "../scripts/plan/plan-report";
+import { environmentPlan } from "../scripts/plan/plan-run";
+import { planEnvironment, type WorkerResult } from "../scripts/plan/plan-worker";
+import { parsePlanArgs } from "../scripts/plan/plan";
 
 /**
  * The offline plan of a pull request's review stack: dev's program run as `dev-pr42`, with the

@@ -1,5 +1,5 @@
 import { ENVIRONMENT_SETTINGS } from "../modules/config/settings";
-import { PRICE_TABLE, TRAFFIC, estimateMonthlyCost } from "../scripts/lib/cost-model";
+import { PRICE_TABLE, TRAFFIC, estimateMonthlyCost } from "../scripts/plan/cost-model";
 import {
   differingSettings,
   moduleOf,
@@ -7,10 +7,10 @@ import {
   renderPlan,
   templateSuffixWarning,
   type EnvironmentPlan,
-} from "../scripts/lib/plan-report";
-import { planEnvironment } from "../scripts/lib/plan-worker";
+} from "../scripts/plan/plan-report";
+import { planEnvironment } from "../scripts/plan/plan-worker";
 import { captureIo } from "../scripts/cli/capture-io";
-import { parsePlanArgs } from "../scripts/plan";
+import { parsePlanArgs } from "../scripts/plan/plan";
 
 describe("plan arguments", () => {
   const parse = (argv: string[]) => parsePlanArgs(argv, captureIo());

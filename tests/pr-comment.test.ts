@@ -5,7 +5,7 @@ import {
   prCommentCli,
   runPrComment,
   type PrCommentOptions,
-} from "../scripts/pr-comment";
+} from "../scripts/plan/pr-comment";
 import { FakeGitHub } from "./support/fake-github";
 
 const REPOSITORY = "acme/trading-analytics";

@@ -444,7 +444,7 @@ describe("the pull-request comment", () => {
 
   test.each<[string, string, string, string]>([
     [
-      "> trading-analytics-platform@0.1.0 smoke\n> tsx scripts/smoke.ts --env dev\n\nSmoke check passed in dev: tick smoke-1-2 for ZZSMOKE showed up after 90 ms (1 query).\n",
+      "> trading-analytics-platform@0.1.0 smoke\n> tsx scripts/smoke/smoke.ts --env dev\n\nSmoke check passed in dev: tick smoke-1-2 for ZZSMOKE showed up after 90 ms (1 query).\n",
       "success",
       "passed",
       "Smoke check passed in dev: tick smoke-1-2 for ZZSMOKE showed up after 90 ms (1 query).",

@@ -14,13 +14,13 @@ import type { LambdaFunctionURLResult } from "aws-lambda";
 import { createAnalyticsApi } from "../functions/analytics-api/api";
 import { divideScaledHalfEven, formatScaled, parseScaled } from "../functions/domain/decimal";
 import { createMarketProcessor } from "../functions/market-processor/processor";
-import { functionUrlEvent } from "../functions/testing/function-url";
+import { functionUrlEvent } from "./support/functions/function-url";
 import {
   eventRecordsFromKinesis,
   kinesisEvent,
   lambdaContext,
-} from "../functions/testing/kinesis-events";
-import { RecordingMetrics } from "../functions/testing/observability";
+} from "./support/functions/kinesis-events";
+import { RecordingMetrics } from "./support/functions/observability";
 import {
   DEFAULT_POLL_MS,
   DEFAULT_TIMEOUT_MS,
@@ -39,9 +39,9 @@ import {
   systemClock,
   type Clock,
   type SmokeTick,
-} from "../scripts/smoke";
+} from "../scripts/smoke/smoke";
 import { captureIo } from "../scripts/cli/capture-io";
-import { decimalTextOf } from "../scripts/lib/analytics-client";
+import { decimalTextOf } from "../scripts/smoke/analytics-client";
 import {
   createAnalyticsTable,
   createMarketStream,
@@ -49,7 +49,7 @@ import {
   localKinesisClient,
   startLocalAws,
   type LocalAws,
-} from "../scripts/lib/local-aws";
+} from "../scripts/local-aws/local-aws";
 
 const T0 = Date.parse("2026-03-02T14:05:17.250Z");
 

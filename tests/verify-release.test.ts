@@ -11,7 +11,7 @@ import {
   parseVerifyReleaseArgs,
   verifyRelease,
   verifyReleaseCli,
-} from "../scripts/verify-release";
+} from "../scripts/gitops/verify-release";
 import { captureIo } from "../scripts/cli/capture-io";
 import { FakeActionsApi, job } from "./support/github-actions-api";
 
@@ -238,7 +238,7 @@ describe("verifyRelease against real git repositories", () => {
     writeFileSync(summary, "");
     const result = spawnSync(
       TSX,
-      [join(__dirname, "../scripts/verify-release.ts"), "--tag", "v1.2.3"],
+      [join(__dirname, "../scripts/gitops/verify-release.ts"), "--tag", "v1.2.3"],
       {
         cwd: fixture.clone,
         encoding: "utf8",
@@ -266,7 +266,7 @@ describe("verifyRelease against real git repositories", () => {
   it("runs as the workflow runs it: exit 1 and an error annotation for a tag not on staging", () => {
     const result = spawnSync(
       TSX,
-      [join(__dirname, "../scripts/verify-release.ts"), "--tag", "v1.4.0"],
+      [join(__dirname, "../scripts/gitops/verify-release.ts"), "--tag", "v1.4.0"],
       {
         cwd: fixture.clone,
         encoding: "utf8",

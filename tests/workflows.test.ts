@@ -14,7 +14,7 @@ import {
   ENVIRONMENT_WORKFLOWS,
   runEnvironment,
 } from "../scripts/gitops/environment-runs";
-import { STAGING_DEPLOY } from "../scripts/verify-release";
+import { STAGING_DEPLOY } from "../scripts/gitops/verify-release";
 import { evaluate, interpolate, truthy, type Value } from "./support/github-expression";
 import { pushRuns, type PushFilter } from "./support/github-paths";
 import {
@@ -371,7 +371,7 @@ describe("triggers and the branch -> environment mapping", () => {
       [".nvmrc"],
       [".pulumi-version"],
       ["tsconfig.json"],
-      ["scripts/build-functions.ts"],
+      ["scripts/build/build-functions.ts"],
       [".github/workflows/deploy.yml"],
       [".github/workflows/pulumi-deploy.yml"],
       [".github/actions/setup-pulumi/action.yml"],
@@ -387,16 +387,16 @@ describe("triggers and the branch -> environment mapping", () => {
       ["bootstrap/permissions/README.md"],
       ["functions/domain/bar.test.ts"],
       ["functions/handlers.test.ts"],
-      ["functions/testing/market.ts"],
+      ["tests/support/functions/market.ts"],
       ["modules/compute/market-functions.test.ts"],
-      ["modules/compute/testing/expected-compute.ts"],
+      ["tests/support/compute/expected-compute.ts"],
       ["policy/rules/s3.test.ts"],
-      ["policy/testing/compliant-stack.ts"],
+      ["tests/support/policy/compliant-stack.ts"],
       ["tests/workflows.test.ts"],
       ["tests/support/github-paths.ts"],
-      ["scripts/drift.ts"],
-      ["scripts/smoke.ts"],
-      ["scripts/lib/local-aws.ts"],
+      ["scripts/gitops/drift.ts"],
+      ["scripts/smoke/smoke.ts"],
+      ["scripts/local-aws/local-aws.ts"],
       ["bootstrap/program.ts"],
       ["jest.config.js"],
       ["eslint.config.mjs"],
@@ -824,7 +824,7 @@ describe("production promotion", () => {
     );
     expect(check.id).toBe("verify");
     expect(check.run).toBe(
-      'npx tsx scripts/verify-release.ts --tag "$TAG" --branch staging --remote origin',
+      'npx tsx scripts/gitops/verify-release.ts --tag "$TAG" --branch staging --remote origin',
     );
     expect(check.env?.GH_TOKEN).toBe("${{ github.token }}");
     expect(verify.outputs).toEqual({
@@ -1033,7 +1033,7 @@ describe("the Pulumi steps", () => {
         'npm run plan -- --env "$ENVIRONMENT" --format markdown --out "$RUNNER_TEMP/plan.md"',
         'cat "$RUNNER_TEMP/plan.md" >> "$GITHUB_STEP_SUMMARY"',
         'if [ -n "$PR_NUMBER" ]; then',
-        '  npx tsx scripts/pr-comment.ts --pr "$PR_NUMBER" --key "offline-plan-$ENVIRONMENT" \\',
+        '  npx tsx scripts/plan/pr-comment.ts --pr "$PR_NUMBER" --key "offline-plan-$ENVIRONMENT" \\',
         '    --title "Offline plan: $ENVIRONMENT" --body-file "$RUNNER_TEMP/plan.md"',
         "fi",
         "",
@@ -1049,7 +1049,9 @@ describe("the Pulumi steps", () => {
   it("checks drift with the preview-only refresh script and its issue, in place of the preview", () => {
     const drift = stepNamed(previewSteps, "Drift check");
     expect(drift.if).toBe("inputs.drift");
-    expect(drift.run).toBe('npx tsx scripts/drift.ts --env "$ENVIRONMENT" --run-url "$RUN_URL"');
+    expect(drift.run).toBe(
+      'npx tsx scripts/gitops/drift.ts --env "$ENVIRONMENT" --run-url "$RUN_URL"',
+    );
     expect(drift.env).toEqual({
       ENVIRONMENT: "${{ inputs.environment }}",
       GH_TOKEN: "${{ github.token }}",

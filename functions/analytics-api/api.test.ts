@@ -10,13 +10,13 @@ import {
   createAnalyticsTable,
   localDynamoDbClient,
   startLocalAws,
-} from "../../scripts/lib/local-aws";
-import type { LocalAws } from "../../scripts/lib/local-aws";
-import { referenceBar } from "../testing/arbitraries";
-import { functionUrlEvent } from "../testing/function-url";
-import { kinesisEvent, lambdaContext } from "../testing/kinesis-events";
-import { tickRecords } from "../testing/market";
-import { RecordingMetrics, silentLogger } from "../testing/observability";
+} from "../../scripts/local-aws/local-aws";
+import type { LocalAws } from "../../scripts/local-aws/local-aws";
+import { referenceBar } from "../../tests/support/functions/arbitraries";
+import { functionUrlEvent } from "../../tests/support/functions/function-url";
+import { kinesisEvent, lambdaContext } from "../../tests/support/functions/kinesis-events";
+import { tickRecords } from "../../tests/support/functions/market";
+import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
 import type { AnalyticsApi, ApiResponse, BarJson, BarsResponse, LatestResponse } from "./api";
 import { barToJson, createAnalyticsApi, priceText } from "./api";
 import { encodePageToken } from "./params";

@@ -1,5 +1,10 @@
 import fc from "fast-check";
-import { BASE_MINUTE, minuteTicksArb, referenceBar, referenceScaled } from "../testing/arbitraries";
+import {
+  BASE_MINUTE,
+  minuteTicksArb,
+  referenceBar,
+  referenceScaled,
+} from "../../tests/support/functions/arbitraries";
 import type { Bar, SequencedTick } from "./bar";
 import {
   barFromTicks,

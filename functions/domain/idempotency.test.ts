@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { BASE_MINUTE, amountArb, referenceBar } from "../testing/arbitraries";
-import { sequenceNumber } from "../testing/kinesis-events";
+import { BASE_MINUTE, amountArb, referenceBar } from "../../tests/support/functions/arbitraries";
+import { sequenceNumber } from "../../tests/support/functions/kinesis-events";
 import type { Bar, SequencedTick } from "./bar";
 import { barFromTicks } from "./bar";
 import { applyTrades, barKey, planBarUpdates } from "./idempotency";

@@ -15,10 +15,14 @@ import {
   localKinesisClient,
   localS3Client,
   startLocalAws,
-} from "../../scripts/lib/local-aws";
-import type { LocalAws } from "../../scripts/lib/local-aws";
-import { eventRecordsFromKinesis, kinesisEvent, lambdaContext } from "../testing/kinesis-events";
-import { RecordingMetrics, silentLogger } from "../testing/observability";
+} from "../../scripts/local-aws/local-aws";
+import type { LocalAws } from "../../scripts/local-aws/local-aws";
+import {
+  eventRecordsFromKinesis,
+  kinesisEvent,
+  lambdaContext,
+} from "../../tests/support/functions/kinesis-events";
+import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
 import type { ArchiveLine } from "./archive";
 import { createMarketArchiver } from "./archiver";
 

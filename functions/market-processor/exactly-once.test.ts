@@ -6,14 +6,23 @@ import {
   createAnalyticsTable,
   localDynamoDbClient,
   startLocalAws,
-} from "../../scripts/lib/local-aws";
-import type { LocalAws } from "../../scripts/lib/local-aws";
+} from "../../scripts/local-aws/local-aws";
+import type { LocalAws } from "../../scripts/local-aws/local-aws";
 import { onDynamoDbLocal } from "../../tests/support/dynamodb-local";
 import type { Tick } from "../domain/tick";
-import { kinesisEvent, kinesisEventRecord, sequenceNumber } from "../testing/kinesis-events";
-import { MARKET_START, expectedBars, scanBarValues, scanBars } from "../testing/market";
-import { RecordingMetrics, silentLogger } from "../testing/observability";
-import { beforeCommand, countCommands } from "../testing/sdk";
+import {
+  kinesisEvent,
+  kinesisEventRecord,
+  sequenceNumber,
+} from "../../tests/support/functions/kinesis-events";
+import {
+  MARKET_START,
+  expectedBars,
+  scanBarValues,
+  scanBars,
+} from "../../tests/support/functions/market";
+import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
+import { beforeCommand, countCommands } from "../../tests/support/functions/sdk";
 import { createMarketProcessor } from "./processor";
 import type { MarketProcessorOptions } from "./processor";
 import { INLINE_SET_MAX_BYTES, PAGE_MAX_BYTES } from "./trade-set-writes";
@@ -148,7 +157,7 @@ describe("each distinct trade counts exactly once, whatever the delivery", () =>
     const samesShard = await processor.processBatch(kinesisEvent([record(SHARD_0, 7, ticks)]));
     const otherShard = await processor.handler(
       kinesisEvent([record(SHARD_1, 900, ticks[0]), record(SHARD_1, 901, ticks[1])]),
-      (await import("../testing/kinesis-events")).lambdaContext(),
+      (await import("../../tests/support/functions/kinesis-events")).lambdaContext(),
     );
 
     expect(samesShard.summary).toMatchObject({

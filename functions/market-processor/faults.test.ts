@@ -6,19 +6,19 @@ import {
   noFaults,
   randomFaults,
   startFaultProxy,
-} from "../../scripts/lib/fault-proxy";
-import type { DynamoDbFault, FaultPlan, FaultProxy } from "../../scripts/lib/fault-proxy";
+} from "../../tests/support/fault-proxy";
+import type { DynamoDbFault, FaultPlan, FaultProxy } from "../../tests/support/fault-proxy";
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   createAnalyticsTable,
   localDynamoDbClient,
   startLocalAws,
-} from "../../scripts/lib/local-aws";
-import type { LocalAws } from "../../scripts/lib/local-aws";
+} from "../../scripts/local-aws/local-aws";
+import type { LocalAws } from "../../scripts/local-aws/local-aws";
 import { onDynamoDbLocal } from "../../tests/support/dynamodb-local";
-import { deliverInOrder } from "../testing/event-source";
-import { kinesisEvent } from "../testing/kinesis-events";
+import { deliverInOrder } from "../../tests/support/functions/event-source";
+import { kinesisEvent } from "../../tests/support/functions/kinesis-events";
 import {
   MARKET_START,
   expectedBars,
@@ -26,8 +26,8 @@ import {
   symbolsFor,
   syntheticTicks,
   tickRecords,
-} from "../testing/market";
-import { RecordingMetrics, silentLogger } from "../testing/observability";
+} from "../../tests/support/functions/market";
+import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
 import { createMarketProcessor } from "./processor";
 import type { ProcessorSummary } from "./processor";
 

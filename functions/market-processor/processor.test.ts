@@ -13,20 +13,20 @@ import {
   localDynamoDbClient,
   localKinesisClient,
   startLocalAws,
-} from "../../scripts/lib/local-aws";
-import type { LocalAws } from "../../scripts/lib/local-aws";
+} from "../../scripts/local-aws/local-aws";
+import type { LocalAws } from "../../scripts/local-aws/local-aws";
 import { RECORD_REASONS } from "../domain/record";
 import { TICK_REASONS } from "../domain/tick";
 import type { Tick } from "../domain/tick";
 import type { SequencedTick } from "../domain/bar";
-import { deliverInOrder } from "../testing/event-source";
+import { deliverInOrder } from "../../tests/support/functions/event-source";
 import {
   eventRecordsFromKinesis,
   kinesisEvent,
   kinesisEventRecord,
   lambdaContext,
   sequenceNumber,
-} from "../testing/kinesis-events";
+} from "../../tests/support/functions/kinesis-events";
 import {
   MARKET_START,
   expectedBars,
@@ -35,9 +35,9 @@ import {
   symbolsFor,
   syntheticTicks,
   tickRecords,
-} from "../testing/market";
-import { RecordingMetrics, silentLogger } from "../testing/observability";
-import { beforeCommand, countCommands } from "../testing/sdk";
+} from "../../tests/support/functions/market";
+import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
+import { beforeCommand, countCommands } from "../../tests/support/functions/sdk";
 import { createMarketProcessor } from "./processor";
 import type { MarketProcessorOptions } from "./processor";
 

@@ -8,7 +8,7 @@ import {
   TradeSetFormatError,
   encodeTradeIds,
 } from "../domain/trade-set";
-import { minuteTicksArb } from "../testing/arbitraries";
+import { minuteTicksArb } from "../../tests/support/functions/arbitraries";
 import type { Item } from "./bar-codec";
 import {
   BAR_READ_ATTRIBUTES,

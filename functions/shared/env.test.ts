@@ -2,7 +2,7 @@ import { createS3Client, usesLocalS3Endpoint } from "./clients";
 import { mapWithConcurrency } from "./concurrency";
 import { positiveIntegerEnv, requiredEnv } from "./env";
 import { shardIdOf, toStreamRecords } from "./kinesis-event";
-import { kinesisEventRecord } from "../testing/kinesis-events";
+import { kinesisEventRecord } from "../../tests/support/functions/kinesis-events";
 
 describe("environment variables", () => {
   it("reads a required variable", () => {

@@ -1,6 +1,6 @@
 /**
  * Stands in for `@aws-sdk/credential-provider-node` in the Lambda bundles (see
- * `scripts/build-functions.ts`). In Lambda the execution role's credentials are always in the
+ * `scripts/build/build-functions.ts`). In Lambda the execution role's credentials are always in the
  * environment, so the rest of the default chain (SSO, profiles, web identity, container and
  * instance metadata, with the STS and SSO clients it carries) is dead weight: about 95 KB of
  * minified code parsed at every cold start.

@@ -2,7 +2,7 @@ import { ENVIRONMENT_SETTINGS } from "../config/settings";
 import { namerFor } from "../naming/physical-name";
 import { DURATION_P99_ALARM, ERRORS_ALARM, THROTTLES_ALARM } from "./alarms";
 import type { MarketFunction as MarketFunctionType } from "./market-function";
-import { ResourceRecorder, settle } from "./testing/pulumi-recorder";
+import { ResourceRecorder, settle } from "../../tests/support/compute/pulumi-recorder";
 
 const recorder = new ResourceRecorder();
 let MarketFunction: typeof MarketFunctionType;

@@ -24,7 +24,7 @@ import {
   expectedTrustPolicy,
   type ComputeSurroundings,
   type ExpectedService,
-} from "./testing/expected-compute";
+} from "../../tests/support/compute/expected-compute";
 import {
   MOCK_ACCOUNT_ID,
   MOCK_CONSUMER_TIMESTAMP,
@@ -32,7 +32,7 @@ import {
   settle,
   valueOf,
   type RecordedResource,
-} from "./testing/pulumi-recorder";
+} from "../../tests/support/compute/pulumi-recorder";
 
 const recorder = new ResourceRecorder();
 const built = {} as Record<EnvironmentName, MarketFunctions>;

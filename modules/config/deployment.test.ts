@@ -1,4 +1,4 @@
-import { runProgram } from "../../scripts/lib/mock-runtime";
+import { runProgram } from "../../scripts/plan/mock-runtime";
 import {
   ENVIRONMENT_SUFFIX_PATTERN,
   loadDeploymentConfig,

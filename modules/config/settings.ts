@@ -68,7 +68,7 @@ export interface EnvironmentSettings {
   /**
    * The archiver's event source mapping. Each batch becomes one archive object, and S3 lifecycle
    * transitions skip objects under 128 KB, so these are sized for objects above that at the
-   * environment's expected rate (see `scripts/lib/cost-model.ts`). The window is also how far the
+   * environment's expected rate (see `scripts/plan/cost-model.ts`). The window is also how far the
    * archive trails the stream.
    */
   readonly archiver: {

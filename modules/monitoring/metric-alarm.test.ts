@@ -1,4 +1,4 @@
-import { runProgram, type RecordedResource } from "../../scripts/lib/mock-runtime";
+import { runProgram, type RecordedResource } from "../../scripts/plan/mock-runtime";
 import { createMetricAlarm, type AlarmRouting, type MetricAlarmSpec } from "./metric-alarm";
 
 const routing: AlarmRouting = {

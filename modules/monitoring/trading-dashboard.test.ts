@@ -8,9 +8,9 @@ import {
   kinesisEvent,
   kinesisEventRecord,
   lambdaContext,
-} from "../../functions/testing/kinesis-events";
-import { silentLogger } from "../../functions/testing/observability";
-import { runProgram } from "../../scripts/lib/mock-runtime";
+} from "../../tests/support/functions/kinesis-events";
+import { silentLogger } from "../../tests/support/functions/observability";
+import { runProgram } from "../../scripts/plan/mock-runtime";
 import { commonEnvironmentVariables } from "../compute/market-function";
 import { PROCESSOR_ITERATOR_AGE_THRESHOLD_MS } from "../compute/market-functions";
 import { METRICS_NAMESPACE } from "../compute/runtime";

@@ -4,7 +4,7 @@ import {
   ResourceRecorder,
   settle,
   valueOf,
-} from "../compute/testing/pulumi-recorder";
+} from "../../tests/support/compute/pulumi-recorder";
 import { workloadBoundaryPolicyArn } from "../naming/bootstrap-names";
 import type { VpcFlowLogs } from "./vpc-flow-logs";
 

@@ -6,7 +6,7 @@ import {
   ResourceRecorder,
   settle,
   valueOf,
-} from "../compute/testing/pulumi-recorder";
+} from "../../tests/support/compute/pulumi-recorder";
 import { standardTags } from "../naming/tags";
 import type { PrivateBucket, PrivateBucketArgs } from "./private-bucket";
 

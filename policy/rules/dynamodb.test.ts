@@ -1,5 +1,10 @@
-import { findings } from "../testing/check";
-import { compliantStack, withOptions, withResource, without } from "../testing/compliant-stack";
+import { findings } from "../../tests/support/policy/check";
+import {
+  compliantStack,
+  withOptions,
+  withResource,
+  without,
+} from "../../tests/support/policy/compliant-stack";
 
 const TABLE = (environment: string) =>
   `DynamoDB table "table" (${environment}-market-analytics-us-east-1-a1)`;

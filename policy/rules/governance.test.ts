@@ -1,11 +1,11 @@
-import { findings } from "../testing/check";
+import { findings } from "../../tests/support/policy/check";
 import {
   compliantStack,
   omit,
   withOptions,
   withResource,
   without,
-} from "../testing/compliant-stack";
+} from "../../tests/support/policy/compliant-stack";
 
 const FIX_TAGS = "tag it with standardTags(environment, service) from modules/naming";
 

@@ -1,5 +1,5 @@
-import { findings } from "../testing/check";
-import { compliantStack, withResource } from "../testing/compliant-stack";
+import { findings } from "../../tests/support/policy/check";
+import { compliantStack, withResource } from "../../tests/support/policy/compliant-stack";
 
 const POLICY_LABEL =
   'IAM role policy "market-processor-policy" (dev-market-processor-us-east-1-a1)';

@@ -1,5 +1,5 @@
-import { findings } from "../testing/check";
-import { compliantStack, omit, withResource } from "../testing/compliant-stack";
+import { findings } from "../../tests/support/policy/check";
+import { compliantStack, omit, withResource } from "../../tests/support/policy/compliant-stack";
 import { functionNameOf, isStreamMapping, kinesisStreamNameOf } from "./lambda";
 
 const PROCESSOR = (environment: string) =>

@@ -1,5 +1,5 @@
-import { findings } from "../testing/check";
-import { compliantStack, withResource, without } from "../testing/compliant-stack";
+import { findings } from "../../tests/support/policy/check";
+import { compliantStack, withResource, without } from "../../tests/support/policy/compliant-stack";
 
 const BUCKET = (environment: string) =>
   `S3 bucket "archive" (${environment}-market-archive-us-east-1-a1)`;

@@ -1,5 +1,5 @@
-import { findings } from "../testing/check";
-import { compliantStack, omit, withResource } from "../testing/compliant-stack";
+import { findings } from "../../tests/support/policy/check";
+import { compliantStack, omit, withResource } from "../../tests/support/policy/compliant-stack";
 
 const STREAM = (environment: string) =>
   `Kinesis stream "stream" (${environment}-market-data-us-east-1-a1)`;

@@ -26,7 +26,11 @@ import {
 import { REVIEW_STACK_ENVIRONMENT } from "../../modules/config/review-stack";
 import { isEnvironmentName } from "../../modules/config/settings";
 import { ghCli, type GhRunner } from "../gitops/github";
-import { awsCliCallerAccount, resolveAccountId, type CallerIdentityLookup } from "../pulumi-env";
+import {
+  awsCliCallerAccount,
+  resolveAccountId,
+  type CallerIdentityLookup,
+} from "../gitops/pulumi-env";
 
 /**
  * Applies and verifies the GitHub side of the bootstrap with `gh api` (GitHub's REST API):

@@ -28,7 +28,11 @@ import {
   TEMPLATE_ENVIRONMENT_SUFFIX,
 } from "../../modules/config/deployment";
 import { isEnvironmentName } from "../../modules/config/settings";
-import { awsCliCallerAccount, resolveAccountId, type CallerIdentityLookup } from "../pulumi-env";
+import {
+  awsCliCallerAccount,
+  resolveAccountId,
+  type CallerIdentityLookup,
+} from "../gitops/pulumi-env";
 
 const USAGE = `Usage: npx tsx scripts/bootstrap/stack-files.ts [--account-id ID | --outputs FILE] [--suffix SUFFIX] [--env ENV]... [--print | --check]
 

@@ -1,18 +1,18 @@
 import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { parseBenchArgs } from "../bench";
-import { parseBuildArgs } from "../build-functions";
-import { parseDriftArgs } from "../drift";
-import { parseLocalRunArgs } from "../lib/local-run-options";
+import { parseBenchArgs } from "../bench/bench";
+import { parseBuildArgs } from "../build/build-functions";
+import { parseDriftArgs } from "../gitops/drift";
+import { parseLocalRunArgs } from "../local-run/local-run-options";
 import { rebuildBarsCli } from "../operations/rebuild";
 import { reconcileCli } from "../operations/reconcile";
 import { redriveCli } from "../operations/redrive";
-import { parsePlanArgs } from "../plan";
-import { parsePrCommentArgs } from "../pr-comment";
-import { parsePulumiEnvArgs } from "../pulumi-env";
-import { parseSmokeArgs } from "../smoke";
-import { parseVerifyReleaseArgs } from "../verify-release";
+import { parsePlanArgs } from "../plan/plan";
+import { parsePrCommentArgs } from "../plan/pr-comment";
+import { parsePulumiEnvArgs } from "../gitops/pulumi-env";
+import { parseSmokeArgs } from "../smoke/smoke";
+import { parseVerifyReleaseArgs } from "../gitops/verify-release";
 import { captureIo } from "./capture-io";
 import type { CommandIo, Parsed } from "./program";
 import { EXIT_OK, EXIT_USAGE } from "./program";
@@ -35,7 +35,7 @@ const parsing =
 interface CommandCase {
   /** The npm script. */
   readonly script: string;
-  /** The entry point under scripts/. */
+  /** The entry point, relative to scripts/. */
   readonly file: string;
   readonly run: Run;
   /** The options the command requires, to test one problem at a time. */
@@ -51,28 +51,28 @@ const RANGE = ["--from", "2026-11-27T13:00Z", "--to", "2026-11-27T14:00Z"];
 const COMMANDS: readonly CommandCase[] = [
   {
     script: "start",
-    file: "local-run.ts",
+    file: "local-run/local-run.ts",
     run: parsing(parseLocalRunArgs),
     required: [],
     bad: [["--env", "prod"], `${ENVIRONMENT_CHOICES} Did you mean production?`],
   },
   {
     script: "plan",
-    file: "plan.ts",
+    file: "plan/plan.ts",
     run: parsing(parsePlanArgs),
     required: [],
     bad: [["--format", "md"], "Allowed choices are text, markdown. Did you mean markdown?"],
   },
   {
     script: "bench",
-    file: "bench.ts",
+    file: "bench/bench.ts",
     run: parsing(parseBenchArgs),
     required: [],
     bad: [["--format", "html"], "Allowed choices are text, markdown."],
   },
   {
     script: "build",
-    file: "build-functions.ts",
+    file: "build/build-functions.ts",
     run: parsing(parseBuildArgs),
     required: [],
     bad: [
@@ -82,21 +82,21 @@ const COMMANDS: readonly CommandCase[] = [
   },
   {
     script: "smoke",
-    file: "smoke.ts",
+    file: "smoke/smoke.ts",
     run: parsing(parseSmokeArgs),
     required: ["--env", "dev"],
     bad: [["--env", "qa"], ENVIRONMENT_CHOICES],
   },
   {
     script: "drift",
-    file: "drift.ts",
+    file: "gitops/drift.ts",
     run: parsing(parseDriftArgs),
     required: ["--env", "production"],
     bad: [["--env", "Prod"], `${ENVIRONMENT_CHOICES} Did you mean production?`],
   },
   {
     script: "verify-release",
-    file: "verify-release.ts",
+    file: "gitops/verify-release.ts",
     run: parsing((argv, io) => parseVerifyReleaseArgs(argv, "/repo", io)),
     required: ["--tag", "v1.4.2"],
     bad: [["--repo", "not a repo"], 'Repository "not a repo" is not OWNER/REPO.'],
@@ -104,21 +104,21 @@ const COMMANDS: readonly CommandCase[] = [
   },
   {
     script: "pulumi-env",
-    file: "pulumi-env.ts",
+    file: "gitops/pulumi-env.ts",
     run: parsing(parsePulumiEnvArgs),
     required: ["--env", "staging"],
     bad: [["--format", "yaml"], "Allowed choices are shell, json, github-output."],
   },
   {
     script: "pr-comment",
-    file: "pr-comment.ts",
+    file: "plan/pr-comment.ts",
     run: parsing(parsePrCommentArgs),
     required: ["--pr", "12", "--key", "plan", "--title", "Plan", "--body-file", "plan.md"],
     bad: [["--pr", "twelve"], "Expected a pull request number, e.g. --pr 12."],
   },
   {
     script: "redrive",
-    file: "redrive.ts",
+    file: "operations/redrive-command.ts",
     run: redriveCli,
     required: ["--env", "dev", "--consumer", "market-processor"],
     bad: [
@@ -128,14 +128,14 @@ const COMMANDS: readonly CommandCase[] = [
   },
   {
     script: "rebuild-bars",
-    file: "rebuild-bars.ts",
+    file: "operations/rebuild-bars-command.ts",
     run: rebuildBarsCli,
     required: ["--env", "dev", ...RANGE],
     bad: [["--env", "stage"], `${ENVIRONMENT_CHOICES} Did you mean staging?`],
   },
   {
     script: "reconcile",
-    file: "reconcile.ts",
+    file: "operations/reconcile-command.ts",
     run: reconcileCli,
     required: ["--env", "dev", ...RANGE],
     bad: [["--format", "markdwn"], "Allowed choices are text, markdown. Did you mean markdown?"],
@@ -286,7 +286,7 @@ describe("the entry points as processes", () => {
   });
 
   it("exits 2 for an unknown option, naming the valid ones", async () => {
-    const { status, stdout, stderr } = await run("pr-comment.ts", ["--pr", "1", "--bogus"]);
+    const { status, stdout, stderr } = await run("plan/pr-comment.ts", ["--pr", "1", "--bogus"]);
     expect(status).toBe(EXIT_USAGE);
     expect(stdout).toBe("");
     expect(stderr).toBe(

@@ -2,7 +2,7 @@ import { appendFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
 import { environmentSettings, type EnvironmentName } from "../../modules/config/settings";
-import { RELEASE_TAG_PATTERN } from "../verify-release";
+import { RELEASE_TAG_PATTERN } from "./verify-release";
 import {
   ACTIVE_RUN_STATUSES,
   errorAnnotation,

@@ -228,16 +228,16 @@ describe("the entry points as processes", () => {
   const root = join(__dirname, "..", "..");
   const tsx = join(root, "node_modules", ".bin", "tsx");
   const run = (script: string, args: string[]) =>
-    spawnSync(tsx, [join(root, "scripts", script), ...args], { cwd: root, encoding: "utf8" });
+    spawnSync(tsx, [join(__dirname, script), ...args], { cwd: root, encoding: "utf8" });
 
   it("exit 0 for --help, 2 for an unknown option and for a bad --from", () => {
-    const help = run("reconcile.ts", ["--help"]);
+    const help = run("reconcile-command.ts", ["--help"]);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("Usage: npm run reconcile --");
-    const unknown = run("redrive.ts", ["--env", "dev", "--consumer", "market-processor", "--x"]);
+    const unknown = run("redrive-command.ts", ["--env", "dev", "--consumer", "market-processor", "--x"]);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("Valid options: --env, --outputs, --consumer,");
-    const badFrom = run("rebuild-bars.ts", ["--env", "dev", "--from", "13:00", "--to", "x"]);
+    const badFrom = run("rebuild-bars-command.ts", ["--env", "dev", "--from", "13:00", "--to", "x"]);
     expect(badFrom.status).toBe(2);
     expect(badFrom.stderr).toContain("Expected an ISO-8601 UTC minute");
   });

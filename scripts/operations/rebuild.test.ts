@@ -10,16 +10,16 @@ import {
   kinesisEvent,
   kinesisEventRecord,
   sequenceNumber,
-} from "../../functions/testing/kinesis-events";
+} from "../../tests/support/functions/kinesis-events";
 import {
   MARKET_START,
   expectedBars,
   syntheticTicks,
   tickRecords,
-} from "../../functions/testing/market";
-import { RecordingMetrics, silentLogger } from "../../functions/testing/observability";
-import { beforeCommand } from "../../functions/testing/sdk";
-import { noFaults, startFaultProxy } from "../lib/fault-proxy";
+} from "../../tests/support/functions/market";
+import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
+import { beforeCommand } from "../../tests/support/functions/sdk";
+import { noFaults, startFaultProxy } from "../../tests/support/fault-proxy";
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
@@ -28,8 +28,8 @@ import {
   localDynamoDbClient,
   localS3Client,
   startLocalAws,
-} from "../lib/local-aws";
-import type { LocalAws } from "../lib/local-aws";
+} from "../local-aws/local-aws";
+import type { LocalAws } from "../local-aws/local-aws";
 import { barsFromRecords } from "./archive-bars";
 import { readArchive } from "./archive-records";
 import { BarWriter } from "./bar-rebuild";
@@ -44,7 +44,7 @@ import {
   uniqueName,
   uuidOf,
   writeOutputs,
-} from "./test-support";
+} from "../../tests/support/operations/test-support";
 
 /**
  * rebuild-bars and reconcile against a local DynamoDB and s3rver: the live path (the processor's

@@ -8,8 +8,8 @@ import {
   formatScaled,
 } from "../../functions/domain/decimal";
 import { MINUTE_MS } from "../../functions/domain/time";
-import { renderMarkdownTable, renderTable } from "../lib/text-table";
-import type { Column } from "../lib/text-table";
+import { renderMarkdownTable, renderTable } from "../cli/text-table";
+import type { Column } from "../cli/text-table";
 import type { ArchiveBars } from "./archive-bars";
 import type { RebuildTarget } from "./bar-rebuild";
 import { BarWriter, queryBars } from "./bar-rebuild";

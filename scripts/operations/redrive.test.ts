@@ -12,13 +12,13 @@ import type { Tick } from "../../functions/domain/tick";
 import { barKey } from "../../functions/domain/idempotency";
 import { createMarketArchiver } from "../../functions/market-archiver/archiver";
 import { createMarketProcessor } from "../../functions/market-processor/processor";
-import { MARKET_START, expectedBars, syntheticTicks } from "../../functions/testing/market";
-import { RecordingMetrics, silentLogger } from "../../functions/testing/observability";
-import { beforeCommand } from "../../functions/testing/sdk";
-import { auditArchive } from "../lib/archive-audit";
-import type { SentRecordView } from "../lib/archive-audit";
-import { ShardPoller } from "../lib/event-source-mapping";
-import type { BatchInvoker } from "../lib/event-source-mapping";
+import { MARKET_START, expectedBars, syntheticTicks } from "../../tests/support/functions/market";
+import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
+import { beforeCommand } from "../../tests/support/functions/sdk";
+import { auditArchive } from "../local-run/archive-audit";
+import type { SentRecordView } from "../local-run/archive-audit";
+import { ShardPoller } from "../local-aws/event-source-mapping";
+import type { BatchInvoker } from "../local-aws/event-source-mapping";
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
@@ -29,14 +29,19 @@ import {
   localKinesisClient,
   localS3Client,
   startLocalAws,
-} from "../lib/local-aws";
-import type { LocalAws } from "../lib/local-aws";
+} from "../local-aws/local-aws";
+import type { LocalAws } from "../local-aws/local-aws";
 import { deadLetterBody } from "./dead-letter";
-import type { LocalSqs } from "./local-sqs";
-import { startLocalSqs } from "./local-sqs";
+import type { LocalSqs } from "../../tests/support/operations/local-sqs";
+import { startLocalSqs } from "../../tests/support/operations/local-sqs";
 import { redrive, redriveCli } from "./redrive";
 import type { RedriveOptions } from "./redrive";
-import { capturedIo, tableState, uniqueName, writeOutputs } from "./test-support";
+import {
+  capturedIo,
+  tableState,
+  uniqueName,
+  writeOutputs,
+} from "../../tests/support/operations/test-support";
 
 /**
  * redrive against kinesalite, a local DynamoDB, s3rver and a local SQS, with real failures: the

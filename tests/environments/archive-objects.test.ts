@@ -9,7 +9,7 @@ import {
   estimateMonthlyCost,
   TRAFFIC,
   type ArchiveObjectEstimate,
-} from "../../scripts/lib/cost-model";
+} from "../../scripts/plan/cost-model";
 
 /**
  * Each environment's archive objects at its expected rate (rate x window x compression), and what

@@ -5,7 +5,7 @@ import {
   runEnvironmentProgram,
   runProgram,
   type ProgramResult,
-} from "../../scripts/lib/mock-runtime";
+} from "../../scripts/plan/mock-runtime";
 import { expectedPhysicalNames, nameInputOf } from "../support/environment-assertions";
 
 const HOW_TO =

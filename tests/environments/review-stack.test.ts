@@ -11,7 +11,7 @@ import {
   runEnvironmentProgram,
   runProgram,
   type ProgramResult,
-} from "../../scripts/lib/mock-runtime";
+} from "../../scripts/plan/mock-runtime";
 import { physicalNameInput } from "../support/provider-schema";
 
 /**

@@ -1,4 +1,4 @@
-import { provideLocalDynamoDb, type LocalDynamoDb } from "../../scripts/lib/dynamodb-local";
+import { provideLocalDynamoDb, type LocalDynamoDb } from "../../scripts/local-aws/dynamodb-local";
 
 /**
  * Jest `globalSetup`: one DynamoDB Local for the whole test run, its endpoint published in

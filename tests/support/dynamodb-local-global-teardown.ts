@@ -1,4 +1,4 @@
-import type { LocalDynamoDb } from "../../scripts/lib/dynamodb-local";
+import type { LocalDynamoDb } from "../../scripts/local-aws/dynamodb-local";
 
 /** Jest `globalTeardown`: stops the DynamoDB Local of the run (dynamodb-local-global-setup.ts). */
 export default async function tearDownDynamoDbLocal(): Promise<void> {

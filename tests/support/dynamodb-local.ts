@@ -1,7 +1,7 @@
 import {
   DYNALITE_FALLBACK_NOTICE,
   sharedDynamoDbLocalEndpoint,
-} from "../../scripts/lib/dynamodb-local";
+} from "../../scripts/local-aws/dynamodb-local";
 
 /**
  * For tests of what only DynamoDB Local implements (transactions, TTL, DynamoDB's limits): `it`

@@ -24,7 +24,7 @@ import {
   type ComputeSurroundings,
   type ExpectedService,
   type ExpectedStreamConsumer,
-} from "../../modules/compute/testing/expected-compute";
+} from "./compute/expected-compute";
 import {
   ENVIRONMENT_NAMES,
   ENVIRONMENT_SETTINGS,
@@ -35,7 +35,7 @@ import {
   runEnvironmentProgram,
   type ProgramResult,
   type RecordedResource,
-} from "../../scripts/lib/mock-runtime";
+} from "../../scripts/plan/mock-runtime";
 import { EXPECTED, EXPECTED_TAGGABLE_TYPES } from "./environment-expectations";
 import { allows, grantedPairs, type EvaluatedDocument } from "./iam-evaluation";
 import { acceptsInput, acceptsTags, physicalNameInput } from "./provider-schema";
@@ -43,7 +43,7 @@ import { acceptsInput, acceptsTags, physicalNameInput } from "./provider-schema"
 const REGION = "us-east-1";
 const SUFFIX = "a1";
 const ACCOUNT = MOCK_ACCOUNT_ID;
-/** The creation timestamp `scripts/lib/mock-runtime.ts` puts in a stream consumer's ARN. */
+/** The creation timestamp `scripts/plan/mock-runtime.ts` puts in a stream consumer's ARN. */
 const MOCK_CONSUMER_TIMESTAMP = "1700000000";
 
 /** Prefixes a physical name may carry before `{env}-...`: flow-log and function log groups, KMS aliases. */

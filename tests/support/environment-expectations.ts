@@ -1,7 +1,4 @@
-import {
-  EXPECTED_COMPUTE,
-  type ExpectedComputeSettings,
-} from "../../modules/compute/testing/expected-compute";
+import { EXPECTED_COMPUTE, type ExpectedComputeSettings } from "./compute/expected-compute";
 import type { EnvironmentName } from "../../modules/config/settings";
 
 /**

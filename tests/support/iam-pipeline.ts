@@ -23,7 +23,7 @@ import {
   MOCK_REGION as REGION,
   runEnvironmentProgram,
   type RecordedResource,
-} from "../../scripts/lib/mock-runtime";
+} from "../../scripts/plan/mock-runtime";
 import {
   PROVIDER_CALLS,
   isComponent,

@@ -1,4 +1,4 @@
-import type { RecordedResource } from "../../scripts/lib/mock-runtime";
+import type { RecordedResource } from "../../scripts/plan/mock-runtime";
 
 /**
  * The requests the Pulumi AWS provider makes to create, read (refresh), update and delete each

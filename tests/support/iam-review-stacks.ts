@@ -17,7 +17,7 @@ import {
   readStackConfig,
   runEnvironmentProgram,
   type RecordedResource,
-} from "../../scripts/lib/mock-runtime";
+} from "../../scripts/plan/mock-runtime";
 import { decide, pipelineScope } from "./iam-pipeline";
 import {
   PROVIDER_CALLS,

@@ -7,7 +7,7 @@ import {
   readStackConfig,
   runEnvironmentProgram,
   type RecordedResource,
-} from "../../scripts/lib/mock-runtime";
+} from "../../scripts/plan/mock-runtime";
 import { acceptsTags } from "./provider-schema";
 
 /**

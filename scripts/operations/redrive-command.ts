@@ -1,0 +1,5 @@
+import { runMain } from "../cli/program";
+import { redriveCli } from "./redrive";
+
+/** `npm run redrive -- --help` tells how to use it; see also README.md, "Operator commands". */
+runMain(redriveCli);

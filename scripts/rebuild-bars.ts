@@ -1,5 +1,0 @@
-import { runMain } from "./cli/program";
-import { rebuildBarsCli } from "./operations/rebuild";
-
-/** `npm run rebuild-bars -- --help` tells how to use it; see also README.md, "Operator commands". */
-runMain(rebuildBarsCli);

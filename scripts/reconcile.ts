@@ -1,5 +1,0 @@
-import { runMain } from "./cli/program";
-import { reconcileCli } from "./operations/reconcile";
-
-/** `npm run reconcile -- --help` tells how to use it; see also README.md, "Operator commands". */
-runMain(reconcileCli);

@@ -1,5 +1,0 @@
-import { runMain } from "./cli/program";
-import { redriveCli } from "./operations/redrive";
-
-/** `npm run redrive -- --help` tells how to use it; see also README.md, "Operator commands". */
-runMain(redriveCli);
