@@ -234,10 +234,23 @@ describe("the entry points as processes", () => {
     const help = run("reconcile-command.ts", ["--help"]);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("Usage: npm run reconcile --");
-    const unknown = run("redrive-command.ts", ["--env", "dev", "--consumer", "market-processor", "--x"]);
+    const unknown = run("redrive-command.ts", [
+      "--env",
+      "dev",
+      "--consumer",
+      "market-processor",
+      "--x",
+    ]);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("Valid options: --env, --outputs, --consumer,");
-    const badFrom = run("rebuild-bars-command.ts", ["--env", "dev", "--from", "13:00", "--to", "x"]);
+    const badFrom = run("rebuild-bars-command.ts", [
+      "--env",
+      "dev",
+      "--from",
+      "13:00",
+      "--to",
+      "x",
+    ]);
     expect(badFrom.status).toBe(2);
     expect(badFrom.stderr).toContain("Expected an ISO-8601 UTC minute");
   });
