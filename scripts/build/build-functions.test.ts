@@ -145,7 +145,7 @@ describe("buildFunctions", () => {
       const client = clients[report.name];
       const packageJson = JSON.parse(
         await readFile(
-          join(__dirname, "..", "node_modules", "@aws-sdk", client, "package.json"),
+          join(__dirname, "..", "..", "node_modules", "@aws-sdk", client, "package.json"),
           "utf8",
         ),
       ) as { version: string };
