@@ -1,13 +1,15 @@
 import { ENVIRONMENT_SETTINGS } from "../modules/config/settings";
-import { PRICE_TABLE, TRAFFIC, estimateMonthlyCost } from "../scripts/plan/cost-model";
+import { estimateMonthlyCost } from "../scripts/plan/cost-model";
+import { PRICE_TABLE } from "../scripts/plan/cost-model-prices";
+import { TRAFFIC } from "../scripts/plan/cost-model-traffic";
+import { renderPlan } from "../scripts/plan/plan-report";
 import {
   differingSettings,
   moduleOf,
   physicalNameOf,
-  renderPlan,
-  templateSuffixWarning,
   type EnvironmentPlan,
-} from "../scripts/plan/plan-report";
+} from "../scripts/plan/plan-report-model";
+import { templateSuffixWarning } from "../scripts/plan/plan-report-sections";
 import { planEnvironment } from "../scripts/plan/plan-worker";
 import { captureIo } from "../scripts/cli/capture-io";
 import { parsePlanArgs } from "../scripts/plan/plan";

@@ -7,12 +7,12 @@ import { buildFunctions } from "../build/build-functions";
 import {
   EXIT_OK,
   EXIT_PROBLEM,
-  createCommand,
   parseCommand,
   runMain,
   type CommandIo,
   type Parsed,
 } from "../cli/program";
+import { createCommand } from "../cli/program-help";
 import {
   benchRows,
   renderBenchDocument,

@@ -8,14 +8,14 @@ import { analyzeMetafile, build } from "esbuild";
 import type { Metafile, Plugin } from "esbuild";
 import {
   EXIT_OK,
-  collect,
-  createCommand,
   parseCommand,
   runAction,
   runMain,
   type CommandIo,
   type Parsed,
 } from "../cli/program";
+import { createCommand } from "../cli/program-help";
+import { collect } from "../cli/program-parsers";
 
 /**
  * Bundles each Lambda function with esbuild: one minified CommonJS file per function,

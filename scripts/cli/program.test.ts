@@ -5,16 +5,14 @@ import {
   EXIT_PROBLEM,
   EXIT_USAGE,
   UsageError,
-  collect,
-  createCommand,
-  npmInvocation,
-  npmSwallowedOptions,
   parseCommand,
   runCommand,
-  suggestChoice,
-  wrapParagraphs,
   type CommandIo,
 } from "./program";
+import { suggestChoice } from "./program-choices";
+import { createCommand, wrapParagraphs } from "./program-help";
+import { npmInvocation, npmSwallowedOptions } from "./program-npm";
+import { collect } from "./program-parsers";
 
 function example(io: CommandIo) {
   return createCommand(

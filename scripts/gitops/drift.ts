@@ -6,15 +6,9 @@ import type { Command } from "commander";
 
 import { environmentDirectory, stackName } from "../../environments/backends";
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../modules/config/settings";
-import {
-  EXIT_PROBLEM,
-  checked,
-  createCommand,
-  parseCommand,
-  runMain,
-  type CommandIo,
-  type Parsed,
-} from "../cli/program";
+import { EXIT_PROBLEM, parseCommand, runMain, type CommandIo, type Parsed } from "../cli/program";
+import { createCommand } from "../cli/program-help";
+import { checked } from "../cli/program-parsers";
 import {
   closeIssue,
   codeFence,

@@ -24,13 +24,13 @@ import {
   EXIT_OK,
   EXIT_PROBLEM,
   UsageError,
-  checked,
-  createCommand,
   parseCommand,
   runMain,
   type CommandIo,
   type Parsed,
 } from "../cli/program";
+import { createCommand } from "../cli/program-help";
+import { checked } from "../cli/program-parsers";
 
 export type OutputFormat = "shell" | "json" | "github-output";
 

@@ -16,13 +16,13 @@ import {
   EXIT_OK,
   EXIT_PROBLEM,
   UsageError,
-  checked,
-  createCommand,
   parseCommand,
   runMain,
   type CommandIo,
   type Parsed,
 } from "../cli/program";
+import { createCommand } from "../cli/program-help";
+import { checked } from "../cli/program-parsers";
 
 /**
  * The production gate: a release tag is `vMAJOR.MINOR.PATCH`, points at a commit that is on the

@@ -1,13 +1,8 @@
 import { Option } from "commander";
 import type { Command } from "commander";
-import {
-  createCommand,
-  numberIn,
-  parseCommand,
-  UsageError,
-  type CommandIo,
-  type Parsed,
-} from "../cli/program";
+import { parseCommand, UsageError, type CommandIo, type Parsed } from "../cli/program";
+import { createCommand } from "../cli/program-help";
+import { numberIn } from "../cli/program-parsers";
 import {
   ENVIRONMENT_NAMES,
   ENVIRONMENT_SETTINGS,

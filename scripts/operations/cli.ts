@@ -3,8 +3,10 @@ import type { Command } from "commander";
 import { ENVIRONMENT_NAMES } from "../../modules/config/settings";
 import type { EnvironmentName } from "../../modules/config/settings";
 import { MINUTE_MS, toIso } from "../../functions/domain/time";
-import { createCommand, UsageError } from "../cli/program";
-import type { CommandIo, CommandSpec } from "../cli/program";
+import { UsageError } from "../cli/program";
+import { createCommand } from "../cli/program-help";
+import type { CommandIo } from "../cli/program";
+import type { CommandSpec } from "../cli/program-help";
 
 /**
  * What the operator commands (`redrive`, `rebuild-bars`, `reconcile`) share besides the command
@@ -17,12 +19,11 @@ export {
   EXIT_PROBLEM,
   EXIT_USAGE,
   UsageError,
-  count,
   exitQuietlyOnClosedPipe,
-  integerIn,
   processIo,
   runCommand,
 } from "../cli/program";
+export { count, integerIn } from "../cli/program-parsers";
 export type { CommandIo } from "../cli/program";
 
 /** Options every operator command has. */

@@ -1,4 +1,4 @@
-import { TRAFFIC, barMinuteCapacity } from "./cost-model";
+import { TRAFFIC, barMinuteCapacity } from "./cost-model-traffic";
 
 describe("DynamoDB capacity of a bar over its minute", () => {
   it("dev: 15 trades a bar-minute, one per write, every item under 1 KB", () => {

@@ -2,14 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
-import {
-  awsMocks,
-  MOCK_PREFIX_LISTS,
-  ProgramError,
-  runEnvironmentProgram,
-  runProgram,
-  type ProgramResult,
-} from "./mock-runtime";
+import { ProgramError, runProgram, type ProgramResult } from "./mock-runtime";
+import { awsMocks, MOCK_PREFIX_LISTS } from "./mock-runtime-aws";
+import { runEnvironmentProgram } from "./mock-runtime-environments";
 
 const base = { project: "mock-runtime-test", stack: "test", config: {} };
 
@@ -192,7 +187,7 @@ describe("the mocks answer the invokes the platform uses", () => {
     });
     await expect(run).rejects.toThrow(ProgramError);
     await expect(run).rejects.toThrow(
-      "The mock runtime does not answer the invoke aws:ec2/getVpc:getVpc: add it to scripts/plan/mock-runtime.ts.",
+      "The mock runtime does not answer the invoke aws:ec2/getVpc:getVpc: add it to scripts/plan/mock-runtime-aws.ts.",
     );
   });
 });

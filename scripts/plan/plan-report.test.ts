@@ -1,14 +1,9 @@
 import { ENVIRONMENT_SETTINGS } from "../../modules/config/settings";
 import { estimateMonthlyCost } from "./cost-model";
-import {
-  MARKDOWN_LIMIT,
-  TEXT_WIDTH,
-  displayType,
-  fitMarkdown,
-  renderPlan,
-  type EnvironmentPlan,
-  type PlannedResource,
-} from "./plan-report";
+import { renderPlan } from "./plan-report";
+import { MARKDOWN_LIMIT, fitMarkdown } from "./plan-report-markdown";
+import { displayType, type EnvironmentPlan, type PlannedResource } from "./plan-report-model";
+import { TEXT_WIDTH } from "./plan-report-text";
 import { renderTable, wrapCell, wrapText } from "../cli/text-table";
 
 describe("displayType: Pulumi's short form of a type token", () => {

@@ -8,14 +8,10 @@ import { MAX_BODY_CHARACTERS, commentMarker, upsertPullRequestComment } from "..
 import { planCli } from "./plan";
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../modules/config/settings";
 import { dataPathDiagram, mermaidNodeIds, templateDataPathNames } from "./plan-diagram";
-import {
-  MARKDOWN_LIMIT,
-  TEXT_WIDTH,
-  cloudResources,
-  previewCreates,
-  renderPlan,
-  type EnvironmentPlan,
-} from "./plan-report";
+import { renderPlan } from "./plan-report";
+import { MARKDOWN_LIMIT } from "./plan-report-markdown";
+import { cloudResources, previewCreates, type EnvironmentPlan } from "./plan-report-model";
+import { TEXT_WIDTH } from "./plan-report-text";
 import { buildPlans } from "./plan-run";
 
 const README = path.join(__dirname, "..", "..", "README.md");

@@ -3,7 +3,7 @@ import * as path from "node:path";
 
 import { ENVIRONMENT_SETTINGS, type EnvironmentName } from "../../modules/config/settings";
 import { estimateMonthlyCost } from "./cost-model";
-import type { EnvironmentPlan } from "./plan-report";
+import type { EnvironmentPlan } from "./plan-report-model";
 import type { WorkerResult } from "./plan-worker";
 
 const WORKER = path.join(__dirname, "plan-worker.ts");

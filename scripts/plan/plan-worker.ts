@@ -1,14 +1,19 @@
 import { parseReviewStackName } from "../../modules/config/review-stack";
 import { isEnvironmentName } from "../../modules/config/settings";
 import { evaluatePolicies } from "../../policy/offline";
+import type { RecordedResource } from "./mock-runtime";
 import {
   environmentProject,
   readStackConfigOf,
   runEnvironmentProgram,
-  type RecordedResource,
-} from "./mock-runtime";
+} from "./mock-runtime-environments";
 import { AWSX_VPC_TYPE, expandAwsxVpc } from "./plan-awsx";
-import { moduleOf, physicalNameOf, type PlannedResource, type PlanViolation } from "./plan-report";
+import {
+  moduleOf,
+  physicalNameOf,
+  type PlannedResource,
+  type PlanViolation,
+} from "./plan-report-model";
 
 /** What a worker sends back to the plan: one environment's resources and policy violations. */
 export interface WorkerResult {

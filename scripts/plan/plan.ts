@@ -7,7 +7,6 @@ import type { Command } from "commander";
 import { parseReviewStackName } from "../../modules/config/review-stack";
 import { ENVIRONMENT_NAMES, type EnvironmentName } from "../../modules/config/settings";
 import {
-  createCommand,
   EXIT_OK,
   EXIT_PROBLEM,
   parseCommand,
@@ -16,7 +15,9 @@ import {
   type CommandIo,
   type Parsed,
 } from "../cli/program";
-import { renderPlan, type EnvironmentPlan } from "./plan-report";
+import { createCommand } from "../cli/program-help";
+import { renderPlan } from "./plan-report";
+import type { EnvironmentPlan } from "./plan-report-model";
 import { buildPlans } from "./plan-run";
 
 const PLAN_ENVIRONMENTS = [...ENVIRONMENT_NAMES, "all"] as const;

@@ -13,13 +13,13 @@ import {
 import {
   EXIT_OK,
   EXIT_PROBLEM,
-  checked,
-  createCommand,
   parseCommand,
   runMain,
   type CommandIo,
   type Parsed,
 } from "../cli/program";
+import { createCommand } from "../cli/program-help";
+import { checked } from "../cli/program-parsers";
 
 /**
  * Posts a Markdown file as one pull-request comment per key, edited on every later run:

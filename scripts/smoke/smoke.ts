@@ -14,13 +14,13 @@ import { ENVIRONMENT_NAMES, REGION, type EnvironmentName } from "../../modules/c
 import {
   EXIT_OK,
   EXIT_PROBLEM,
-  createCommand,
-  integerIn,
   parseCommand,
   runMain,
   type CommandIo,
   type Parsed,
 } from "../cli/program";
+import { createCommand } from "../cli/program-help";
+import { integerIn } from "../cli/program-parsers";
 import { decimalEquals } from "./analytics-client";
 
 /**

@@ -4,12 +4,12 @@ import {
   type EnvironmentSettings,
 } from "../../modules/config/settings";
 import { TRANSITION_MINIMUM_OBJECT_BYTES } from "../../modules/storage/archive-lifecycle";
+import { estimateMonthlyCost } from "../../scripts/plan/cost-model";
 import {
   estimateArchiveObjects,
-  estimateMonthlyCost,
-  TRAFFIC,
   type ArchiveObjectEstimate,
-} from "../../scripts/plan/cost-model";
+} from "../../scripts/plan/cost-model-archive";
+import { TRAFFIC } from "../../scripts/plan/cost-model-traffic";
 
 /**
  * Each environment's archive objects at its expected rate (rate x window x compression), and what

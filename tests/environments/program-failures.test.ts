@@ -1,11 +1,7 @@
 import { ENVIRONMENT_SETTINGS } from "../../modules/config/settings";
 import { deployEnvironment, TradingStack } from "../../modules/stack";
-import {
-  ProgramError,
-  runEnvironmentProgram,
-  runProgram,
-  type ProgramResult,
-} from "../../scripts/plan/mock-runtime";
+import { ProgramError, runProgram, type ProgramResult } from "../../scripts/plan/mock-runtime";
+import { runEnvironmentProgram } from "../../scripts/plan/mock-runtime-environments";
 import { expectedPhysicalNames, nameInputOf } from "../support/environment-assertions";
 
 const HOW_TO =

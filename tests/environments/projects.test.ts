@@ -12,7 +12,10 @@ import {
   type EnvironmentName,
 } from "../../modules/config/settings";
 import { standardTags } from "../../modules/naming/tags";
-import { environmentDirectory, readStackConfig } from "../../scripts/plan/mock-runtime";
+import {
+  environmentDirectory,
+  readStackConfig,
+} from "../../scripts/plan/mock-runtime-environments";
 import { allows } from "../support/iam-evaluation";
 
 /** [first, last] address of an IPv4 CIDR block, as integers. */

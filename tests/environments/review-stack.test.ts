@@ -2,16 +2,14 @@ import { reviewStacksBackend } from "../../environments/backends";
 import { reviewStack } from "../../modules/config/review-stack";
 import { deployEnvironment } from "../../modules/stack";
 import { evaluatePolicies } from "../../policy/offline";
+import { ProgramError, runProgram, type ProgramResult } from "../../scripts/plan/mock-runtime";
+import { MOCK_ACCOUNT_ID } from "../../scripts/plan/mock-runtime-aws";
 import {
-  MOCK_ACCOUNT_ID,
-  ProgramError,
   environmentProject,
   readStackConfig,
   readStackConfigOf,
   runEnvironmentProgram,
-  runProgram,
-  type ProgramResult,
-} from "../../scripts/plan/mock-runtime";
+} from "../../scripts/plan/mock-runtime-environments";
 import { physicalNameInput } from "../support/provider-schema";
 
 /**

@@ -30,12 +30,9 @@ import {
   ENVIRONMENT_SETTINGS,
   type EnvironmentName,
 } from "../../modules/config/settings";
-import {
-  MOCK_ACCOUNT_ID,
-  runEnvironmentProgram,
-  type ProgramResult,
-  type RecordedResource,
-} from "../../scripts/plan/mock-runtime";
+import type { ProgramResult, RecordedResource } from "../../scripts/plan/mock-runtime";
+import { MOCK_ACCOUNT_ID } from "../../scripts/plan/mock-runtime-aws";
+import { runEnvironmentProgram } from "../../scripts/plan/mock-runtime-environments";
 import { EXPECTED, EXPECTED_TAGGABLE_TYPES } from "./environment-expectations";
 import { allows, grantedPairs, type EvaluatedDocument } from "./iam-evaluation";
 import { acceptsInput, acceptsTags, physicalNameInput } from "./provider-schema";
@@ -43,7 +40,7 @@ import { acceptsInput, acceptsTags, physicalNameInput } from "./provider-schema"
 const REGION = "us-east-1";
 const SUFFIX = "a1";
 const ACCOUNT = MOCK_ACCOUNT_ID;
-/** The creation timestamp `scripts/plan/mock-runtime.ts` puts in a stream consumer's ARN. */
+/** The creation timestamp `scripts/plan/mock-runtime-aws.ts` puts in a stream consumer's ARN. */
 const MOCK_CONSUMER_TIMESTAMP = "1700000000";
 
 /** Prefixes a physical name may carry before `{env}-...`: flow-log and function log groups, KMS aliases. */

@@ -18,12 +18,12 @@ import {
   ENVIRONMENT_SETTINGS,
   type EnvironmentName,
 } from "../../modules/config/settings";
+import type { RecordedResource } from "../../scripts/plan/mock-runtime";
 import {
   MOCK_ACCOUNT_ID as ACCOUNT,
   MOCK_REGION as REGION,
-  runEnvironmentProgram,
-  type RecordedResource,
-} from "../../scripts/plan/mock-runtime";
+} from "../../scripts/plan/mock-runtime-aws";
+import { runEnvironmentProgram } from "../../scripts/plan/mock-runtime-environments";
 import {
   PROVIDER_CALLS,
   isComponent,

@@ -11,13 +11,15 @@ import { reviewStackScope } from "../../bootstrap/review-stack-role";
 import { environmentBackend, reviewStacksBackend } from "../../environments/backends";
 import { reviewStack } from "../../modules/config/review-stack";
 import { ENVIRONMENT_SETTINGS } from "../../modules/config/settings";
+import type { RecordedResource } from "../../scripts/plan/mock-runtime";
 import {
   MOCK_ACCOUNT_ID as ACCOUNT,
   MOCK_REGION as REGION,
+} from "../../scripts/plan/mock-runtime-aws";
+import {
   readStackConfig,
   runEnvironmentProgram,
-  type RecordedResource,
-} from "../../scripts/plan/mock-runtime";
+} from "../../scripts/plan/mock-runtime-environments";
 import { decide, pipelineScope } from "./iam-pipeline";
 import {
   PROVIDER_CALLS,

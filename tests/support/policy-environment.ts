@@ -2,12 +2,12 @@ import { ENVIRONMENT_SETTINGS, type EnvironmentName } from "../../modules/config
 import { evaluatePolicyReport, type PolicyReport } from "../../policy/offline";
 import { RULES } from "../../policy/policies";
 import { TAGGABLE_TYPES, TYPES } from "../../policy/resource-types";
+import type { RecordedResource } from "../../scripts/plan/mock-runtime";
 import {
   environmentProject,
   readStackConfig,
   runEnvironmentProgram,
-  type RecordedResource,
-} from "../../scripts/plan/mock-runtime";
+} from "../../scripts/plan/mock-runtime-environments";
 import { acceptsTags } from "./provider-schema";
 
 /**
