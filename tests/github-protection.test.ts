@@ -15,11 +15,11 @@ import {
   reviewStacksBackend,
 } from "../environments/backends";
 import { ENVIRONMENT_NAMES } from "../modules/config/settings";
+import { runGitHubProtection } from "../scripts/bootstrap/github-protection";
 import {
   parseGitHubProtectionArgs,
   parseReviewer,
-  runGitHubProtection,
-} from "../scripts/bootstrap/github-protection";
+} from "../scripts/bootstrap/github-protection-options";
 import type { GhRunner } from "../scripts/gitops/github";
 
 const REPO = "acme/trading-analytics";

@@ -9,7 +9,7 @@ import {
   REVIEW_GITHUB_ENVIRONMENT,
   REVIEW_STACK_MAX_AGE_VARIABLE,
 } from "../environments/backends";
-import { REVIEW_STACK_LABEL, parseMaxAgeDays } from "../scripts/gitops/review-stacks";
+import { REVIEW_STACK_LABEL, parseMaxAgeDays } from "../scripts/gitops/review-stack-options";
 import { runActionlint } from "./support/github-actionlint";
 import { evaluate, interpolate, truthy, type Value } from "./support/github-expression";
 import {

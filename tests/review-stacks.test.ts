@@ -5,25 +5,27 @@ import { join } from "node:path";
 import { parseStackFile } from "../environments/stack-files";
 import { reviewStack } from "../modules/config/review-stack";
 import { commentMarker, type GhRunner } from "../scripts/gitops/github";
+import { reviewStackComment, smokeResult } from "../scripts/gitops/review-stack-comment";
 import {
   REVIEW_STACK_LABEL,
-  destroyArgs,
-  parseBackendUrl,
   parseMaxAgeDays,
   parseSwept,
-  reviewStackComment,
+} from "../scripts/gitops/review-stack-options";
+import {
+  parseBackendUrl,
   reviewStacksInState,
-  runReviewStacks,
-  smokeResult,
   stackFilesPrefix,
+  type StateObject,
+} from "../scripts/gitops/review-stack-state";
+import {
+  destroyArgs,
   sweep,
   sweepDecisions,
   sweepSummary,
   type PullRequestState,
   type PulumiRunner,
-  type ReviewStacksIo,
-  type StateObject,
-} from "../scripts/gitops/review-stacks";
+} from "../scripts/gitops/review-stack-sweep";
+import { runReviewStacks, type ReviewStacksIo } from "../scripts/gitops/review-stacks";
 
 const ROOT = join(__dirname, "..");
 const FIXTURES = join(__dirname, "fixtures", "review-stacks");

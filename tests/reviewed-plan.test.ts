@@ -3,18 +3,20 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
+import { parseReviewedPlanArgs } from "../scripts/gitops/reviewed-plan";
 import {
   applyReviewedPlan,
   classifyUp,
-  parseReviewedPlanArgs,
+  upArguments,
+  type PulumiProcess,
+} from "../scripts/gitops/reviewed-plan-apply";
+import {
   planArtifactName,
   recordPlan,
   reviewedPlanMarkdown,
   sha256Hex,
   summarizePlan,
-  upArguments,
-  type PulumiProcess,
-} from "../scripts/gitops/reviewed-plan";
+} from "../scripts/gitops/reviewed-plan-record";
 
 const TSX = join(__dirname, "../node_modules/.bin/tsx");
 const SCRIPT = join(__dirname, "../scripts/gitops/reviewed-plan.ts");

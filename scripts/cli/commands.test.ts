@@ -7,7 +7,7 @@ import { parseDriftArgs } from "../gitops/drift";
 import { parseLocalRunArgs } from "../local-run/local-run-options";
 import { rebuildBarsCli } from "../operations/rebuild";
 import { reconcileCli } from "../operations/reconcile";
-import { redriveCli } from "../operations/redrive";
+import { redriveCli } from "../operations/redrive-cli";
 import { parsePlanArgs } from "../plan/plan";
 import { parsePrCommentArgs } from "../plan/pr-comment";
 import { parsePulumiEnvArgs } from "../gitops/pulumi-env";

@@ -15,7 +15,8 @@ import {
   type FunctionService,
 } from "../../modules/compute/runtime";
 import { environmentSettings, REGION } from "../../modules/config/settings";
-import { formatDifferences, reconcileRange } from "../operations/reconcile";
+import { formatDifferences } from "../operations/bar-differences";
+import { reconcileRange } from "../operations/reconcile";
 import { writeRunHtmlReport } from "./report/run-html-report";
 import { FreshnessSamples, recordRunReport } from "./report/run-report-data";
 import { AnalyticsClient, type ExactApiBar } from "../smoke/analytics-client";

@@ -4,28 +4,24 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { DynamoDBClient, QueryCommandOutput, WriteRequest } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient, WriteRequest } from "@aws-sdk/client-dynamodb";
 import type { Bar } from "../../functions/domain/bar";
 import { barKey } from "../../functions/domain/idempotency";
 import type { Tick } from "../../functions/domain/tick";
-import { MINUTE_MS, toIso } from "../../functions/domain/time";
-import type { PageAddress } from "../../functions/domain/trade-set";
+import { toIso } from "../../functions/domain/time";
 import { BarStore, sleep } from "../../functions/market-processor/bar-store";
 import { planSetWrite } from "../../functions/market-processor/trade-set-writes";
 import type { Item, StoredBar } from "../../functions/shared/bar-codec";
 import {
   barItemKey,
-  barPartitionKey,
-  barProjection,
-  barSortKey,
-  decodeBar,
   decodeStoredBar,
   encodeBarItem,
   encodeTradePageItem,
   tradePageItemKey,
 } from "../../functions/shared/bar-codec";
+import type { RebuildOutcome, RebuildTarget, TableBarState } from "./rebuild-target";
+import { sameBar } from "./rebuild-target";
 
 /**
  * Writing a bar rebuilt from the archive, safely while the live processor runs.
@@ -45,17 +41,10 @@ import {
  * So a bar that holds a trade id the archive does not have (the archive lags, a batch of the
  * archiver is still dead-lettered, or the trade arrived after `--late-minutes`) is NOT rewritten,
  * unless the operator says so (`dropUnarchived`): that would drop a trade the live path counted.
+ *
+ * The target and outcome types are in `rebuild-target.ts`; reading a range of bars back is
+ * `queryBars` in `bar-query.ts`.
  */
-
-export interface RebuildTarget {
-  readonly symbol: string;
-  /** Minute start, epoch ms. */
-  readonly start: number;
-  /** The bar the archive gives, `undefined` when the archive has no trade for it. */
-  readonly bar: Bar | undefined;
-  /** Its distinct trades. */
-  readonly trades: readonly Tick[];
-}
 
 export interface BarWriterOptions {
   readonly dynamodb: DynamoDBClient;
@@ -72,33 +61,6 @@ export interface BarWriterOptions {
   readonly backoffMs?: (attempt: number) => number;
 }
 
-export type RebuildOutcome =
-  | { readonly status: "unchanged" }
-  | {
-      readonly status: "written";
-      /** The stored bar was replaced (`false`: there was none). */
-      readonly replaced: boolean;
-      readonly layout: "inline" | "paged";
-      readonly pagesWritten: number;
-      readonly oldPagesDeleted: number;
-      readonly conflicts: number;
-    }
-  | { readonly status: "deleted"; readonly conflicts: number }
-  | { readonly status: "skipped"; readonly reason: string }
-  | { readonly status: "failed"; readonly reason: string };
-
-/** A bar item as read: decoded, or present but not decodable (an earlier layout, a damaged item). */
-export type TableBarState =
-  | { readonly kind: "absent" }
-  | {
-      readonly kind: "stored";
-      readonly stored: StoredBar;
-      readonly ids: ReadonlySet<string>;
-      /** Pages of a large set, to delete once the item has moved to a new set. */
-      readonly pages: readonly { setId: string; page: PageAddress }[];
-    }
-  | { readonly kind: "undecodable"; readonly version: number | null; readonly reason: string };
-
 const defaultBackoff = (attempt: number): number =>
   Math.random() * Math.min(2_000, 50 * 2 ** attempt);
 
@@ -111,27 +73,6 @@ function isConditionFailure(error: unknown): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Whether two bars have the same values (the same fold of trades). */
-export function sameBar(a: Bar, b: Bar): boolean {
-  return (
-    a.symbol === b.symbol &&
-    a.start === b.start &&
-    a.open === b.open &&
-    a.high === b.high &&
-    a.low === b.low &&
-    a.close === b.close &&
-    a.openOrder.ts === b.openOrder.ts &&
-    a.openOrder.tradeId === b.openOrder.tradeId &&
-    a.closeOrder.ts === b.closeOrder.ts &&
-    a.closeOrder.tradeId === b.closeOrder.tradeId &&
-    a.volume === b.volume &&
-    a.notional === b.notional &&
-    a.trades === b.trades &&
-    a.firstTradeAt === b.firstTradeAt &&
-    a.lastTradeAt === b.lastTradeAt
-  );
 }
 
 /** Writes bars rebuilt from the archive; one instance per command run. */
@@ -454,46 +395,4 @@ export class BarWriter {
       return 0;
     }
   }
-}
-
-/**
- * The 1-minute bars of `symbol` with start in [from, to), as the API reads them (bar attributes
- * only), strongly consistent. An item that does not decode comes back as its error.
- */
-export async function queryBars(
-  dynamodb: DynamoDBClient,
-  tableName: string,
-  symbol: string,
-  from: number,
-  to: number,
-): Promise<Map<string, Bar | Error>> {
-  const bars = new Map<string, Bar | Error>();
-  let exclusiveStartKey: Item | undefined;
-  do {
-    const response: QueryCommandOutput = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :low AND :high",
-        ExpressionAttributeValues: {
-          ":pk": { S: barPartitionKey(symbol) },
-          ":low": { S: barSortKey(from) },
-          ":high": { S: barSortKey(to - MINUTE_MS) },
-        },
-        ...barProjection(),
-        ConsistentRead: true,
-        ExclusiveStartKey: exclusiveStartKey,
-      }),
-    );
-    for (const item of response.Items ?? []) {
-      const start = Date.parse(item.sk?.S ?? "");
-      try {
-        const bar = decodeBar(item);
-        bars.set(barKey(symbol, bar.start), bar);
-      } catch (error) {
-        bars.set(barKey(symbol, start), error instanceof Error ? error : new Error(String(error)));
-      }
-    }
-    exclusiveStartKey = response.LastEvaluatedKey;
-  } while (exclusiveStartKey !== undefined);
-  return bars;
 }

@@ -6,7 +6,8 @@ import { hourPrefix, hourPrefixes } from "./archive-records";
 import { deadLetterBody, parseDeadLetter } from "./dead-letter";
 import { rebuildBarsCli } from "./rebuild";
 import { reconcileCli } from "./reconcile";
-import { isStreamOf, redriveCli } from "./redrive";
+import { isStreamOf } from "./redrive";
+import { redriveCli } from "./redrive-cli";
 
 /** Option handling of the three operator commands, in-process and as real processes. */
 

@@ -6,7 +6,7 @@ import { mapWithConcurrency } from "../../functions/shared/concurrency";
 import type { ArchiveBars } from "./archive-bars";
 import { barsFromRecords } from "./archive-bars";
 import { readArchive } from "./archive-records";
-import { queryBars } from "./bar-rebuild";
+import { queryBars } from "./bar-query";
 import { count, formatMinute } from "./cli";
 
 /**

@@ -2,7 +2,7 @@ import { Option } from "commander";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { mapWithConcurrency } from "../../functions/shared/concurrency";
-import type { RebuildOutcome, RebuildTarget } from "./bar-rebuild";
+import type { RebuildOutcome, RebuildTarget } from "./rebuild-target";
 import { BarWriter } from "./bar-rebuild";
 import type { CommandIo } from "./cli";
 import {

@@ -34,7 +34,8 @@ import type { LocalAws } from "../local-aws/local-aws";
 import { deadLetterBody } from "./dead-letter";
 import type { LocalSqs } from "../../tests/support/operations/local-sqs";
 import { startLocalSqs } from "../../tests/support/operations/local-sqs";
-import { redrive, redriveCli } from "./redrive";
+import { redrive } from "./redrive";
+import { redriveCli } from "./redrive-cli";
 import type { RedriveOptions } from "./redrive";
 import {
   capturedIo,

@@ -12,7 +12,7 @@ import type { LatestBarsQuery } from "../freshness-probe";
 import { formatMinute, type Reconciliation, type RunFigures, type SessionRow } from "../run-report";
 import type { ArchiveBars } from "../../operations/archive-bars";
 import { scanRange } from "../../operations/range-scan";
-import { compareChunk } from "../../operations/reconcile";
+import { compareChunk } from "../../operations/bar-differences";
 
 /**
  * What the run's HTML report shows, recorded by the local run: the figures of its summary, a few
