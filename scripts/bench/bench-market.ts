@@ -1,7 +1,7 @@
 import type { _Record as KinesisRecord } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent } from "aws-lambda";
 import type { StreamRecord } from "../../functions/domain";
-import { kinesisEvent } from "../local-aws/event-source-mapping";
+import { kinesisEvent } from "../local-aws/kinesis-batch";
 import { SyntheticMarket, type MarketRecord } from "../market/synthetic-market";
 
 export const BENCH_SHARD = "shardId-000000000000";

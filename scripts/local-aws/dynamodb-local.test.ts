@@ -15,14 +15,12 @@ import { onDynamoDbLocal } from "../../tests/support/dynamodb-local";
 import {
   DYNALITE_FALLBACK_NOTICE,
   DYNAMODB_LOCAL_ENDPOINT_VARIABLE,
-  DynamoDbLocalError,
   localDynamoDbName,
-  parseJavaVersion,
-  probeJava,
   provideLocalDynamoDb,
   sharedDynamoDbLocalEndpoint,
-  startDynamoDbLocal,
 } from "./dynamodb-local";
+import { DynamoDbLocalError, parseJavaVersion, probeJava } from "./dynamodb-local-java";
+import { startDynamoDbLocal } from "./dynamodb-local-server";
 import { noFaults, startFaultProxy } from "../../tests/support/fault-proxy";
 import {
   LOCAL_CREDENTIALS,

@@ -5,7 +5,7 @@ import {
   type RetryPolicy,
 } from "../../modules/compute/stream-consumer-function";
 import type { EnvironmentSettings } from "../../modules/config/settings";
-import { SIMULATOR_PACING, type EventSourceMappingSettings } from "./event-source-mapping";
+import { SIMULATOR_PACING, type EventSourceMappingSettings } from "./event-source-mapping-settings";
 
 /** The two functions the stream feeds, each through its own event source mapping. */
 export type StreamConsumer = "market-processor" | "market-archiver";

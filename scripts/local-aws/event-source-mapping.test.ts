@@ -5,15 +5,15 @@ import {
   type _Record as KinesisRecord,
 } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { ShardPoller } from "./event-source-mapping";
+import type { EventSourceMappingSettings } from "./event-source-mapping-settings";
 import {
   interpretBatchResponse,
   kinesisEvent,
   laneOf,
-  ShardPoller,
   type DeadLetteredBatch,
-  type EventSourceMappingSettings,
   type ShardSource,
-} from "./event-source-mapping";
+} from "./kinesis-batch";
 import { KinesisProducer } from "../market/kinesis-producer";
 import { localKinesisClient, startLocalAws, type LocalAws } from "./local-aws";
 

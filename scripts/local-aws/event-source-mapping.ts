@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -6,87 +5,26 @@ import {
   type _Record as KinesisRecord,
   type ShardIteratorType,
 } from "@aws-sdk/client-kinesis";
-import type {
-  KinesisStreamBatchResponse,
-  KinesisStreamEvent,
-  KinesisStreamRecord,
-} from "aws-lambda";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import type { EventSourceMappingSettings } from "./event-source-mapping-settings";
+import {
+  interpretBatchResponse,
+  kinesisEvent,
+  laneOf,
+  sequenceOf,
+  type DeadLetterCondition,
+  type DeadLetteredBatch,
+  type Outcome,
+  type ShardSource,
+} from "./kinesis-batch";
 
-/**
- * The event source mapping settings that shape delivery, as on `aws.lambda.EventSourceMapping`
- * (`event-source-mapping-deployed.ts` reads the deployed values), plus the simulator's own pacing.
- */
-export interface EventSourceMappingSettings {
-  /** Records per invocation at most. */
-  readonly batchSize: number;
-  /**
-   * How long the mapping gathers records before invoking, in seconds: a batch is invoked once it
-   * holds `batchSize` records or its first record has waited this long. @default 0
-   */
-  readonly maximumBatchingWindowSeconds?: number;
-  /** Retries of a failing batch before it goes to the on-failure destination; -1 for no limit. */
-  readonly maximumRetryAttempts: number;
-  /**
-   * A batch whose oldest record arrived in the stream longer ago than this, in seconds, goes to the
-   * on-failure destination instead of the function; -1 for no limit. @default -1
-   */
-  readonly maximumRecordAgeSeconds?: number;
-  /** Split a batch in two when the function errors, to isolate a poison record. */
-  readonly bisectBatchOnFunctionError: boolean;
-  /** Wait before polling a shard again after it returned nothing, in ms. */
-  readonly idlePollMs: number;
-  /** Wait before retrying a failed batch, in ms. */
-  readonly retryBackoffMs: number;
-}
-
-/** How often the simulator polls an idle shard and how long it waits before a retry, in ms. */
-export const SIMULATOR_PACING: Pick<EventSourceMappingSettings, "idlePollMs" | "retryBackoffMs"> = {
-  idlePollMs: 100,
-  retryBackoffMs: 50,
-};
-
-/** The shard a poller reads and the identity Lambda would put into each event. */
-export interface ShardSource {
-  readonly streamName: string;
-  readonly streamArn: string;
-  readonly shardId: string;
-  readonly region: string;
-  /** The function the mapping invokes. */
-  readonly functionName: string;
-  /** The function's execution role, reported in each record as Lambda does. */
-  readonly invokeIdentityArn: string;
-  /**
-   * With a parallelization factor above 1, Lambda processes a shard in that many concurrent
-   * lanes, each partition key always in the same lane, so per-key order holds. A poller with a
-   * lane reads the whole shard and delivers only its lane's records. @default - the whole shard
-   */
-  readonly lane?: { readonly index: number; readonly count: number };
-}
-
-/** The lane (0..count-1) of a partition key: stable, spread like Kinesis's own key hashing. */
-export function laneOf(partitionKey: string, count: number): number {
-  return createHash("md5").update(partitionKey).digest().readUInt32BE(0) % count;
-}
+/** Dead-lettered batches, re-exported for the local pipeline, which tallies them per function. */
+export type { DeadLetteredBatch } from "./kinesis-batch";
 
 /** Invokes the function with one batch: resolves with its response, rejects on a function error. */
 export type BatchInvoker = (
   event: KinesisStreamEvent,
 ) => Promise<KinesisStreamBatchResponse | void | null | undefined>;
-
-/** Why a batch went to the on-failure destination. */
-export type DeadLetterCondition = "RetryAttemptsExhausted" | "RecordAgeExceeded";
-
-/** What Lambda sends to the on-failure destination for a batch it gives up on. */
-export interface DeadLetteredBatch {
-  readonly functionName: string;
-  readonly shardId: string;
-  readonly startSequenceNumber: string;
-  readonly endSequenceNumber: string;
-  readonly batchSize: number;
-  /** Why Lambda gave up on the batch, as in its on-failure record's `requestContext.condition`. */
-  readonly condition: DeadLetterCondition;
-  readonly lastError: string;
-}
 
 export interface ShardPollerObserver {
   /** Records whose processing is final: the function succeeded on them and they are checkpointed. */
@@ -114,79 +52,6 @@ type Position =
   | { readonly type: "TRIM_HORIZON" }
   | { readonly type: "AFTER_SEQUENCE_NUMBER"; readonly sequenceNumber: string }
   | { readonly type: "AT_SEQUENCE_NUMBER"; readonly sequenceNumber: string };
-
-type Outcome =
-  | { readonly kind: "success" }
-  | { readonly kind: "partial"; readonly failedIndex: number; readonly detail: string }
-  | { readonly kind: "error"; readonly detail: string };
-
-function sequenceOf(record: KinesisRecord): string {
-  if (!record.SequenceNumber) {
-    throw new Error("Kinesis returned a record without a sequence number.");
-  }
-  return record.SequenceNumber;
-}
-
-/** Builds the event Lambda delivers for a batch of one shard's records. */
-export function kinesisEvent(
-  records: readonly KinesisRecord[],
-  source: ShardSource,
-): KinesisStreamEvent {
-  return {
-    Records: records.map((record): KinesisStreamRecord => ({
-      kinesis: {
-        kinesisSchemaVersion: "1.0",
-        partitionKey: record.PartitionKey ?? "",
-        sequenceNumber: sequenceOf(record),
-        data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"),
-        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? 0) / 1000,
-      },
-      eventSource: "aws:kinesis",
-      eventVersion: "1.0",
-      eventID: `${source.shardId}:${sequenceOf(record)}`,
-      eventName: "aws:kinesis:record",
-      invokeIdentityArn: source.invokeIdentityArn,
-      awsRegion: source.region,
-      eventSourceARN: source.streamArn,
-    })),
-  };
-}
-
-/**
- * Reads the batch response as Lambda does: no failures is success; otherwise processing resumes
- * at the lowest reported sequence number, and an identifier that is empty or not in the batch
- * fails the whole batch.
- */
-export function interpretBatchResponse(
-  records: readonly KinesisRecord[],
-  response: KinesisStreamBatchResponse | void | null | undefined,
-): Outcome {
-  const failures = response?.batchItemFailures ?? [];
-  if (failures.length === 0) {
-    return { kind: "success" };
-  }
-  const indexBySequence = new Map(records.map((record, index) => [sequenceOf(record), index]));
-  let failedIndex = records.length;
-  for (const failure of failures) {
-    const index =
-      typeof failure.itemIdentifier === "string"
-        ? indexBySequence.get(failure.itemIdentifier)
-        : undefined;
-    if (index === undefined) {
-      return {
-        kind: "partial",
-        failedIndex: 0,
-        detail: `the function reported itemIdentifier ${JSON.stringify(failure.itemIdentifier)}, which is not in the batch`,
-      };
-    }
-    failedIndex = Math.min(failedIndex, index);
-  }
-  return {
-    kind: "partial",
-    failedIndex,
-    detail: `the function reported ${failures.length} batch item failure(s)`,
-  };
-}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

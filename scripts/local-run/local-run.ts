@@ -6,7 +6,8 @@ import { runLocalPipeline } from "./local-pipeline";
 import { TTL_ATTRIBUTE } from "./local-resources";
 import { EXIT_OK, EXIT_PROBLEM, runMain, type CommandIo } from "../cli/program";
 import { parseLocalRunArgs } from "./local-run-options";
-import { renderSessionTable, renderSummary } from "./run-report";
+import { renderSummary } from "./run-report";
+import { renderSessionTable } from "./session-table";
 import { formatInteger } from "../cli/text-table";
 
 // The SDK warns once per process that it will need Node.js 22 from 2027; Lambda runs nodejs24.x.

@@ -2,14 +2,8 @@ import type { ExactApiBar } from "../smoke/analytics-client";
 import type { ArchiveAudit } from "./archive-audit";
 import type { SimulatedMapping } from "../local-aws/event-source-mapping-deployed";
 import { quantile } from "./freshness-probe";
-import {
-  groupDecimal,
-  reconcile,
-  renderSessionTable,
-  renderSummary,
-  sessionOf,
-  type RunFigures,
-} from "./run-report";
+import { reconcile, renderSummary, type RunFigures } from "./run-report";
+import { groupDecimal, renderSessionTable, sessionOf } from "./session-table";
 
 function bar(start: string, fields: Partial<ExactApiBar>): ExactApiBar {
   return {

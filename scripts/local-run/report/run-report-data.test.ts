@@ -3,9 +3,9 @@ import { applyTrades, barKey } from "../../../functions/domain/idempotency";
 import type { Tick } from "../../../functions/domain/tick";
 import type { ExactApiBar } from "../../smoke/analytics-client";
 import { FreshnessProbe, type LatestBarView } from "../freshness-probe";
-import type { SessionRow } from "../run-report";
+import type { SessionRow } from "../session-table";
 import type { ArchiveBar } from "../../operations/archive-bars";
-import { histogramBins } from "./run-html-report";
+import { histogramBins } from "./freshness-histogram";
 import { chartedSeries, FreshnessSamples, SymbolReconcileTally } from "./run-report-data";
 
 const MINUTE = Date.UTC(2026, 11, 6, 2, 26);

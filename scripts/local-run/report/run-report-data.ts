@@ -9,7 +9,8 @@ import {
 import type { ExactApiBar } from "../../smoke/analytics-client";
 import type { LocalClients } from "../../local-aws/local-clients";
 import type { LatestBarsQuery } from "../freshness-probe";
-import { formatMinute, type Reconciliation, type RunFigures, type SessionRow } from "../run-report";
+import { formatMinute, type Reconciliation, type RunFigures } from "../run-report";
+import type { SessionRow } from "../session-table";
 import type { ArchiveBars } from "../../operations/archive-bars";
 import { scanRange } from "../../operations/range-scan";
 import { compareChunk } from "../../operations/bar-differences";

@@ -4,7 +4,8 @@ import { applyTrades, barKey } from "../../../functions/domain/idempotency";
 import type { Tick } from "../../../functions/domain/tick";
 import { barJsonSchema, type ExactApiBar } from "../../smoke/analytics-client";
 import { quantile } from "../freshness-probe";
-import { reconcile, sessionOf, type RunFigures, type SessionRow } from "../run-report";
+import { reconcile, type RunFigures } from "../run-report";
+import { sessionOf, type SessionRow } from "../session-table";
 import type { ArchiveBar } from "../../operations/archive-bars";
 import { chartedSeries, SymbolReconcileTally, type RunReportData } from "./run-report-data";
 
