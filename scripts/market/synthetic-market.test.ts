@@ -1,7 +1,7 @@
 import { decodeRecordData, RECORD_REASONS, TICK_REASONS } from "../../functions/domain";
 import { Random } from "./random";
+import { buildSymbols } from "./symbol-universe";
 import {
-  buildSymbols,
   FAULT_KINDS,
   RePutPlanner,
   SyntheticMarket,
