@@ -17,8 +17,9 @@ module.exports = {
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 120000,
   // One DynamoDB Local for the whole run (dynalite per test file where there is no Java 17).
-  globalSetup: "<rootDir>/tests/support/dynamodb-local-global-setup.ts",
-  globalTeardown: "<rootDir>/tests/support/dynamodb-local-global-teardown.ts",
+  // Each environment's program is also recorded once per run and shared by the files that read it.
+  globalSetup: "<rootDir>/tests/support/environment-recording-global-setup.ts",
+  globalTeardown: "<rootDir>/tests/support/environment-recording-global-teardown.ts",
   collectCoverageFrom: [
     "modules/**/*.ts",
     "functions/**/*.ts",
@@ -30,4 +31,6 @@ module.exports = {
     "./modules/": { lines: 90 },
   },
   coverageReporters: ["text-summary", "lcov"],
+  // The default output, then the five slowest test files of the run.
+  reporters: ["default", ["<rootDir>/tests/support/slowest-suites-reporter.js", { count: 5 }]],
 };

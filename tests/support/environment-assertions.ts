@@ -32,8 +32,9 @@ import {
 } from "../../modules/config/settings";
 import type { ProgramResult, RecordedResource } from "../../scripts/plan/mock-runtime";
 import { MOCK_ACCOUNT_ID } from "../../scripts/plan/mock-runtime-aws";
-import { runEnvironmentProgram } from "../../scripts/plan/mock-runtime-environments";
 import { EXPECTED, EXPECTED_TAGGABLE_TYPES } from "./environment-expectations";
+import { recordedEnvironmentProgram } from "./environment-recording";
+import { runEnvironmentProgram } from "../../scripts/plan/mock-runtime-environments";
 import { allows, grantedPairs, type EvaluatedDocument } from "./iam-evaluation";
 import { acceptsInput, acceptsTags, physicalNameInput } from "./provider-schema";
 
@@ -238,7 +239,7 @@ export function describeEnvironment(environment: EnvironmentName): void {
     let resources: RecordedResource[];
 
     beforeAll(async () => {
-      run = await runEnvironmentProgram(environment);
+      run = await recordedEnvironmentProgram(environment, runEnvironmentProgram);
       resources = run.resources;
     });
 
