@@ -22,24 +22,26 @@ import {
 } from "./support/functions/kinesis-events";
 import { RecordingMetrics } from "./support/functions/observability";
 import {
-  DEFAULT_POLL_MS,
-  DEFAULT_TIMEOUT_MS,
-  SMOKE_SYMBOL,
-  findTickBar,
   formatSuccess,
   kinesisPublisher,
   parseSmokeArgs,
   pulumiStackOutputs,
-  runSmokeCheck,
-  SmokeCheckFailed,
   smokeCli,
   signedLatestQuery,
   smokeTargets,
+} from "../scripts/smoke/smoke";
+import {
+  DEFAULT_POLL_MS,
+  DEFAULT_TIMEOUT_MS,
+  SMOKE_SYMBOL,
+  findTickBar,
+  runSmokeCheck,
+  SmokeCheckFailed,
   smokeTick,
   systemClock,
   type Clock,
   type SmokeTick,
-} from "../scripts/smoke/smoke";
+} from "../scripts/smoke/smoke-check";
 import { captureIo } from "../scripts/cli/capture-io";
 import { decimalTextOf } from "../scripts/smoke/analytics-client";
 import {
