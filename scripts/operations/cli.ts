@@ -23,6 +23,8 @@ export {
   processIo,
   runCommand,
 } from "../cli/program";
+import { integerIn } from "../cli/program-parsers";
+
 export { count, integerIn } from "../cli/program-parsers";
 export type { CommandIo } from "../cli/program";
 
@@ -133,4 +135,37 @@ export function checkRange(
 /** A minute for tables and messages: `2026-11-27T13:05Z`. */
 export function formatMinute(ms: number): string {
   return toIso(ms).replace(":00.000Z", "Z");
+}
+
+/**
+ * The range options rebuild-bars and reconcile share: `--from`, `--to`, `--symbols` (with the
+ * command's own help), `--late-minutes` and `--allow-recent`.
+ */
+export function withRangeOptions(command: Command, symbolsHelp: string): Command {
+  return command
+    .addOption(
+      new Option("--from <time>", "first minute of the range, ISO-8601 UTC (required)").argParser(
+        parseMinute,
+      ),
+    )
+    .addOption(
+      new Option("--to <time>", "end of the range, excluded, ISO-8601 UTC (required)").argParser(
+        parseMinute,
+      ),
+    )
+    .addOption(new Option("--symbols <list>", symbolsHelp).argParser(parseSymbols))
+    .addOption(
+      new Option(
+        "--late-minutes <minutes>",
+        "also read records that arrived up to this long after --to",
+      )
+        .argParser(integerIn(0, 1440))
+        .default(60),
+    )
+    .addOption(
+      new Option(
+        "--allow-recent",
+        "allow a range ending within the last 10 minutes (the archive may not hold those trades yet)",
+      ),
+    );
 }

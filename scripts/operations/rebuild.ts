@@ -11,10 +11,8 @@ import {
   checkRange,
   count,
   formatMinute,
-  integerIn,
   operatorCommand,
-  parseMinute,
-  parseSymbols,
+  withRangeOptions,
   runCommand,
 } from "./cli";
 import { operatorClients, operatorEnvironment } from "./environment";
@@ -201,51 +199,24 @@ interface RebuildCliOptions {
 
 /** `npm run rebuild-bars -- ...`; resolves with the exit code. */
 export async function rebuildBarsCli(argv: readonly string[], io: CommandIo): Promise<number> {
-  const command = operatorCommand(
-    {
-      script: "rebuild-bars",
-      description:
-        "Recompute the 1-minute bars of [--from, --to) from the raw archive and write them, safely while the live processor runs. Bars holding trades the archive lacks are left alone (reported as skipped).",
-      usage: "--env <environment> --from <time> --to <time> [options]",
-      details:
-        "Prints one line per bar written, deleted, skipped or failed, then a summary; progress goes to stderr.",
-      exitCodes: { ok: "done", problem: "a bar was skipped or failed (or an error)" },
-      examples: [
-        "npm run rebuild-bars -- --env staging --from 2026-11-27T13:00Z --to 2026-11-27T15:00Z --symbols AAPL,MSFT --dry-run",
-      ],
-    },
-    io,
+  const command = withRangeOptions(
+    operatorCommand(
+      {
+        script: "rebuild-bars",
+        description:
+          "Recompute the 1-minute bars of [--from, --to) from the raw archive and write them, safely while the live processor runs. Bars holding trades the archive lacks are left alone (reported as skipped).",
+        usage: "--env <environment> --from <time> --to <time> [options]",
+        details:
+          "Prints one line per bar written, deleted, skipped or failed, then a summary; progress goes to stderr.",
+        exitCodes: { ok: "done", problem: "a bar was skipped or failed (or an error)" },
+        examples: [
+          "npm run rebuild-bars -- --env staging --from 2026-11-27T13:00Z --to 2026-11-27T15:00Z --symbols AAPL,MSFT --dry-run",
+        ],
+      },
+      io,
+    ),
+    "only these symbols, comma-separated (default: every symbol the archive has for the range)",
   )
-    .addOption(
-      new Option("--from <time>", "first minute of the range, ISO-8601 UTC (required)").argParser(
-        parseMinute,
-      ),
-    )
-    .addOption(
-      new Option("--to <time>", "end of the range, excluded, ISO-8601 UTC (required)").argParser(
-        parseMinute,
-      ),
-    )
-    .addOption(
-      new Option(
-        "--symbols <list>",
-        "only these symbols, comma-separated (default: every symbol the archive has for the range)",
-      ).argParser(parseSymbols),
-    )
-    .addOption(
-      new Option(
-        "--late-minutes <minutes>",
-        "also read records that arrived up to this long after --to",
-      )
-        .argParser(integerIn(0, 1440))
-        .default(60),
-    )
-    .addOption(
-      new Option(
-        "--allow-recent",
-        "allow a range ending within the last 10 minutes (the archive may not hold those trades yet)",
-      ),
-    )
     .addOption(
       new Option(
         "--drop-unarchived",

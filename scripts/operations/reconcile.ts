@@ -14,10 +14,8 @@ import {
   checkRange,
   count,
   formatMinute,
-  integerIn,
   operatorCommand,
-  parseMinute,
-  parseSymbols,
+  withRangeOptions,
   runCommand,
 } from "./cli";
 import { operatorClients, operatorEnvironment } from "./environment";
@@ -194,49 +192,28 @@ interface ReconcileCliOptions {
 
 /** `npm run reconcile -- ...`; resolves with the exit code. */
 export async function reconcileCli(argv: readonly string[], io: CommandIo): Promise<number> {
-  const command = operatorCommand(
-    {
-      script: "reconcile",
-      description:
-        "Compare, per symbol and minute, the distinct valid trades of the raw archive with the bars in the table (trades, volume, notional, prices, times); print the differences; with --repair rebuild the differing bars and check them again.",
-      usage: "--env <environment> --from <time> --to <time> [options]",
-      details:
-        "Prints the number of bars compared and a table of the bars that differ (symbol, minute, trades, volume and notional from the archive and the table, and what differs); with --repair, one line per bar rebuilt and the re-check. Progress goes to stderr.",
-      exitCodes: {
-        ok: "no difference (after --repair: none left)",
-        problem: "a difference (or an error)",
+  const command = withRangeOptions(
+    operatorCommand(
+      {
+        script: "reconcile",
+        description:
+          "Compare, per symbol and minute, the distinct valid trades of the raw archive with the bars in the table (trades, volume, notional, prices, times); print the differences; with --repair rebuild the differing bars and check them again.",
+        usage: "--env <environment> --from <time> --to <time> [options]",
+        details:
+          "Prints the number of bars compared and a table of the bars that differ (symbol, minute, trades, volume and notional from the archive and the table, and what differs); with --repair, one line per bar rebuilt and the re-check. Progress goes to stderr.",
+        exitCodes: {
+          ok: "no difference (after --repair: none left)",
+          problem: "a difference (or an error)",
+        },
+        examples: [
+          "npm run reconcile -- --env production --from 2026-11-27T13:00Z --to 2026-11-27T14:00Z --format markdown",
+          "npm run reconcile -- --env dev --from 2026-11-27T13:00Z --to 2026-11-27T14:00Z --repair",
+        ],
       },
-      examples: [
-        "npm run reconcile -- --env production --from 2026-11-27T13:00Z --to 2026-11-27T14:00Z --format markdown",
-        "npm run reconcile -- --env dev --from 2026-11-27T13:00Z --to 2026-11-27T14:00Z --repair",
-      ],
-    },
-    io,
+      io,
+    ),
+    "only these symbols, comma-separated (default: every symbol the archive has for the range; a bar of a symbol the archive lacks is found only when named here)",
   )
-    .addOption(
-      new Option("--from <time>", "first minute of the range, ISO-8601 UTC (required)").argParser(
-        parseMinute,
-      ),
-    )
-    .addOption(
-      new Option("--to <time>", "end of the range, excluded, ISO-8601 UTC (required)").argParser(
-        parseMinute,
-      ),
-    )
-    .addOption(
-      new Option(
-        "--symbols <list>",
-        "only these symbols, comma-separated (default: every symbol the archive has for the range; a bar of a symbol the archive lacks is found only when named here)",
-      ).argParser(parseSymbols),
-    )
-    .addOption(
-      new Option(
-        "--late-minutes <minutes>",
-        "also read records that arrived up to this long after --to",
-      )
-        .argParser(integerIn(0, 1440))
-        .default(60),
-    )
     .addOption(
       new Option("--format <format>", "table format").choices(["text", "markdown"]).default("text"),
     )
@@ -245,12 +222,6 @@ export async function reconcileCli(argv: readonly string[], io: CommandIo): Prom
       new Option(
         "--drop-unarchived",
         "with --repair: also rewrite bars holding trades the archive lacks (dropping them) and delete bars it has no trade for",
-      ),
-    )
-    .addOption(
-      new Option(
-        "--allow-recent",
-        "allow a range ending within the last 10 minutes (the archive may not hold those trades yet)",
       ),
     );
   return runCommand(command, argv, io, ["--env", "--from", "--to"], async () => {
