@@ -16,6 +16,9 @@ module.exports = {
   },
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 120000,
+  // Jest's default is one worker fewer than the cores: a single worker on a 2-core runner. Most
+  // files wait on I/O or child processes, so two workers finish the run in about 60% of the time.
+  maxWorkers: 2,
   // One DynamoDB Local for the whole run (dynalite per test file where there is no Java 17).
   // Each environment's program is also recorded once per run and shared by the files that read it.
   globalSetup: "<rootDir>/tests/support/environment-recording-global-setup.ts",
