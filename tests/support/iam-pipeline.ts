@@ -24,6 +24,7 @@ import {
   MOCK_REGION as REGION,
 } from "../../scripts/plan/mock-runtime-aws";
 import { runEnvironmentProgram } from "../../scripts/plan/mock-runtime-environments";
+import { recordedEnvironmentProgram } from "./environment-recording";
 import {
   PROVIDER_CALLS,
   isComponent,
@@ -413,7 +414,7 @@ export function describePipelinePermissions(environment: EnvironmentName): void 
     const others = ENVIRONMENT_NAMES.filter((name) => name !== environment);
 
     beforeAll(async () => {
-      ({ resources } = await runEnvironmentProgram(environment));
+      ({ resources } = await recordedEnvironmentProgram(environment, runEnvironmentProgram));
       const vpc = resources.find((resource) => resource.type === "awsx:ec2:Vpc");
       vpcId = String(vpc?.state.vpcId);
       scope = pipelineScope(environment, vpcId);
