@@ -18,9 +18,6 @@ import {
   type ShardSource,
 } from "./kinesis-batch";
 
-/** Dead-lettered batches, re-exported for the local pipeline, which tallies them per function. */
-export type { DeadLetteredBatch } from "./kinesis-batch";
-
 /** Invokes the function with one batch: resolves with its response, rejects on a function error. */
 export type BatchInvoker = (
   event: KinesisStreamEvent,

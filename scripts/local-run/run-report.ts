@@ -9,9 +9,6 @@ import type { FreshnessSummary } from "./freshness-probe";
 import type { TtlAudit } from "./ttl-audit";
 import { formatInteger, formatMs } from "../cli/text-table";
 
-/** Session rows, re-exported for the local pipeline, which reads them with the run's figures. */
-export { sessionOf, type SessionRow } from "./session-table";
-
 /** What the producer put twice, and where the copies landed. */
 export interface RePutFigures {
   /** Records put a second time (new sequence numbers, same payload). */
