@@ -131,17 +131,7 @@ export async function rebuildRange(options: RebuildRangeOptions): Promise<Rebuil
     duplicateTicks: 0,
   };
   const problems: string[] = [];
-  for await (const chunk of scanRange({
-    s3: options.s3,
-    bucketName: options.bucketName,
-    dynamodb: options.dynamodb,
-    tableName: options.tableName,
-    from: options.from,
-    to: options.to,
-    symbols: options.symbols,
-    lateMinutes: options.lateMinutes,
-    progress: options.progress,
-  })) {
+  for await (const chunk of scanRange(options)) {
     counts.archiveBars += chunk.archive.bars.size;
     counts.tableBars += chunk.table.size;
     counts.objects += chunk.objects;

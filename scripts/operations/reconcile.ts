@@ -106,17 +106,7 @@ export async function reconcileRange(options: ReconcileOptions): Promise<Reconci
   const differences: Difference[] = [];
   const archiveProblems: string[] = [];
   let barsCompared = 0;
-  for await (const chunk of scanRange({
-    s3: options.s3,
-    bucketName: options.bucketName,
-    dynamodb: options.dynamodb,
-    tableName: options.tableName,
-    from: options.from,
-    to: options.to,
-    symbols: options.symbols,
-    lateMinutes: options.lateMinutes,
-    progress: options.progress,
-  })) {
+  for await (const chunk of scanRange(options)) {
     barsCompared += new Set([...chunk.archive.bars.keys(), ...chunk.table.keys()]).size;
     archiveProblems.push(...chunk.problems);
     differences.push(...compareChunk(chunk.archive, chunk.table));
