@@ -10,7 +10,9 @@ import {
   type EnvironmentPlan,
 } from "../scripts/plan/plan-report-model";
 import { templateSuffixWarning } from "../scripts/plan/plan-report-sections";
-import { planEnvironment } from "../scripts/plan/plan-worker";
+import { runEnvironmentProgram } from "../scripts/plan/mock-runtime-environments";
+import { planEnvironment, type PlanEnvironmentOptions } from "../scripts/plan/plan-worker";
+import { recordedProgramRunner } from "./support/environment-recording";
 import { captureIo } from "../scripts/cli/capture-io";
 import { parsePlanArgs } from "../scripts/plan/plan";
 
@@ -305,7 +307,12 @@ describe("report", () => {
 
 describe("planning staging offline", () => {
   it("runs the real program and passes every policy", async () => {
-    const result = await planEnvironment("staging");
+    // The test run's recording of staging's program, shared with the other files that read it.
+    const result = await planEnvironment(
+      "staging",
+      { environmentSuffixOverride: undefined },
+      recordedProgramRunner(runEnvironmentProgram),
+    );
     expect(result.violations).toEqual([]);
     expect(
       result.resources
@@ -340,6 +347,20 @@ describe("planning staging offline", () => {
         .sort(),
     ).toHaveLength(3);
   });
+
+  it.each<[string, "dev" | "staging", PlanEnvironmentOptions]>([
+    ["an ENVIRONMENT_SUFFIX", "staging", { environmentSuffixOverride: "k3x9q2mz" }],
+    ["a review stack", "dev", { stack: "dev-pr4" }],
+  ])(
+    "reads a recorded program only for the stack and suffix it recorded, not %s",
+    async (_case, environment, options) => {
+      const unexpected = jest.fn(runEnvironmentProgram);
+      await expect(
+        planEnvironment(environment, options, recordedProgramRunner(unexpected)),
+      ).rejects.toThrow(`Only ${environment}'s own stack without ENVIRONMENT_SUFFIX is recorded`);
+      expect(unexpected).not.toHaveBeenCalled();
+    },
+  );
 
   it("rejects an unknown environment", async () => {
     await expect(planEnvironment("qa")).rejects.toThrow('Unknown environment "qa".');

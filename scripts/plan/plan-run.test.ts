@@ -12,7 +12,10 @@ import { renderPlan } from "./plan-report";
 import { MARKDOWN_LIMIT } from "./plan-report-markdown";
 import { cloudResources, previewCreates, type EnvironmentPlan } from "./plan-report-model";
 import { TEXT_WIDTH } from "./plan-report-text";
-import { buildPlans } from "./plan-run";
+import { recordedProgramRunner } from "../../tests/support/environment-recording";
+import { runEnvironmentProgram } from "./mock-runtime-environments";
+import { buildPlans, environmentPlan } from "./plan-run";
+import { planEnvironment } from "./plan-worker";
 
 const README = path.join(__dirname, "..", "..", "README.md");
 
@@ -37,8 +40,20 @@ describe("planning every environment", () => {
   const planOf = (environment: EnvironmentName) =>
     plans.find((plan) => plan.environment === environment) as EnvironmentPlan;
 
+  // Each environment's program as the test run recorded it: the plan of each is what a plan
+  // worker computes from that run (the worker processes themselves run below, with a suffix).
   beforeAll(async () => {
-    plans = await buildPlans(ENVIRONMENT_NAMES, { environmentSuffixOverride: undefined });
+    const runProgram = recordedProgramRunner(runEnvironmentProgram);
+    plans = [];
+    // One at a time: a program that is not recorded yet runs here, and Pulumi's runtime is global.
+    for (const environment of ENVIRONMENT_NAMES) {
+      const result = await planEnvironment(
+        environment,
+        { environmentSuffixOverride: undefined },
+        runProgram,
+      );
+      plans.push(environmentPlan(environment, result));
+    }
   });
 
   // What a preview of a new stack counts: the program's cloud resources, what awsx creates in its

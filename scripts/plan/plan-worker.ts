@@ -74,10 +74,17 @@ function planned(resource: RecordedResource): PlannedResource[] {
   ];
 }
 
-/** Runs one environment's real program under the mocks and evaluates the policy pack on it. */
+/** What runs an environment's program under the mocks: `runEnvironmentProgram`'s signature. */
+export type EnvironmentProgramRunner = typeof runEnvironmentProgram;
+
+/**
+ * Runs one environment's real program under the mocks and evaluates the policy pack on it.
+ * `runProgram` runs the program (a test passes one that reads a recording of the same run).
+ */
 export async function planEnvironment(
   environment: string,
   options: PlanEnvironmentOptions = { environmentSuffixOverride: process.env.ENVIRONMENT_SUFFIX },
+  runProgram: EnvironmentProgramRunner = runEnvironmentProgram,
 ): Promise<WorkerResult> {
   if (!isEnvironmentName(environment)) {
     throw new Error(`Unknown environment "${environment}".`);
@@ -85,7 +92,7 @@ export async function planEnvironment(
   const stack = options.stack ?? environment;
   const config = readStackConfigOf(environment, stack);
   const override = options.environmentSuffixOverride;
-  const { resources } = await runEnvironmentProgram(environment, { envOverride: override, stack });
+  const { resources } = await runProgram(environment, { envOverride: override, stack });
   const violations = evaluatePolicies(resources, {
     stack,
     project: environmentProject(environment),

@@ -52,3 +52,32 @@ export async function recordedEnvironmentProgram(
   fs.renameSync(partial, file);
   return JSON.parse(recording) as ProgramResult;
 }
+
+/** `runEnvironmentProgram`'s signature (scripts/plan/mock-runtime-environments.ts). */
+type EnvironmentProgramRunner =
+  typeof import("../../scripts/plan/mock-runtime-environments").runEnvironmentProgram;
+
+/**
+ * A program runner that reads the run's recording of an environment's own stack, for a caller that
+ * takes a runner (`planEnvironment`). Only that run is recorded: a run with an `ENVIRONMENT_SUFFIX`,
+ * another suffix or another stack is refused rather than answered with the wrong resources.
+ */
+export function recordedProgramRunner(
+  runEnvironmentProgram: EnvironmentProgramRunner,
+): EnvironmentProgramRunner {
+  return (environment, options = {}) => {
+    const stack = options.stack ?? environment;
+    if (
+      options.envOverride !== undefined ||
+      options.suffix !== undefined ||
+      stack !== environment
+    ) {
+      return Promise.reject(
+        new Error(
+          `Only ${environment}'s own stack without ENVIRONMENT_SUFFIX is recorded; run this one with runEnvironmentProgram (${JSON.stringify(options)}).`,
+        ),
+      );
+    }
+    return recordedEnvironmentProgram(environment, runEnvironmentProgram);
+  };
+}
