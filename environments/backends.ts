@@ -4,7 +4,7 @@ import {
   environmentSettings,
   type EnvironmentName,
 } from "../modules/config/settings";
-import { reviewStackRolePath } from "../modules/compute/iam";
+import { reviewStackRolePath } from "../modules/naming/role-paths";
 import { REVIEW_STACK_ENVIRONMENT, REVIEW_SUFFIX_PREFIX } from "../modules/config/review-stack";
 import {
   BOOTSTRAP_PREFIX,

@@ -1,4 +1,4 @@
-import { platformRolePath, reviewStackRolePath } from "../../modules/compute/iam";
+import { platformRolePath, reviewStackRolePath } from "../../modules/naming/role-paths";
 import { REVIEW_SUFFIX_PREFIX } from "../../modules/config/review-stack";
 import { planDashboardName } from "../../modules/monitoring/dashboard-body";
 import { namerFor } from "../../modules/naming/physical-name";

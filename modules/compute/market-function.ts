@@ -14,13 +14,13 @@ import {
 } from "./alarms";
 import {
   lambdaTrustPolicy,
-  platformRolePath,
   policyDocument,
   vpcNetworkInterfaceStatement,
   writeLogsStatement,
   xrayWriteStatement,
   type PolicyStatement,
 } from "./iam";
+import { platformRolePath } from "../naming/role-paths";
 import {
   APPLICATION_LOG_LEVEL,
   functionBundlePath,

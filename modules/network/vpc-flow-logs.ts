@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { platformRolePath } from "../compute/iam";
+import { platformRolePath } from "../naming/role-paths";
 import type { EnvironmentName } from "../config/settings";
 import { standardTags } from "../naming/tags";
 

@@ -1,4 +1,4 @@
-import { platformRolePath, reviewStackRolePath } from "../compute/iam";
+import { platformRolePath, reviewStackRolePath } from "../naming/role-paths";
 import type { DeploymentConfig } from "../config/deployment";
 import {
   reviewWorkloadBoundaryPolicyArn,

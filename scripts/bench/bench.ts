@@ -2,8 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Option } from "commander";
 import type { Command } from "commander";
-import { REPOSITORY_ROOT, functionBundlePath } from "../../modules/compute/runtime";
-import { buildFunctions } from "../build/build-functions";
+import { REPOSITORY_ROOT } from "../../modules/compute/runtime";
 import {
   EXIT_OK,
   EXIT_PROBLEM,
@@ -20,13 +19,6 @@ import {
   type BenchFigures,
   type BenchTableFormat,
 } from "./bench-report";
-import { measureBundleLoads } from "./bundle-load";
-import { measureDomainThroughput } from "./domain-throughput";
-import { measureDynamoRequests } from "./dynamodb-requests";
-import { measureHandlerLatency } from "./handler-latency";
-import { measureHotBar } from "./hot-bar";
-import { provideLocalDynamoDb } from "../local-aws/dynamodb-local";
-import { startLocalAws } from "../local-aws/local-aws";
 import { formatInteger } from "../cli/text-table";
 
 // The SDK warns that releases from 2027 need Node.js 22; the functions run on nodejs24.x.
@@ -90,57 +82,6 @@ export function parseBenchArgs(argv: readonly string[], io: CommandIo): Parsed<B
   });
 }
 
-async function measure(
-  options: BenchOptions,
-  say: (message: string) => void,
-): Promise<BenchFigures> {
-  say("Building the function bundles (npm run build)...");
-  const reports = await buildFunctions();
-  const bundles = reports.map((report) => ({ name: report.name, path: report.outfile }));
-  const bundleSizes = reports.map((report) => ({
-    name: report.name,
-    bytes: report.bytes,
-    gzipBytes: report.gzipBytes,
-  }));
-
-  say("Measuring processor domain throughput against JSON.parse...");
-  const domain = measureDomainThroughput();
-
-  say("Measuring module load time of each bundle in fresh node processes...");
-  const bundleLoads = measureBundleLoads(bundles);
-
-  const dynamodbLocal = await provideLocalDynamoDb({
-    onStarting: () => say("Starting DynamoDB Local for the DynamoDB figures..."),
-  });
-  say(
-    dynamodbLocal.kind === "dynalite"
-      ? dynamodbLocal.notice
-      : `DynamoDB Local ${dynamodbLocal.server?.version ?? ""} (in memory) at ${dynamodbLocal.endpoint}.`,
-  );
-  try {
-    const local = await startLocalAws({ services: ["dynamodb"] });
-    try {
-      say("Counting DynamoDB requests per batch of 1,000 ticks...");
-      const dynamodb = await measureDynamoRequests(local);
-      say("Timing the processor handler on 500-tick batches...");
-      const handler = await measureHandlerLatency(local, {
-        handlerPath: path.join(functionBundlePath("market-processor"), "index.js"),
-      });
-      if (options.quick) {
-        say("Skipping the hot bar (--quick).");
-        return { domain, dynamodb, bundleSizes, bundleLoads, handler };
-      }
-      say("Growing one bar to 50,000 UUID trades, 500 per batch (about two minutes)...");
-      const hotBar = await measureHotBar(local, 500, (message) => say(`  ${message}`));
-      return { domain, dynamodb, bundleSizes, bundleLoads, handler, hotBar };
-    } finally {
-      await local.stop();
-    }
-  } finally {
-    await dynamodbLocal.stop();
-  }
-}
-
 /** `npm run bench -- [options]`; resolves with the exit code. */
 export async function benchCli(argv: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseBenchArgs(argv, io);
@@ -152,6 +93,9 @@ export async function benchCli(argv: readonly string[], io: CommandIo): Promise<
   const startedAt = new Date();
   let figures: BenchFigures;
   try {
+    // The bundler, the emulators and the SDK load once the command line is valid, so --help and
+    // a usage error answer at once.
+    const { measure } = await import("./bench-measure");
     figures = await measure(options, say);
   } catch (error) {
     io.stderr(

@@ -16,9 +16,7 @@ import {
   type Parsed,
 } from "../cli/program";
 import { createCommand } from "../cli/program-help";
-import { renderPlan } from "./plan-report";
 import type { EnvironmentPlan } from "./plan-report-model";
-import { buildPlans } from "./plan-run";
 
 const PLAN_ENVIRONMENTS = [...ENVIRONMENT_NAMES, "all"] as const;
 
@@ -113,6 +111,12 @@ export async function planCli(argv: readonly string[], io: CommandIo): Promise<n
   const environments: EnvironmentName[] =
     options.env === "all" ? [...ENVIRONMENT_NAMES] : [options.env];
   const started = Date.now();
+  // The programs, the policy pack and the report load once the command line is valid, so --help
+  // and a usage error answer at once.
+  const [{ buildPlans }, { renderPlan }] = await Promise.all([
+    import("./plan-run"),
+    import("./plan-report"),
+  ]);
   let plans: EnvironmentPlan[];
   try {
     // ENVIRONMENT_SUFFIX reaches every program, as in a deployment.
