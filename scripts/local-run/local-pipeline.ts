@@ -5,6 +5,7 @@ import { FreshnessSamples } from "./report/run-report-data";
 import { AnalyticsClient } from "../smoke/analytics-client";
 import { localDynamoDbName, sharedDynamoDbLocalEndpoint } from "../local-aws/dynamodb-local";
 import { FreshnessProbe } from "./freshness-probe";
+import { localFunctionBundles } from "../local-aws/function-bundles";
 import { createLocalClients } from "../local-aws/local-clients";
 import type { LocalRunOptions } from "./local-run-options";
 import { createLocalResources, localNames } from "./local-resources";
@@ -62,6 +63,10 @@ export async function runLocalPipeline(
   const names = localNames(options.env);
   const status = io.status ?? (() => undefined);
   const cleanup = new Cleanup();
+  // The functions run as they deploy: bundled as `npm run build` does (once per process), while
+  // the services start.
+  const bundles = localFunctionBundles();
+  bundles.catch(() => undefined);
   try {
     const dynamodbLocal = sharedDynamoDbLocalEndpoint();
     status(
@@ -88,6 +93,7 @@ export async function runLocalPipeline(
       settings,
       names,
       resources,
+      bundles,
       logDirectory: io.logDirectory,
       cleanup,
       status,

@@ -7,7 +7,6 @@ import { z } from "zod";
 import {
   APPLICATION_LOG_LEVEL,
   METRICS_NAMESPACE,
-  REPOSITORY_ROOT,
   type FunctionService,
 } from "../../modules/compute/runtime";
 import { REGION, type EnvironmentSettings } from "../../modules/config/settings";
@@ -15,6 +14,7 @@ import {
   simulatedMapping,
   type SimulatedMapping,
 } from "../local-aws/event-source-mapping-deployed";
+import type { FunctionBundles } from "../local-aws/function-bundles";
 import { LocalFunction } from "../local-aws/local-lambda";
 import { FunctionOutput, MalformedInputLedger } from "./function-output";
 import type { CreatedResources, LocalNames } from "./local-resources";
@@ -25,12 +25,6 @@ const batchSummarySchema = z.object({
   message: z.literal("Batch processed"),
   summary: z.object({ duplicateTicks: z.number().int() }),
 });
-
-const HANDLERS: Readonly<Record<FunctionService, string>> = {
-  "market-processor": path.join(REPOSITORY_ROOT, "functions", "market-processor", "handler.ts"),
-  "market-archiver": path.join(REPOSITORY_ROOT, "functions", "market-archiver", "handler.ts"),
-  "analytics-api": path.join(REPOSITORY_ROOT, "functions", "analytics-api", "handler.ts"),
-};
 
 /** The variables every deployed function gets (see modules/compute), for one environment. */
 function commonVariables(service: FunctionService, env: string): Record<string, string> {
@@ -92,11 +86,14 @@ export async function startFunctions(run: {
   readonly settings: EnvironmentSettings;
   readonly names: LocalNames;
   readonly resources: CreatedResources;
+  /** The functions as they deploy (`localFunctionBundles`), perhaps still building. */
+  readonly bundles: Promise<FunctionBundles>;
   readonly logDirectory?: string;
   readonly cleanup: Cleanup;
   readonly status: (message: string) => void;
 }): Promise<PipelineFunctions> {
   const { options, settings, names, resources, cleanup, status } = run;
+  const bundles = await run.bundles;
   const { stream } = resources;
   const ledger = new MalformedInputLedger();
   // Ticks the processor skipped as already counted, from its per-batch summaries.
@@ -138,7 +135,7 @@ export async function startFunctions(run: {
   const archiverConcurrency = stream.shardIds.length * archiverMapping.parallelizationFactor;
   const processor = new LocalFunction({
     functionName: names.functions.processor,
-    handlerPath: HANDLERS["market-processor"],
+    handlerPath: bundles["market-processor"],
     environment: {
       ...commonVariables("market-processor", options.env),
       TABLE_NAME: resources.tableName,
@@ -152,7 +149,7 @@ export async function startFunctions(run: {
   });
   const archiver = new LocalFunction({
     functionName: names.functions.archiver,
-    handlerPath: HANDLERS["market-archiver"],
+    handlerPath: bundles["market-archiver"],
     environment: {
       ...commonVariables("market-archiver", options.env),
       BUCKET_NAME: resources.bucketName,
@@ -165,7 +162,7 @@ export async function startFunctions(run: {
   });
   const api = new LocalFunction({
     functionName: names.functions.api,
-    handlerPath: HANDLERS["analytics-api"],
+    handlerPath: bundles["analytics-api"],
     environment: {
       ...commonVariables("analytics-api", options.env),
       TABLE_NAME: resources.tableName,
@@ -184,7 +181,9 @@ export async function startFunctions(run: {
     }
   };
   cleanup.add(closeFunctions);
-  status("Starting the function sandboxes (market-processor, market-archiver, analytics-api)...");
+  status(
+    "Starting the function sandboxes (market-processor, market-archiver, analytics-api) on the bundles npm run build makes...",
+  );
   await Promise.all([
     processor.warm(processorConcurrency),
     archiver.warm(archiverConcurrency),
