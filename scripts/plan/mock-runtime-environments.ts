@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 
 import { reviewStackFileText } from "../../environments/stack-files";
+import { resolveDeploymentConfig } from "../../modules/config/deployment";
 import { parseReviewStackName } from "../../modules/config/review-stack";
 import type { EnvironmentName } from "../../modules/config/settings";
 import { asRecord, runProgram, type ProgramResult } from "./mock-runtime";
@@ -76,6 +77,29 @@ function stackFileConfig(text: string): Record<string, string> {
       typeof value === "string" ? value : JSON.stringify(value),
     ]),
   );
+}
+
+/**
+ * Checks one stack's config as its program will read it (`loadDeploymentConfig` in
+ * modules/config/deployment.ts): region, suffix, `ENVIRONMENT_SUFFIX` and a review stack's tags.
+ * Throws the program's own message, which names the file to edit, without running the program.
+ */
+export function checkStackConfig(
+  environment: EnvironmentName,
+  stack: string,
+  environmentSuffixOverride: string | undefined,
+): void {
+  const config = readStackConfigOf(environment, stack);
+  const defaultTags = config["aws:defaultTags"];
+  resolveDeploymentConfig({
+    environment,
+    stack,
+    region: config["aws:region"],
+    environmentSuffix: config[`${environmentProject(environment)}:environmentSuffix`],
+    environmentSuffixOverride,
+    // The stack file's objects are kept as JSON text; Pulumi's getObject parses them the same way.
+    defaultTags: defaultTags === undefined ? undefined : (JSON.parse(defaultTags) as unknown),
+  });
 }
 
 const loadedPrograms = new Set<string>();

@@ -14,6 +14,7 @@ import { cloudResources, previewCreates, type EnvironmentPlan } from "./plan-rep
 import { TEXT_WIDTH } from "./plan-report-text";
 import { recordedProgramRunner } from "../../tests/support/environment-recording";
 import { runEnvironmentProgram } from "./mock-runtime-environments";
+import * as planRun from "./plan-run";
 import { buildPlans, environmentPlan } from "./plan-run";
 import { planEnvironment } from "./plan-worker";
 
@@ -224,12 +225,37 @@ describe("npm run plan with ENVIRONMENT_SUFFIX", () => {
     expect(io.out()).not.toContain("-us-east-1-a1");
   });
 
-  it("stops at a bad one with the program's message and no stack trace, exit 1", async () => {
+  it("stops at a bad one with the program's message and no stack trace, exit 1, before any program starts", async () => {
+    const build = jest.spyOn(planRun, "buildPlans");
     const io = captureIo({ ENVIRONMENT_SUFFIX: "PR-7" });
     expect(await planCli(["--env", "dev"], io)).toBe(1);
     expect(io.out()).toBe("");
     expect(io.err()).toBe(
       'error: dev: ENVIRONMENT_SUFFIX "PR-7" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". Set it with `pulumi config set environmentSuffix <value>` or the ENVIRONMENT_SUFFIX environment variable. ENVIRONMENT_SUFFIX overrides the environmentSuffix in environments/dev/Pulumi.dev.yaml: correct it, or unset it.\n',
+    );
+    expect(build).not.toHaveBeenCalled();
+    build.mockRestore();
+  });
+
+  it("names every environment a bad one fails, each with its own stack file", async () => {
+    const build = jest.spyOn(planRun, "buildPlans");
+    const io = captureIo({ ENVIRONMENT_SUFFIX: "x_1" });
+    expect(await planCli([], io)).toBe(1);
+    expect(io.err().split("\n").filter(Boolean)).toEqual(
+      ENVIRONMENT_NAMES.map(
+        (environment) =>
+          `error: ${environment}: ENVIRONMENT_SUFFIX "x_1" is invalid: use 1-12 lower-case letters or digits, e.g. "a1". Set it with \`pulumi config set environmentSuffix <value>\` or the ENVIRONMENT_SUFFIX environment variable. ENVIRONMENT_SUFFIX overrides the environmentSuffix in environments/${environment}/Pulumi.${environment}.yaml: correct it, or unset it.`,
+      ),
+    );
+    expect(build).not.toHaveBeenCalled();
+    build.mockRestore();
+  });
+
+  it("stops at an ENVIRONMENT_SUFFIX other than a review stack's own, naming the stack", async () => {
+    const io = captureIo({ ENVIRONMENT_SUFFIX: "pr43" });
+    expect(await planCli(["--env", "dev", "--stack", "dev-pr42"], io)).toBe(1);
+    expect(io.err()).toMatch(
+      /^error: dev: Stack "dev-pr42" is a review stack, whose suffix is "pr42"/,
     );
   });
 });

@@ -113,10 +113,25 @@ export async function planCli(argv: readonly string[], io: CommandIo): Promise<n
   const started = Date.now();
   // The programs, the policy pack and the report load once the command line is valid, so --help
   // and a usage error answer at once.
-  const [{ buildPlans }, { renderPlan }] = await Promise.all([
+  const [{ buildPlans }, { renderPlan }, { checkStackConfig }] = await Promise.all([
     import("./plan-run"),
     import("./plan-report"),
+    import("./mock-runtime-environments"),
   ]);
+  // Each stack's config first, as its program will read it: a bad value stops the plan before any
+  // program starts, with the program's own message.
+  const configErrors = environments.flatMap((environment) => {
+    try {
+      checkStackConfig(environment, options.stack ?? environment, io.env.ENVIRONMENT_SUFFIX);
+      return [];
+    } catch (error) {
+      return [`error: ${environment}: ${error instanceof Error ? error.message : String(error)}\n`];
+    }
+  });
+  if (configErrors.length > 0) {
+    io.stderr(configErrors.join(""));
+    return EXIT_PROBLEM;
+  }
   let plans: EnvironmentPlan[];
   try {
     // ENVIRONMENT_SUFFIX reaches every program, as in a deployment.
