@@ -1,12 +1,14 @@
 import { captureIo } from "../scripts/cli/capture-io";
 import { renderPlan } from "../scripts/plan/plan-report";
 import { environmentPlan } from "../scripts/plan/plan-run";
+import { runEnvironmentProgram } from "../scripts/plan/mock-runtime-environments";
 import { planEnvironment, type WorkerResult } from "../scripts/plan/plan-worker";
 import { parsePlanArgs } from "../scripts/plan/plan";
+import { recordedProgramRunner } from "./support/environment-recording";
 
 /**
  * The offline plan of a pull request's review stack: dev's program run as `dev-pr42`, with the
- * stack file the review-stack workflow writes. Its own test file: a process runs dev's program once.
+ * stack file the review-stack workflow writes, as the test run recorded it.
  */
 
 describe("npm run plan -- --stack", () => {
@@ -47,7 +49,12 @@ describe("the plan of dev-pr42", () => {
   let result: WorkerResult;
 
   beforeAll(async () => {
-    result = await planEnvironment("dev", { stack: "dev-pr42" });
+    // The test run's recording of dev-pr42, shared with the other files that read it.
+    result = await planEnvironment(
+      "dev",
+      { stack: "dev-pr42", environmentSuffixOverride: undefined },
+      recordedProgramRunner(runEnvironmentProgram),
+    );
   });
 
   test("names every resource with the suffix pr42 and passes the policy pack", () => {

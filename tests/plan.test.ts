@@ -350,14 +350,18 @@ describe("planning staging offline", () => {
 
   it.each<[string, "dev" | "staging", PlanEnvironmentOptions]>([
     ["an ENVIRONMENT_SUFFIX", "staging", { environmentSuffixOverride: "k3x9q2mz" }],
-    ["a review stack", "dev", { stack: "dev-pr4" }],
+    [
+      "a review stack's ENVIRONMENT_SUFFIX",
+      "dev",
+      { stack: "dev-pr4", environmentSuffixOverride: "pr4" },
+    ],
   ])(
-    "reads a recorded program only for the stack and suffix it recorded, not %s",
+    "reads a recorded program only for a stack's own config, not %s",
     async (_case, environment, options) => {
       const unexpected = jest.fn(runEnvironmentProgram);
       await expect(
         planEnvironment(environment, options, recordedProgramRunner(unexpected)),
-      ).rejects.toThrow(`Only ${environment}'s own stack without ENVIRONMENT_SUFFIX is recorded`);
+      ).rejects.toThrow("Only a stack's own config is recorded, without ENVIRONMENT_SUFFIX");
       expect(unexpected).not.toHaveBeenCalled();
     },
   );

