@@ -3,7 +3,6 @@ import { functionBundlePath } from "../../modules/compute/runtime";
 import { buildFunctions } from "../build/build-functions";
 import { provideLocalDynamoDb } from "../local-aws/dynamodb-local";
 import { startLocalAws } from "../local-aws/local-aws";
-import type { BenchOptions } from "./bench";
 import type { BenchFigures } from "./bench-report";
 import { measureBundleLoads } from "./bundle-load";
 import { measureDomainThroughput } from "./domain-throughput";
@@ -16,7 +15,7 @@ import { measureHotBar } from "./hot-bar";
  * DynamoDB's requests (DynamoDB Local, or dynalite without Java 17), saying what it does.
  */
 export async function measure(
-  options: BenchOptions,
+  options: { readonly quick: boolean },
   say: (message: string) => void,
 ): Promise<BenchFigures> {
   say("Building the function bundles (npm run build)...");
