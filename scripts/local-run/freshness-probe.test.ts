@@ -1,4 +1,5 @@
-import { FreshnessProbe, type LatestBarView } from "./freshness-probe";
+import type { LatestBarView } from "../smoke/analytics-client";
+import { FreshnessProbe } from "./freshness-probe";
 
 describe("FreshnessProbe", () => {
   it("measures from send until the symbol's latest bar reaches the tick, one probe per symbol", async () => {

@@ -4,14 +4,7 @@
  * tick's trade time.
  */
 
-/** What the API says about one symbol's latest bar. */
-export interface LatestBarView {
-  /** Minute start of the latest bar, epoch milliseconds. */
-  readonly start: number;
-  /** Time of the latest trade in that bar, epoch milliseconds. */
-  readonly lastTradeAt: number;
-  readonly trades: number;
-}
+import type { LatestBarView } from "../smoke/analytics-client";
 
 /** Asks the API for the latest bars of some symbols; a symbol with no bar yet is absent. */
 export type LatestBarsQuery = (

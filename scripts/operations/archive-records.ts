@@ -2,8 +2,8 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { StreamRecord } from "../../functions/domain/record";
 import { compareSequenceNumbers } from "../../functions/domain/sequence";
 import { mapWithConcurrency } from "../../functions/shared/concurrency";
-import type { ArchivedLine } from "../local-run/archive-audit";
-import { listArchiveKeys, parseArchiveKey, readArchiveObject } from "../local-run/archive-audit";
+import type { ArchivedLine } from "./archive-objects";
+import { listArchiveKeys, parseArchiveKey, readArchiveObject } from "./archive-objects";
 
 /**
  * Reading the raw archive back as stream records, for the operator commands.

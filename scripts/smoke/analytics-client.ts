@@ -8,7 +8,15 @@ import {
   parseScaled,
   scaleDecimal,
 } from "../../functions/domain/decimal";
-import type { LatestBarView } from "../local-run/freshness-probe";
+
+/** What the API says about one symbol's latest bar. */
+export interface LatestBarView {
+  /** Minute start of the latest bar, epoch milliseconds. */
+  readonly start: number;
+  /** Time of the latest trade in that bar, epoch milliseconds. */
+  readonly lastTradeAt: number;
+  readonly trades: number;
+}
 
 /**
  * The API's decimal text with at most `places` decimals: the shortest exact plain decimal (no
