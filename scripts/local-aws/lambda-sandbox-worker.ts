@@ -55,9 +55,6 @@ function contextFor(requestId: string, deadlineMs: number): Context {
   };
 }
 
-// A bundle's stack traces name the repository's files and lines, through its linked source map.
-process.setSourceMapsEnabled(true);
-
 const started = performance.now();
 let handler: Handler | undefined;
 try {

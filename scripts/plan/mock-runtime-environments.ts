@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 
 import { reviewStackFileText } from "../../environments/stack-files";
-import { resolveDeploymentConfig } from "../../modules/config/deployment";
+import { resolveDeploymentConfig, type DeploymentConfig } from "../../modules/config/deployment";
 import { parseReviewStackName } from "../../modules/config/review-stack";
 import type { EnvironmentName } from "../../modules/config/settings";
 import { asRecord, runProgram, type ProgramResult } from "./mock-runtime";
@@ -82,23 +82,36 @@ function stackFileConfig(text: string): Record<string, string> {
 /**
  * Checks one stack's config as its program will read it (`loadDeploymentConfig` in
  * modules/config/deployment.ts): region, suffix, `ENVIRONMENT_SUFFIX` and a review stack's tags.
- * Throws the program's own message, which names the file to edit, without running the program.
+ * Returns what the program will deploy with, or throws the program's own message, which names the
+ * file to edit, without running the program.
+ * `config` is the stack's config as `readStackConfigOf` reads it from the stack file.
  */
 export function checkStackConfig(
   environment: EnvironmentName,
   stack: string,
   environmentSuffixOverride: string | undefined,
-): void {
-  const config = readStackConfigOf(environment, stack);
+  config: Readonly<Record<string, string>> = readStackConfigOf(environment, stack),
+): DeploymentConfig {
   const defaultTags = config["aws:defaultTags"];
-  resolveDeploymentConfig({
+  let parsedTags: unknown;
+  if (defaultTags !== undefined) {
+    try {
+      // The stack file's objects are kept as JSON text, which Pulumi's getObject parses.
+      parsedTags = JSON.parse(defaultTags) as unknown;
+    } catch {
+      // Pulumi's own ConfigTypeError text, and the file that holds the value.
+      throw new Error(
+        `Configuration 'aws:defaultTags' value '${defaultTags}' is not a valid JSON object. The stack file to edit is environments/${environment}/Pulumi.${stack}.yaml.`,
+      );
+    }
+  }
+  return resolveDeploymentConfig({
     environment,
     stack,
     region: config["aws:region"],
     environmentSuffix: config[`${environmentProject(environment)}:environmentSuffix`],
     environmentSuffixOverride,
-    // The stack file's objects are kept as JSON text; Pulumi's getObject parses them the same way.
-    defaultTags: defaultTags === undefined ? undefined : (JSON.parse(defaultTags) as unknown),
+    defaultTags: parsedTags,
   });
 }
 

@@ -13,7 +13,11 @@ import { MARKDOWN_LIMIT } from "./plan-report-markdown";
 import { cloudResources, previewCreates, type EnvironmentPlan } from "./plan-report-model";
 import { TEXT_WIDTH } from "./plan-report-text";
 import { recordedProgramRunner } from "../../tests/support/environment-recording";
-import { runEnvironmentProgram } from "./mock-runtime-environments";
+import {
+  checkStackConfig,
+  readStackConfigOf,
+  runEnvironmentProgram,
+} from "./mock-runtime-environments";
 import * as planRun from "./plan-run";
 import { buildPlans, environmentPlan } from "./plan-run";
 import { planEnvironment } from "./plan-worker";
@@ -193,21 +197,32 @@ describe("ENVIRONMENT_SUFFIX in the plan", () => {
     }
   });
 
-  it("a good one is in every physical name, as in a deployment", async () => {
+  it("a good one is in every physical name, as in a deployment, for each environment asked, in its order", async () => {
     process.env.ENVIRONMENT_SUFFIX = "k3x9q2mz";
-    const [plan] = await buildPlans(["dev"]);
-    expect(plan.environmentSuffix).toBe("k3x9q2mz");
-    const named = plan.resources.filter((r) => r.physicalName !== undefined);
-    expect(named.length).toBeGreaterThan(30);
-    expect(
-      named.filter((r) => !(r.physicalName as string).endsWith("-us-east-1-k3x9q2mz")),
-    ).toEqual([]);
-    const text = renderPlan([plan], "text");
+    // Two worker processes at once, one per lane; the plans come back in the order asked.
+    const plans = await buildPlans(["staging", "dev"]);
+    expect(plans.map((plan) => [plan.environment, plan.environmentSuffix])).toEqual([
+      ["staging", "k3x9q2mz"],
+      ["dev", "k3x9q2mz"],
+    ]);
+    for (const plan of plans) {
+      const named = plan.resources.filter((r) => r.physicalName !== undefined);
+      expect(named.length).toBeGreaterThan(30);
+      expect(
+        named.filter((r) => !(r.physicalName as string).endsWith("-us-east-1-k3x9q2mz")),
+      ).toEqual([]);
+      // Each name is the environment's own (a log group's behind its fixed /aws/lambda/ prefix).
+      expect(
+        named.filter((r) => !(r.physicalName as string).includes(`${plan.environment}-`)),
+      ).toEqual([]);
+    }
+    const dev = plans[1];
+    const text = renderPlan([dev], "text");
     expect(text).not.toContain("WARNING: environmentSuffix");
     expect(text).toMatch(
       /^dev +k3x9q2mz +aws:s3\/bucket:Bucket +dev-market-archive-us-east-1-k3x9q2mz$/m,
     );
-    expect(renderPlan([plan], "markdown")).toContain("dev-market-data-us-east-1-k3x9q2mz<br/>");
+    expect(renderPlan([dev], "markdown")).toContain("dev-market-data-us-east-1-k3x9q2mz<br/>");
   });
 
   it("a bad one fails the plan with the naming error, naming the stack file", async () => {
@@ -287,5 +302,40 @@ describe("config errors name the stack file to edit", () => {
     ],
   ])("%s", (_case, change, message) => {
     expect(() => resolveDeploymentConfig({ ...valid, ...change })).toThrow(message);
+  });
+});
+
+describe("a stack's config, checked before any program runs", () => {
+  it.each<[EnvironmentName, string, string | undefined, string]>([
+    ["dev", "dev", undefined, "a1"],
+    ["staging", "staging", undefined, "a1"],
+    ["production", "production", "k3x9q2mz", "k3x9q2mz"],
+    ["dev", "dev-pr42", undefined, "pr42"],
+  ])(
+    "%s's stack %s (ENVIRONMENT_SUFFIX %s) deploys with the suffix %s and the environment's settings",
+    (environment, stack, override, suffix) => {
+      const config = checkStackConfig(environment, stack, override);
+      expect(config.environment).toBe(environment);
+      expect(config.environmentSuffix).toBe(suffix);
+      expect(config.settings.name).toBe(environment);
+      expect(config.reviewStack?.stack).toBe(stack === environment ? undefined : stack);
+    },
+  );
+
+  it("names aws:defaultTags that are not a JSON object as Pulumi's getObject does, and the file", () => {
+    const config = {
+      ...readStackConfigOf("staging", "staging"),
+      "aws:defaultTags": "Environment=staging",
+    };
+    expect(() => checkStackConfig("staging", "staging", undefined, config)).toThrow(
+      "Configuration 'aws:defaultTags' value 'Environment=staging' is not a valid JSON object. The stack file to edit is environments/staging/Pulumi.staging.yaml.",
+    );
+  });
+
+  it("names a review stack without the tag its role needs", () => {
+    const config = { ...readStackConfigOf("dev", "dev-pr42"), "aws:defaultTags": '{"tags":{}}' };
+    expect(() => checkStackConfig("dev", "dev-pr42", undefined, config)).toThrow(
+      /^Stack "dev-pr42" is a review stack, so aws:defaultTags must tag every resource/,
+    );
   });
 });
