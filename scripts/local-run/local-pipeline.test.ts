@@ -5,6 +5,7 @@ import { DeleteItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { DECIMAL_PLACES, parseScaled } from "../../functions/domain/decimal";
 import { ENVIRONMENT_SETTINGS, type EnvironmentName } from "../../modules/config/settings";
 import { sharedDynamoDbLocalEndpoint } from "../local-aws/dynamodb-local";
+import { buildFunctionBundles, type FunctionBundleBuild } from "../local-aws/function-bundles";
 import { startLocalAwsThreads } from "../local-aws/local-aws-thread";
 import { runLocalPipeline } from "./local-pipeline";
 import type { LocalRunOptions } from "./local-run-options";
@@ -31,6 +32,21 @@ function expectedTraffic(options: LocalRunOptions) {
 }
 
 const price = (text: string): bigint => parseScaled(text, DECIMAL_PLACES);
+
+/** The temporary directories function bundles are built in, by name. */
+const bundleDirectories = (): string[] =>
+  fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith("local-function-bundles-"));
+
+// One build of the bundles for the runs on each environment's settings, as a caller may share it.
+let sharedBundles: FunctionBundleBuild;
+
+beforeAll(() => {
+  sharedBundles = buildFunctionBundles();
+});
+
+afterAll(async () => {
+  await sharedBundles.dispose();
+});
 
 describe.each([
   // dev runs its deployed archiver window (5 s); the others shorten theirs (300 s, 120 s).
@@ -73,6 +89,7 @@ describe.each([
         startServices: startLocalAwsThreads,
         status: (message) => statuses.push(message),
         logDirectory,
+        bundles: sharedBundles,
       });
       const expected = expectedTraffic(options);
       const { figures } = result;
@@ -185,7 +202,9 @@ describe.each([
 );
 
 describe("npm start with a bar that differs from the archive", () => {
-  it("reports the difference through the reconcile and fails the run", async () => {
+  it("reports the difference through the reconcile and fails the run, and removes the bundles it built", async () => {
+    const directoriesBefore = bundleDirectories();
+    let directoriesDuring: string[] = [];
     let deleted = "";
     const result = await runLocalPipeline(
       {
@@ -201,6 +220,7 @@ describe("npm start with a bar that differs from the archive", () => {
       {
         startServices: startLocalAwsThreads,
         beforeReconcile: async ({ clients, tableName }) => {
+          directoriesDuring = bundleDirectories();
           const scan = await clients.dynamodb.send(
             new ScanCommand({
               TableName: tableName,
@@ -237,5 +257,8 @@ describe("npm start with a bar that differs from the archive", () => {
     );
     expect(summary).toContain("Bars that differ from the archive (reconcile):");
     expect(summary).toContain("FAILED:");
+    // This run bundled the functions itself (no shared build) and removed them at its end.
+    expect(directoriesDuring.filter((name) => !directoriesBefore.includes(name))).toHaveLength(1);
+    expect(bundleDirectories()).toEqual(directoriesBefore);
   });
 });

@@ -5,7 +5,7 @@ import { FreshnessSamples } from "./report/run-report-data";
 import { AnalyticsClient } from "../smoke/analytics-client";
 import { localDynamoDbName, sharedDynamoDbLocalEndpoint } from "../local-aws/dynamodb-local";
 import { FreshnessProbe } from "./freshness-probe";
-import { localFunctionBundles } from "../local-aws/function-bundles";
+import { buildFunctionBundles, type FunctionBundleBuild } from "../local-aws/function-bundles";
 import { createLocalClients } from "../local-aws/local-clients";
 import type { LocalRunOptions } from "./local-run-options";
 import { createLocalResources, localNames } from "./local-resources";
@@ -40,6 +40,11 @@ export interface PipelineIo {
   /** Aborting stops the producers early; the run then drains and reports as usual. */
   readonly signal?: AbortSignal;
   /**
+   * The function bundles to run, shared by several runs (their owner disposes of them).
+   * @default - the run bundles the functions itself and removes them when it ends
+   */
+  readonly bundles?: FunctionBundleBuild;
+  /**
    * Runs once the bars and the archive are read back, just before the run's reconcile compares
    * them: tests change the table here (delete a bar) to see the reconcile report it and fail.
    */
@@ -63,11 +68,13 @@ export async function runLocalPipeline(
   const names = localNames(options.env);
   const status = io.status ?? (() => undefined);
   const cleanup = new Cleanup();
-  // The functions run as they deploy: bundled as `npm run build` does (once per process), while
-  // the services start.
-  const bundles = localFunctionBundles();
-  bundles.catch(() => undefined);
   try {
+    // The functions run as they deploy, bundled as `npm run build` bundles them, while the services
+    // start; a run's own bundles go when everything else has (cleanups run last to first).
+    const build = io.bundles ?? buildFunctionBundles();
+    if (io.bundles === undefined) {
+      cleanup.add(() => build.dispose());
+    }
     const dynamodbLocal = sharedDynamoDbLocalEndpoint();
     status(
       dynamodbLocal === undefined
@@ -93,7 +100,7 @@ export async function runLocalPipeline(
       settings,
       names,
       resources,
-      bundles,
+      bundles: build.bundles,
       logDirectory: io.logDirectory,
       cleanup,
       status,

@@ -86,7 +86,7 @@ export async function startFunctions(run: {
   readonly settings: EnvironmentSettings;
   readonly names: LocalNames;
   readonly resources: CreatedResources;
-  /** The functions as they deploy (`localFunctionBundles`), perhaps still building. */
+  /** The functions as they deploy (`buildFunctionBundles`), perhaps still building. */
   readonly bundles: Promise<FunctionBundles>;
   readonly logDirectory?: string;
   readonly cleanup: Cleanup;
@@ -182,7 +182,7 @@ export async function startFunctions(run: {
   };
   cleanup.add(closeFunctions);
   status(
-    "Starting the function sandboxes (market-processor, market-archiver, analytics-api) on the bundles npm run build makes...",
+    "Starting the function sandboxes (market-processor, market-archiver, analytics-api), bundled as npm run build bundles them...",
   );
   await Promise.all([
     processor.warm(processorConcurrency),
