@@ -124,8 +124,10 @@ describe("market-processor handler", () => {
   it("writes bars, logs malformed input as JSON and publishes EMF metrics", async () => {
     configure("market-processor", { TABLE_NAME: TABLE, BAR_TTL_DAYS: "7" });
     const handler = await load<StreamHandler>("./market-processor/handler");
+    // A trade of now: the deployed handler reads the real clock, and a bar older than its
+    // retention takes no trades.
     const { records } = tickRecords([
-      { symbol: "AAPL", price: 190, size: 5, ts: MARKET_START, tradeId: "1" },
+      { symbol: "AAPL", price: 190, size: 5, ts: Date.now(), tradeId: "1" },
     ]);
     const bad = kinesisEventRecord({
       shardId: "shardId-000000000000",

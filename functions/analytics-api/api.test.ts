@@ -15,7 +15,7 @@ import type { LocalAws } from "../../scripts/local-aws/local-aws";
 import { referenceBar } from "../../tests/support/functions/arbitraries";
 import { functionUrlEvent } from "../../tests/support/functions/function-url";
 import { kinesisEvent, lambdaContext } from "../../tests/support/functions/kinesis-events";
-import { tickRecords } from "../../tests/support/functions/market";
+import { tickRecords, TEST_CLOCK } from "../../tests/support/functions/market";
 import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
 import type { AnalyticsApi, ApiResponse, BarJson, BarsResponse, LatestResponse } from "./api";
 import { barToJson, createAnalyticsApi, priceText } from "./api";
@@ -65,6 +65,7 @@ async function ingest(
     barTtlDays: 7,
     logger: silentLogger(),
     metrics: new RecordingMetrics(),
+    now: TEST_CLOCK,
   });
   for (let i = 0; i < packed.records.length; i += 100) {
     const result = await processor.processBatch(kinesisEvent(packed.records.slice(i, i + 100)));

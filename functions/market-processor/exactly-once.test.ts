@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
 import {
@@ -20,6 +20,7 @@ import {
   expectedBars,
   scanBarValues,
   scanBars,
+  TEST_CLOCK,
 } from "../../tests/support/functions/market";
 import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
 import { beforeCommand, countCommands } from "../../tests/support/functions/sdk";
@@ -64,6 +65,7 @@ function processorFor(
     logger: silentLogger(),
     metrics: new RecordingMetrics(),
     backoffMs: () => 1,
+    now: TEST_CLOCK,
     ...overrides,
   });
 }
@@ -251,6 +253,50 @@ describe("each distinct trade counts exactly once, whatever the delivery", () =>
 });
 
 describe("a hot bar's large trade set", () => {
+  onDynamoDbLocal("transactions")(
+    "never counts a trade again in a bar whose pages TTL deleted first: its ticks are past retention",
+    async () => {
+      const { client, tableName } = await newTable();
+      const seed = Array.from({ length: 400 }, () => tick(randomUUID()));
+      const records = seed.map((t, i) => record(SHARD_0, i + 1, t));
+      await processorFor(client, tableName).processBatch(kinesisEvent(records));
+      expect([...(await scanBars(client, tableName)).values()][0]?.trades.kind).toBe("paged");
+
+      // TTL deletes the bar item and each page on its own, within days of the TTL and in no
+      // set order: here every page goes first, the bar item stays.
+      const pages = await client.send(
+        new ScanCommand({
+          TableName: tableName,
+          FilterExpression: "begins_with(pk, :pages)",
+          ExpressionAttributeValues: { ":pages": { S: "TRADES#" } },
+        }),
+      );
+      expect(pages.Items?.length).toBeGreaterThan(1);
+      for (const item of pages.Items ?? []) {
+        await client.send(
+          new DeleteItemCommand({ TableName: tableName, Key: { pk: item.pk, sk: item.sk } }),
+        );
+      }
+
+      // A day after the bar's TTL, ten of its trades are delivered again (a replay, a redrive),
+      // to a new container that has not seen the bar's pages.
+      const later = processorFor(client, tableName, {
+        now: () => MARKET_START + 8 * 86_400_000,
+      });
+      const result = await later.processBatch(kinesisEvent(records.slice(0, 10)));
+
+      expect(result.response).toEqual({ batchItemFailures: [] });
+      expect(result.summary).toMatchObject({
+        appliedTicks: 0,
+        duplicateTicks: 0,
+        pastRetentionTicks: 10,
+        barsWritten: 0,
+      });
+      const bar = [...(await scanBarValues(client, tableName)).values()][0];
+      expect(bar?.trades).toBe(400);
+    },
+  );
+
   onDynamoDbLocal("transactions")(
     "spills into pages, stays exact under re-delivery and keeps every item small",
     async () => {

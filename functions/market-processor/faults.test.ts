@@ -26,6 +26,7 @@ import {
   symbolsFor,
   syntheticTicks,
   tickRecords,
+  TEST_CLOCK,
 } from "../../tests/support/functions/market";
 import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
 import { createMarketProcessor } from "./processor";
@@ -77,6 +78,7 @@ async function runScenario(plan: FaultPlan, seed: number, ticksPerRecord: number
     logger: silentLogger(),
     metrics: new RecordingMetrics(),
     backoffMs: () => 2,
+    now: TEST_CLOCK,
   });
   const summaries: ProcessorSummary[] = [];
   const before = proxy.stats();
@@ -181,6 +183,7 @@ describe("market processor behind a faulty DynamoDB", () => {
       logger: silentLogger(),
       metrics: new RecordingMetrics(),
       backoffMs: () => 1,
+      now: TEST_CLOCK,
     });
     const { records } = tickRecords(syntheticTicks(25, 60, ["AAPL", "MSFT", "NVDA", "AMZN"], 1));
     proxy.setPlan((request) =>
@@ -228,6 +231,7 @@ describe("market processor behind a faulty DynamoDB", () => {
       logger: silentLogger(),
       metrics: new RecordingMetrics(),
       backoffMs: () => 1,
+      now: TEST_CLOCK,
     });
     const { records, sequenced } = tickRecords(syntheticTicks(31, 2, ["AAPL"], 1));
     const [r1, r2] = records;
@@ -262,6 +266,7 @@ describe("market processor behind a faulty DynamoDB", () => {
         logger: silentLogger(),
         metrics: new RecordingMetrics(),
         backoffMs: () => 1,
+        now: TEST_CLOCK,
       });
       // 400 UUID trades spill past the inline limit: each batch writes pages in a transaction.
       const ticks = Array.from({ length: 400 }, (_, i) => ({

@@ -19,6 +19,7 @@ import { RECORD_REASONS } from "../domain/record";
 import { TICK_REASONS } from "../domain/tick";
 import type { Tick } from "../domain/tick";
 import type { SequencedTick } from "../domain/bar";
+import { BAR_CLOSING_MARGIN_MS } from "../shared/bar-codec";
 import { deliverInOrder } from "../../tests/support/functions/event-source";
 import {
   eventRecordsFromKinesis,
@@ -35,6 +36,7 @@ import {
   symbolsFor,
   syntheticTicks,
   tickRecords,
+  TEST_CLOCK,
 } from "../../tests/support/functions/market";
 import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
 import { beforeCommand, countCommands } from "../../tests/support/functions/sdk";
@@ -72,10 +74,12 @@ function processorFor(
     logger: silentLogger(),
     metrics: new RecordingMetrics(),
     backoffMs: () => 5,
+    now: TEST_CLOCK,
     ...overrides,
   });
 }
 
+const DAY_MS = 86_400_000;
 const SHARD_0 = "shardId-000000000000";
 const SHARD_1 = "shardId-000000000001";
 
@@ -99,9 +103,11 @@ describe("market processor against a local DynamoDB", () => {
       appliedTicks: 1_000,
       duplicateTicks: 0,
       retryTicks: 0,
+      pastRetentionTicks: 0,
       malformedRecords: 0,
       malformedTicks: 0,
       bars: expected.size,
+      barsPastRetention: 0,
       barsWritten: expected.size,
       barsUnchanged: 0,
       barsFailed: 0,
@@ -321,6 +327,114 @@ describe("market processor against a local DynamoDB", () => {
     expect(
       [...bars.values()].map((bar) => [bar.open, bar.high, bar.low, bar.close, bar.trades]),
     ).toEqual([[190, 191, 189, 189, 3]]);
+  });
+
+  describe("bars past their retention", () => {
+    // 7-day retention: a bar of MARKET_START's minute expires at MARKET_START + 7 days, and is
+    // closed to writes from an hour before that (BAR_CLOSING_MARGIN_MS).
+    const expiry = MARKET_START + 7 * DAY_MS;
+    const tick = (symbol: string, ts: number, tradeId: string) => ({
+      symbol,
+      price: 190,
+      size: 5,
+      ts,
+      tradeId,
+    });
+    const batch = (ticks: readonly ReturnType<typeof tick>[]) =>
+      kinesisEvent(
+        ticks.map((t, i) =>
+          kinesisEventRecord({
+            shardId: SHARD_0,
+            sequenceNumber: sequenceNumber(i + 1),
+            partitionKey: t.symbol,
+            data: Buffer.from(JSON.stringify(t)),
+          }),
+        ),
+      );
+
+    it.each([
+      ["one millisecond before the closing hour", expiry - BAR_CLOSING_MARGIN_MS - 1, 1, 0],
+      ["at the start of the closing hour", expiry - BAR_CLOSING_MARGIN_MS, 0, 1],
+      ["at its TTL", expiry, 0, 1],
+      ["a day after its TTL", expiry + DAY_MS, 0, 1],
+    ])(
+      "counts a tick %s (clock %d): applied %d, past retention %d",
+      async (_when, now, applied, past) => {
+        const { client, tableName } = await newTable();
+        const counts = countCommands(client);
+        const processor = processorFor(client, tableName, { now: () => now });
+
+        const result = await processor.processBatch(batch([tick("AAPL", MARKET_START, "1")]));
+
+        expect(result.response).toEqual({ batchItemFailures: [] });
+        expect(result.summary).toMatchObject({
+          validTicks: 1,
+          appliedTicks: applied,
+          pastRetentionTicks: past,
+          bars: 1,
+          barsPastRetention: past,
+          barsWritten: applied,
+        });
+        // A closed bar is neither read nor written.
+        expect(Object.fromEntries(counts)).toEqual(
+          applied === 1 ? { BatchGetItemCommand: 1, PutItemCommand: 1 } : {},
+        );
+        expect((await scanBarValues(client, tableName)).size).toBe(applied);
+      },
+    );
+
+    it("counts the ticks of open bars in the same batch, warns with the closed bars, and publishes TicksPastRetention", async () => {
+      const { client, tableName } = await newTable();
+      const logger = silentLogger();
+      const warn = jest.spyOn(logger, "warn");
+      const metrics = new RecordingMetrics();
+      // Eight days after the market: its first minute is closed, a minute a day later is open.
+      const now = MARKET_START + 8 * DAY_MS;
+      const processor = processorFor(client, tableName, { logger, metrics, now: () => now });
+      const open = MARKET_START + 2 * DAY_MS;
+
+      const response = await processor.handler(
+        batch([
+          tick("AAPL", MARKET_START, "1"),
+          tick("MSFT", MARKET_START + 1_000, "2"),
+          tick("AAPL", MARKET_START + 2_000, "3"),
+          tick("AAPL", open, "4"),
+        ]),
+        lambdaContext(),
+      );
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(warn.mock.calls).toEqual([
+        [
+          "Skipped ticks of bars past their retention",
+          {
+            pastRetentionTicks: 3,
+            retentionDays: 7,
+            bars: [
+              {
+                symbol: "AAPL",
+                start: new Date(MARKET_START).toISOString(),
+                ticks: 2,
+                earliestSequenceNumber: sequenceNumber(1),
+              },
+              {
+                symbol: "MSFT",
+                start: new Date(MARKET_START).toISOString(),
+                ticks: 1,
+                earliestSequenceNumber: sequenceNumber(2),
+              },
+            ],
+          },
+        ],
+      ]);
+      expect(metrics.published[0]).toMatchObject({
+        TicksApplied: 1,
+        TicksPastRetention: 3,
+        BarsWritten: 1,
+      });
+      const bars = await scanBarValues(client, tableName);
+      expect([...bars.values()].map((bar) => [bar.start, bar.trades])).toEqual([[open, 1]]);
+    });
   });
 
   it("changes nothing when a whole batch is delivered again", async () => {

@@ -8,6 +8,7 @@ import type { MalformedInput } from "../domain/record";
 import { decodeStreamRecords } from "../domain/record";
 import { compareSequenceNumbers } from "../domain/sequence";
 import { toIso } from "../domain/time";
+import { barIsClosed } from "../shared/bar-codec";
 import { createDynamoDbClient } from "../shared/clients";
 import { mapWithConcurrency } from "../shared/concurrency";
 import type { Environment } from "../shared/env";
@@ -17,6 +18,9 @@ import { createLogger, createMetrics } from "../shared/observability";
 import { createBarCommitter } from "./bar-commits";
 import type { CapacityUsage } from "./bar-store";
 import { BarStore, defaultBackoffMs } from "./bar-store";
+
+/** Bars past their retention named in the warning of one batch. */
+const PAST_RETENTION_BARS_LOGGED = 10;
 
 export interface MarketProcessorOptions {
   readonly dynamodb: DynamoDBClient;
@@ -34,6 +38,8 @@ export interface MarketProcessorOptions {
   readonly writeConcurrency?: number;
   /** Wait before retry `attempt` (1-based), in milliseconds. @default - full jitter, 25 ms doubling, capped at 1 s */
   readonly backoffMs?: (attempt: number) => number;
+  /** The clock that says which bars are past their retention, epoch ms. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** What one batch did. Counts of malformed input cover only records the batch commits. */
@@ -41,7 +47,7 @@ export interface ProcessorSummary {
   /** The batch's shard, `null` for an empty batch. */
   readonly shardId: string | null;
   readonly records: number;
-  /** Valid ticks in the batch: appliedTicks + duplicateTicks + retryTicks. */
+  /** Valid ticks in the batch: appliedTicks + duplicateTicks + retryTicks + pastRetentionTicks. */
   readonly validTicks: number;
   /** Distinct trades newly counted into bars. Summed over invocations: exactly the trades in bars. */
   readonly appliedTicks: number;
@@ -49,12 +55,19 @@ export interface ProcessorSummary {
   readonly duplicateTicks: number;
   /** Ticks of bars that could not be written; Lambda redelivers them from `retryFrom`. */
   readonly retryTicks: number;
+  /**
+   * Ticks of bars past their retention (their TTL has passed, or will within the hour: see
+   * `barIsClosed`), not counted: TTL may have deleted part of such a bar's trades.
+   */
+  readonly pastRetentionTicks: number;
   /** Records that could not be decoded at all (bad base64, UTF-8 or JSON, or an empty array). */
   readonly malformedRecords: number;
   /** Ticks that failed validation inside decodable records. */
   readonly malformedTicks: number;
-  /** Distinct 1-minute bars the batch touches. */
+  /** Distinct 1-minute bars the batch touches, past their retention included. */
   readonly bars: number;
+  /** Bars past their retention, left alone. */
+  readonly barsPastRetention: number;
   readonly barsWritten: number;
   /** Bars with nothing new to apply (every trade already counted): no write. */
   readonly barsUnchanged: number;
@@ -99,7 +112,8 @@ export interface MarketProcessor {
  * Builds the market processor (Kinesis -> DynamoDB 1-minute bars).
  *
  * Per batch: decode and validate every record (malformed input is logged, counted and skipped);
- * group valid ticks by bar; read the touched bars (and the pages of large trade sets) in one
+ * group valid ticks by bar; leave bars past their retention alone (their ticks are counted as
+ * such, see `barIsClosed`); read the touched bars (and the pages of large trade sets) in one
  * strongly consistent round; add each bar's trades not yet in its set (see `domain/idempotency`)
  * with conditional writes (see `bar-commits`). A bar that cannot be written reports its earliest
  * sequence number; Lambda retries from the lowest one reported, and the sets make that retry
@@ -114,6 +128,7 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
   const maxWriteAttempts = options.maxWriteAttempts ?? 6;
   const writeConcurrency = options.writeConcurrency ?? 16;
   const backoffMs = options.backoffMs ?? defaultBackoffMs;
+  const now = options.now ?? Date.now;
   const store = new BarStore({
     client: options.dynamodb,
     tableName: options.tableName,
@@ -133,7 +148,16 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
       );
     }
     const decoded = decodeStreamRecords(records);
-    const updates = planBarUpdates(decoded.records);
+    const planned = planBarUpdates(decoded.records);
+    // Bars past their retention are neither read nor written (see `barIsClosed`).
+    const nowMs = now();
+    const updates = planned.filter(
+      (update) => !barIsClosed(update.start, options.barTtlDays, nowMs),
+    );
+    const pastRetention = planned.filter((update) =>
+      barIsClosed(update.start, options.barTtlDays, nowMs),
+    );
+    const pastRetentionTicks = pastRetention.reduce((sum, update) => sum + update.ticks.length, 0);
     const usageBefore: CapacityUsage = { ...store.usage };
     const loaded = await loadBars(updates);
     const outcomes = await mapWithConcurrency(updates, writeConcurrency, (update) =>
@@ -191,6 +215,22 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
         tickIndex === null ? { ...where, scope: "record" } : { ...where, scope: "tick", tickIndex },
       );
     }
+    if (pastRetention.length > 0) {
+      logger.warn("Skipped ticks of bars past their retention", {
+        pastRetentionTicks,
+        retentionDays: options.barTtlDays,
+        // The first few bars, oldest first, enough to find their records in the archive.
+        bars: [...pastRetention]
+          .sort((a, b) => a.start - b.start)
+          .slice(0, PAST_RETENTION_BARS_LOGGED)
+          .map((update) => ({
+            symbol: update.symbol,
+            start: toIso(update.start),
+            ticks: update.ticks.length,
+            earliestSequenceNumber: update.earliestSequenceNumber,
+          })),
+      });
+    }
     for (const failure of failures) {
       logger.error("Bar write failed; Lambda retries the batch from its earliest record", {
         symbol: failure.symbol,
@@ -207,9 +247,11 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
       appliedTicks,
       duplicateTicks,
       retryTicks,
+      pastRetentionTicks,
       malformedRecords: malformed.filter((entry) => entry.tickIndex === null).length,
       malformedTicks: malformed.filter((entry) => entry.tickIndex !== null).length,
-      bars: updates.length,
+      bars: planned.length,
+      barsPastRetention: pastRetention.length,
       barsWritten,
       barsUnchanged,
       barsFailed: failures.length,
@@ -233,6 +275,7 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
       ["TicksApplied", summary.appliedTicks],
       ["DuplicateTicks", summary.duplicateTicks],
       ["TicksRetried", summary.retryTicks],
+      ["TicksPastRetention", summary.pastRetentionTicks],
       ["MalformedRecords", summary.malformedRecords],
       ["MalformedTicks", summary.malformedTicks],
       ["BarsWritten", summary.barsWritten],

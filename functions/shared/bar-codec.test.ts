@@ -24,6 +24,9 @@ import {
   inlineTradeSet,
   tradePageItemKey,
   tradePagePartitionKey,
+  BAR_CLOSING_MARGIN_MS,
+  barIsClosed,
+  firstOpenMinute,
 } from "./bar-codec";
 
 const WRITE_ID = "0b0f5e8a-3c1d-4f6e-9a2b-7c8d9e0f1a2b";
@@ -427,5 +430,36 @@ describe("decodeStoredBar", () => {
     const thrown = thrownBy(() => decodeStoredBar(item));
     expect(thrown).toBeInstanceOf(BarItemError);
     expect(thrown).toMatchObject({ name: "BarItemError", message });
+  });
+});
+
+describe("bars past their retention", () => {
+  const MINUTE = 60_000;
+
+  it("closes a bar from an hour before its TTL: the first open minute is the boundary", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000 }),
+        fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2030, 0, 1) }),
+        fc.integer({ min: -3 * 86_400, max: 3 * 86_400 }),
+        (ttlDays, nowMs, offsetSeconds) => {
+          const first = firstOpenMinute(ttlDays, nowMs);
+          expect(first % MINUTE).toBe(0);
+          const minute = first + Math.trunc(offsetSeconds / 60) * MINUTE;
+          expect(barIsClosed(minute, ttlDays, nowMs)).toBe(minute < first);
+        },
+      ),
+    );
+  });
+
+  it.each([
+    ["an hour and a millisecond before its TTL", -BAR_CLOSING_MARGIN_MS - 1, false],
+    ["an hour before its TTL", -BAR_CLOSING_MARGIN_MS, true],
+    ["at its TTL", 0, true],
+  ])("a 7-day bar %s (%d ms from its TTL) is closed: %s", (_when, fromExpiry, closed) => {
+    const start = Date.UTC(2026, 10, 27, 13, 45);
+    const expiry = barExpiresAt(start, 7) * 1000;
+    expect(expiry).toBe(start + 7 * 86_400_000);
+    expect(barIsClosed(start, 7, expiry + fromExpiry)).toBe(closed);
   });
 });

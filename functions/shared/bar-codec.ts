@@ -146,6 +146,32 @@ export function barExpiresAt(startMs: number, ttlDays: number): number {
   return Math.floor(startMs / 1000) + ttlDays * SECONDS_PER_DAY;
 }
 
+/**
+ * How long before its TTL a bar is closed to writes: the writer's clock against DynamoDB's, and a
+ * batch that reads before the TTL and writes after it.
+ */
+export const BAR_CLOSING_MARGIN_MS = 60 * 60 * 1000;
+
+/**
+ * Whether the bar of minute `startMs` is closed to writes at `nowMs`: its TTL has passed, or will
+ * within {@link BAR_CLOSING_MARGIN_MS}. TTL deletes an expired bar item and each of its trade-set
+ * pages on its own, typically within two days and in no set order, and an expired item still
+ * shows up in reads until then (UpdateTimeToLive, Amazon DynamoDB API Reference:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html). A
+ * tick written to such a bar could meet a bar whose pages are gone, and a trade already counted
+ * would be counted again: the bar's trades are no longer known, so its ticks are not counted.
+ */
+export function barIsClosed(startMs: number, ttlDays: number, nowMs: number): boolean {
+  return barExpiresAt(startMs, ttlDays) * 1000 <= nowMs + BAR_CLOSING_MARGIN_MS;
+}
+
+/** The first minute whose bar is open to writes at `nowMs` (see {@link barIsClosed}). */
+export function firstOpenMinute(ttlDays: number, nowMs: number): number {
+  const closedUntil = nowMs + BAR_CLOSING_MARGIN_MS - ttlDays * SECONDS_PER_DAY * 1000;
+  // The bar of minute m is open when m > closedUntil (TTL in whole seconds of a whole minute).
+  return (Math.floor(closedUntil / MINUTE_MS) + 1) * MINUTE_MS;
+}
+
 function priceText(price: number): string {
   const scaled = scaleDecimal(price);
   if (scaled === undefined) {

@@ -173,6 +173,7 @@ export function dashboardBody(spec: DashboardSpec): DashboardBody {
         { label: "Duplicate", row: emf("DuplicateTicks") },
         { label: "Malformed ticks", row: emf("MalformedTicks") },
         { label: "Malformed records", row: emf("MalformedRecords") },
+        { label: "Past retention", row: emf("TicksPastRetention") },
       ]),
       yAxis: { left: { min: 0, label: "per second" } },
     },

@@ -189,6 +189,7 @@ describe("dashboardBody", () => {
         "DuplicateTicks",
         "MalformedTicks",
         "MalformedRecords",
+        "TicksPastRetention",
       ]);
       for (const row of graphed) {
         expect(published).toContainEqual(rowIdentity(row));

@@ -180,15 +180,35 @@ describe("parseSymbols and checkRange", () => {
 
   it("accepts a range that ended 10 minutes ago", () => {
     const now = Date.UTC(2026, 10, 27, 14, 10);
-    expect(checkRange(now - 3_600_000, now - 600_000, now, false)).toEqual({
+    expect(checkRange(now - 3_600_000, now - 600_000, now, false, 7)).toEqual({
       from: now - 3_600_000,
       to: now - 600_000,
     });
-    expect(() => checkRange(now - 3_600_000, now - 540_000, now, false)).toThrow(
+    expect(() => checkRange(now - 3_600_000, now - 540_000, now, false, 7)).toThrow(
       "within the last 10 minutes",
     );
-    expect(checkRange(now - 3_600_000, now + 60_000, now, true).to).toBe(now + 60_000);
+    expect(checkRange(now - 3_600_000, now + 60_000, now, true, 7).to).toBe(now + 60_000);
   });
+
+  // dev keeps bars 7 days: at 14:10, the bar of 15:10 seven days ago expires at 15:10 today, so
+  // its closing hour has begun; 15:11's is the first still open.
+  it.each([
+    [7, "2026-11-20T15:11:00.000Z", "2026-11-20T15:12:00.000Z"],
+    [30, "2026-10-28T15:11:00.000Z", "2026-10-28T15:12:00.000Z"],
+    [400, "2025-10-23T15:11:00.000Z", "2025-10-23T15:12:00.000Z"],
+  ])(
+    "starts a range of a %d-day table at its first open minute, %s, and no earlier",
+    (days, first, next) => {
+      const now = Date.UTC(2026, 10, 27, 14, 10);
+      const to = Date.UTC(2026, 10, 27, 13, 0);
+      expect(checkRange(Date.parse(first), to, now, false, days).from).toBe(Date.parse(first));
+      expect(checkRange(Date.parse(next), to, now, false, days).from).toBe(Date.parse(next));
+      const before = Date.parse(first) - 60_000;
+      expect(() => checkRange(before, to, now, false, days)).toThrow(
+        `the range starts at ${new Date(before).toISOString()}, before ${first}: the table keeps a bar ${days} days after its minute and takes no writes to it from an hour before that, so older minutes live only in the raw archive. Use --from ${first} or later.`,
+      );
+    },
+  );
 });
 
 describe("dead-letter messages", () => {

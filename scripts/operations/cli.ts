@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { ENVIRONMENT_NAMES } from "../../modules/config/settings";
 import type { EnvironmentName } from "../../modules/config/settings";
 import { MINUTE_MS, toIso } from "../../functions/domain/time";
+import { firstOpenMinute } from "../../functions/shared/bar-codec";
 import { UsageError } from "../cli/program";
 import { createCommand } from "../cli/program-help";
 import type { CommandIo } from "../cli/program";
@@ -104,8 +105,13 @@ export function operatorCommand(spec: CommandSpec, io: CommandIo): Command {
 export const RECENT_MINUTES = 10;
 
 /**
- * Checks a `[from, to)` range: `to` after `from`, and (unless `allowRecent`) ending at least
- * {@link RECENT_MINUTES} ago.
+ * Checks a `[from, to)` range: `to` after `from`, starting at a minute whose bar is still open to
+ * writes (`firstOpenMinute` for the table's `retentionDays`), and (unless `allowRecent`) ending at
+ * least {@link RECENT_MINUTES} ago.
+ *
+ * Why the start: a bar past its retention is deleted by TTL item by item (the bar, then or before
+ * its trade-set pages), and the processor no longer counts its ticks (`barIsClosed`). A rebuild
+ * would write bars TTL is deleting, and a reconcile would report the bars it has deleted.
  *
  * Why: the archive trails the processor. The archiver's mapping gathers records for its batching
  * window (up to 300 s in staging) before it writes an object, and retries push that further,
@@ -119,9 +125,16 @@ export function checkRange(
   to: number,
   now: number,
   allowRecent: boolean,
+  retentionDays: number,
 ): { from: number; to: number } {
   if (to <= from) {
     throw new UsageError(`--to (${toIso(to)}) must be after --from (${toIso(from)}).`);
+  }
+  const firstOpen = firstOpenMinute(retentionDays, now);
+  if (from < firstOpen) {
+    throw new UsageError(
+      `the range starts at ${toIso(from)}, before ${toIso(firstOpen)}: the table keeps a bar ${retentionDays} days after its minute and takes no writes to it from an hour before that, so older minutes live only in the raw archive. Use --from ${toIso(firstOpen)} or later.`,
+    );
   }
   const latest = now - RECENT_MINUTES * MINUTE_MS;
   if (!allowRecent && to > latest) {

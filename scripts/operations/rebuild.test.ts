@@ -16,6 +16,7 @@ import {
   expectedBars,
   syntheticTicks,
   tickRecords,
+  TEST_CLOCK,
 } from "../../tests/support/functions/market";
 import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
 import { beforeCommand } from "../../tests/support/functions/sdk";
@@ -141,6 +142,7 @@ function processorFor(client: DynamoDBClient, tableName: string) {
     logger: silentLogger(),
     metrics: new RecordingMetrics(),
     backoffMs: () => 1,
+    now: TEST_CLOCK,
   });
 }
 

@@ -1,3 +1,4 @@
+import { environmentSettings } from "../../modules/config/settings";
 import { Option } from "commander";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -217,7 +218,13 @@ export async function rebuildBarsCli(argv: readonly string[], io: CommandIo): Pr
   return runCommand(command, argv, io, ["--env", "--from", "--to"], async () => {
     const options = command.opts<RebuildCliOptions>();
     const { allowRecent = false, dropUnarchived = false, dryRun = false } = options;
-    const range = checkRange(options.from, options.to, io.now(), allowRecent);
+    const range = checkRange(
+      options.from,
+      options.to,
+      io.now(),
+      allowRecent,
+      environmentSettings(options.env).table.barRetentionDays,
+    );
     const environment = operatorEnvironment(options.env, options.outputs, io.env);
     const clients = operatorClients(io.env);
     try {

@@ -95,6 +95,7 @@ export async function redriveCli(argv: readonly string[], io: CommandIo): Promis
         tableName: environment.targets.tableName,
         bucketName: environment.targets.bucketName,
         barTtlDays: environment.settings.table.barRetentionDays,
+        now: io.now,
         batchSize,
         visibilityTimeoutSeconds: options.visibilityTimeout,
         maxMessages: options.maxMessages,

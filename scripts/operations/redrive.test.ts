@@ -12,7 +12,12 @@ import type { Tick } from "../../functions/domain/tick";
 import { barKey } from "../../functions/domain/idempotency";
 import { createMarketArchiver } from "../../functions/market-archiver/archiver";
 import { createMarketProcessor } from "../../functions/market-processor/processor";
-import { MARKET_START, expectedBars, syntheticTicks } from "../../tests/support/functions/market";
+import {
+  MARKET_START,
+  expectedBars,
+  syntheticTicks,
+  TEST_CLOCK,
+} from "../../tests/support/functions/market";
 import { RecordingMetrics, silentLogger } from "../../tests/support/functions/observability";
 import { beforeCommand } from "../../tests/support/functions/sdk";
 import { auditArchive } from "../local-run/archive-audit";
@@ -228,6 +233,7 @@ function processorOn(client: DynamoDBClient, tableName: string) {
     logger: silentLogger(),
     metrics: new RecordingMetrics(),
     backoffMs: () => 1,
+    now: TEST_CLOCK,
   });
 }
 
@@ -462,6 +468,25 @@ describe("redrive --consumer market-processor", () => {
     expect(done).toMatchObject({ messages: failed.left, deleted: failed.left, left: 0 });
     expect(await liveBars(environment.tableName)).toEqual(expected);
     losing.destroy();
+  });
+
+  it("counts no tick of a bar past its retention, says so, and deletes the message", async () => {
+    const environment = await newEnvironment();
+    const { parkedMessages } = await discardAndContinue(environment, 23, false);
+    const before = await liveBars(environment.tableName);
+    const lines: string[] = [];
+    // Eight days after the market: every bar of the parked batches is past dev's 7 days.
+    const summary = await redrive(
+      redriveOptions(environment, {
+        now: () => MARKET_START + 8 * 86_400_000,
+        out: (line) => lines.push(line),
+      }),
+    );
+    expect(summary).toMatchObject({ messages: parkedMessages, deleted: parkedMessages, left: 0 });
+    expect(lines.join("\n")).toMatch(
+      / {2}processor: 0 ticks applied to 0 bars, 0 already counted, .*\n {2}\d+ ticks? of bars past their 7-day retention not counted \(their bars have expired or expire within the hour; the records stay in the archive\)/,
+    );
+    expect(await liveBars(environment.tableName)).toEqual(before);
   });
 
   it("leaves a message that points at another stream", async () => {

@@ -59,6 +59,8 @@ export interface RedriveOptions {
   readonly tableName: string;
   readonly bucketName: string;
   readonly barTtlDays: number;
+  /** The processor's clock, which says which bars are past their retention. @default Date.now */
+  readonly now?: () => number;
   /** Records per batch handed to the consumer's code. */
   readonly batchSize: number;
   /** How long a received message stays hidden from other readers, in seconds. */
@@ -173,6 +175,7 @@ async function applyProcessor(
   let malformedRecords = 0;
   let malformedTicks = 0;
   let bars = 0;
+  let pastRetention = 0;
   for (let i = 0; i < records.length; i += options.batchSize) {
     const chunk = records.slice(i, i + options.batchSize);
     const result = await processor.processBatch(eventOf(chunk, options.streamArn));
@@ -182,6 +185,7 @@ async function applyProcessor(
     malformedRecords += summary.malformedRecords;
     malformedTicks += summary.malformedTicks;
     bars += summary.barsWritten;
+    pastRetention += summary.pastRetentionTicks;
     if (summary.retryFrom !== null) {
       lines.push(
         `  processor: ${count(applied, "tick")} applied, ${duplicates} already counted before a batch failed`,
@@ -197,6 +201,11 @@ async function applyProcessor(
   lines.push(
     `  processor: ${count(applied, "tick")} applied to ${count(bars, "bar")}, ${duplicates} already counted, ${count(malformedRecords, "malformed record")} and ${count(malformedTicks, "malformed tick")} skipped`,
   );
+  if (pastRetention > 0) {
+    lines.push(
+      `  ${count(pastRetention, "tick")} of bars past their ${options.barTtlDays}-day retention not counted (their bars have expired or expire within the hour; the records stay in the archive)`,
+    );
+  }
   return true;
 }
 
@@ -308,6 +317,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveSummary> 
           barTtlDays: options.barTtlDays,
           logger: quietLogger,
           metrics,
+          ...(options.now === undefined ? {} : { now: options.now }),
         }))
       : undefined;
   const archiver =

@@ -1322,6 +1322,8 @@ export function describeEnvironment(environment: EnvironmentName): void {
               processorCount("MalformedTicks", "m3"),
               rate(4, "Malformed records"),
               processorCount("MalformedRecords", "m4"),
+              rate(5, "Past retention"),
+              processorCount("TicksPastRetention", "m5"),
             ],
           },
           {
@@ -1429,7 +1431,13 @@ export function describeEnvironment(environment: EnvironmentName): void {
           .flatMap((widget) => widget.properties.metrics)
           .filter((row) => typeof row[0] === "string" && !row[0].startsWith("AWS/"));
         expect(counts.map((row) => row.slice(0, 6))).toEqual(
-          ["TicksApplied", "DuplicateTicks", "MalformedTicks", "MalformedRecords"].map((metric) => [
+          [
+            "TicksApplied",
+            "DuplicateTicks",
+            "MalformedTicks",
+            "MalformedRecords",
+            "TicksPastRetention",
+          ].map((metric) => [
             variables.POWERTOOLS_METRICS_NAMESPACE,
             metric,
             "service",

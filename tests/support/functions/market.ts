@@ -14,6 +14,12 @@ import { kinesisEventRecord, sequenceNumber } from "./kinesis-events";
 
 export const MARKET_START = Date.UTC(2024, 4, 1, 13, 45);
 
+/**
+ * The processor's clock in tests: a fixed time, so that no bar of a test (2024 onwards, 7-day
+ * retention) is past its retention whenever the tests run. Tests of retention set their own.
+ */
+export const TEST_CLOCK = (): number => MARKET_START;
+
 function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

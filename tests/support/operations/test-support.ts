@@ -142,7 +142,11 @@ export function writeOutputs(input: StackOutputsInput): string {
   return file;
 }
 
-/** Command output captured in memory; the clock is fixed far after the test market. */
+/**
+ * Command output captured in memory; the clock is fixed a day after the test market opens: late
+ * enough for the market's minutes to be in the archive, early enough for its bars to be within
+ * their retention.
+ */
 export function capturedIo(env: NodeJS.ProcessEnv = process.env): CommandIo & {
   readonly out: () => string;
   readonly err: () => string;
@@ -157,7 +161,7 @@ export function capturedIo(env: NodeJS.ProcessEnv = process.env): CommandIo & {
       err += text;
     },
     env,
-    now: () => Date.UTC(2026, 10, 27, 12, 0),
+    now: () => Date.UTC(2024, 4, 2, 13, 45),
     out: () => out,
     err: () => err,
   };
