@@ -4,6 +4,7 @@ import { applyTrades, barKey } from "../domain/idempotency";
 import type { PageAddress, PageDirectory } from "../domain/trade-set";
 import { hashTradeId, pageId } from "../domain/trade-set";
 import type { StoredBar, StoredPage } from "../shared/bar-codec";
+import { ttlIsClosing } from "../shared/bar-codec";
 import type { BarStore, PageRequest } from "./bar-store";
 import { sleep } from "./bar-store";
 import type { LoadedBar, SetWrite } from "./trade-set-writes";
@@ -27,7 +28,9 @@ export type BarOutcome =
       readonly duplicateTicks: number;
       readonly conflicts: number;
     }
-  | { readonly status: "failed"; readonly error: Error; readonly conflicts: number };
+  | { readonly status: "failed"; readonly error: Error; readonly conflicts: number }
+  /** The stored bar's own TTL is within the closing hour (see `ttlIsClosing`): nothing written. */
+  | { readonly status: "past-retention"; readonly conflicts: number };
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
@@ -38,6 +41,8 @@ export interface BarCommitterOptions {
   readonly maxWriteAttempts: number;
   /** Wait before retry `attempt` (1-based), in milliseconds. */
   readonly backoffMs: (attempt: number) => number;
+  /** The clock that closes bars near their stored TTL, epoch ms. */
+  readonly now: () => number;
 }
 
 /** Reads a batch's bars and commits each bar's new trades; one per container. */
@@ -55,7 +60,7 @@ export interface BarCommitter {
  * whose response was lost is recognised by its `writeId`.
  */
 export function createBarCommitter(store: BarStore, options: BarCommitterOptions): BarCommitter {
-  const { maxWriteAttempts, backoffMs } = options;
+  const { maxWriteAttempts, backoffMs, now } = options;
 
   /** A bar item and the pages of its large set that `ticks` fall into, read consistently. */
   async function loadBar(update: BarUpdate): Promise<LoadedBar> {
@@ -109,6 +114,15 @@ export function createBarCommitter(store: BarStore, options: BarCommitterOptions
     let conflicts = 0;
     let appliedTicks = 0;
     for (let attempt = 1; ; attempt += 1) {
+      // A bar created under a shorter retention keeps its TTL: it closes by that one.
+      if (
+        appliedTicks === 0 &&
+        loaded.stored !== null &&
+        ttlIsClosing(loaded.stored.expiresAt, now())
+      ) {
+        return { status: "past-retention", conflicts };
+      }
+      const expiresAt = loaded.stored?.expiresAt ?? store.newBarExpiresAt(update.start);
       const applied = applyTrades(loaded.stored?.bar, update.ticks, (id) =>
         isCountedIn(loaded, id),
       );
@@ -127,7 +141,7 @@ export function createBarCommitter(store: BarStore, options: BarCommitterOptions
         const writeId = randomUUID();
         let written: "written" | "conflict";
         try {
-          written = await store.write(update.symbol, update.start, write, writeId);
+          written = await store.write(update.symbol, update.start, write, writeId, expiresAt);
         } catch (error) {
           // The write may have landed with only its response lost (after the SDK gave up retrying).
           const landed = await store.read(update).then(
@@ -162,7 +176,7 @@ export function createBarCommitter(store: BarStore, options: BarCommitterOptions
           break;
         }
         appliedTicks += write.added.length;
-        loaded = afterWrite(loaded, write, (write.expectedVersion ?? 0) + 1, writeId);
+        loaded = afterWrite(loaded, write, (write.expectedVersion ?? 0) + 1, writeId, expiresAt);
         remember(update.key, loaded.stored);
         remaining = remaining.slice(write.added.length);
       }

@@ -17,6 +17,7 @@ import type { PageAddress } from "../domain/trade-set";
 import { pageId } from "../domain/trade-set";
 import type { Item, StoredBar, StoredPage } from "../shared/bar-codec";
 import {
+  barExpiresAt,
   barItemKey,
   decodeStoredBar,
   decodeTradePage,
@@ -275,9 +276,15 @@ export class BarStore {
     return response.Item === undefined ? null : decodeStoredBar(response.Item);
   }
 
+  /** The TTL of a bar written for the first time, epoch seconds: its minute plus the retention. */
+  newBarExpiresAt(start: number): number {
+    return barExpiresAt(start, this.ttlDays);
+  }
+
   /**
    * Writes a bar (and for a large set the pages the write changes) if nothing changed since it
-   * was read: the bar item's version and each page's version are the conditions. A small set is
+   * was read, every item with the TTL `expiresAt` (an existing bar's own, so that a bar and all
+   * its pages expire together whatever the retention is now): the bar item's version and each page's version are the conditions. A small set is
    * one PutItem; a large one a TransactWriteItems, all or nothing. Returns `"conflict"` when a
    * condition failed: another writer got there first, or this very write landed and its response
    * was lost (the SDK's retry then fails the condition; the caller tells the two apart by
@@ -289,9 +296,10 @@ export class BarStore {
     start: number,
     write: SetWrite,
     writeId: string = randomUUID(),
+    expiresAt: number = this.newBarExpiresAt(start),
   ): Promise<"written" | "conflict"> {
     const version = (write.expectedVersion ?? 0) + 1;
-    const barItem = encodeBarItem(write.bar, write.trades, version, writeId, this.ttlDays);
+    const barItem = encodeBarItem(write.bar, write.trades, version, writeId, expiresAt);
     try {
       if (write.pagePuts.length === 0 && write.pageDeletes.length === 0) {
         const response = await this.client.send(
@@ -334,7 +342,7 @@ export class BarStore {
               put.page,
               put.bytes,
               (put.expectedVersion ?? 0) + 1,
-              this.ttlDays,
+              expiresAt,
             ),
             ...conditionOn(put.expectedVersion),
           },

@@ -254,6 +254,52 @@ describe("each distinct trade counts exactly once, whatever the delivery", () =>
 
 describe("a hot bar's large trade set", () => {
   onDynamoDbLocal("transactions")(
+    "keeps a bar's TTL on every later write, pages included, when the retention grows, and closes the bar by it",
+    async () => {
+      const { client, tableName } = await newTable();
+      const DAY = 86_400_000;
+      const first = Array.from({ length: 400 }, () => tick(randomUUID()));
+      await processorFor(client, tableName).processBatch(
+        kinesisEvent(first.map((t, i) => record(SHARD_0, i + 1, t))),
+      );
+      const created = MARKET_START / 1000 + 7 * 86_400;
+
+      // The retention grows to 30 days; a day later more trades of the bar arrive.
+      const grown = processorFor(client, tableName, {
+        barTtlDays: 30,
+        now: () => MARKET_START + DAY,
+      });
+      const more = Array.from({ length: 200 }, () => tick(randomUUID()));
+      const added = await grown.processBatch(
+        kinesisEvent(more.map((t, i) => record(SHARD_0, 1_000 + i, t))),
+      );
+      expect(added.summary).toMatchObject({ appliedTicks: 200, pastRetentionTicks: 0 });
+      const all = await client.send(new ScanCommand({ TableName: tableName }));
+      expect(all.Items?.length).toBeGreaterThan(2);
+      expect(new Set(all.Items?.map((item) => item.expiresAt?.N))).toEqual(
+        new Set([String(created)]),
+      );
+
+      // Eight days on, open by the new retention, closed by the bar's own TTL: nothing is counted.
+      const later = processorFor(client, tableName, {
+        barTtlDays: 30,
+        now: () => MARKET_START + 8 * DAY,
+      });
+      const replay = await later.processBatch(
+        kinesisEvent(first.slice(0, 10).map((t, i) => record(SHARD_1, i + 1, t))),
+      );
+      expect(replay.summary).toMatchObject({
+        appliedTicks: 0,
+        duplicateTicks: 0,
+        pastRetentionTicks: 10,
+        barsPastRetention: 1,
+        barsWritten: 0,
+      });
+      expect([...(await scanBarValues(client, tableName)).values()][0]?.trades).toBe(600);
+    },
+  );
+
+  onDynamoDbLocal("transactions")(
     "never counts a trade again in a bar whose pages TTL deleted first: its ticks are past retention",
     async () => {
       const { client, tableName } = await newTable();

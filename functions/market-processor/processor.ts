@@ -56,8 +56,10 @@ export interface ProcessorSummary {
   /** Ticks of bars that could not be written; Lambda redelivers them from `retryFrom`. */
   readonly retryTicks: number;
   /**
-   * Ticks of bars past their retention (their TTL has passed, or will within the hour: see
-   * `barIsClosed`), not counted: TTL may have deleted part of such a bar's trades.
+   * Ticks of bars past their retention (the configured one or the TTL the bar was created with
+   * has passed, or will within the hour: see `barIsClosed`), not counted: TTL may have deleted
+   * part of such a bar's trades. Counted per delivery, as duplicates are: a retried batch counts
+   * them again.
    */
   readonly pastRetentionTicks: number;
   /** Records that could not be decoded at all (bad base64, UTF-8 or JSON, or an empty array). */
@@ -136,7 +138,7 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
     backoffMs,
   });
 
-  const { loadBars, commitBar } = createBarCommitter(store, { maxWriteAttempts, backoffMs });
+  const { loadBars, commitBar } = createBarCommitter(store, { maxWriteAttempts, backoffMs, now });
 
   async function processBatch(event: KinesisStreamEvent): Promise<ProcessorResult> {
     const records = toStreamRecords(event.Records);
@@ -157,7 +159,7 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
     const pastRetention = planned.filter((update) =>
       barIsClosed(update.start, options.barTtlDays, nowMs),
     );
-    const pastRetentionTicks = pastRetention.reduce((sum, update) => sum + update.ticks.length, 0);
+
     const usageBefore: CapacityUsage = { ...store.usage };
     const loaded = await loadBars(updates);
     const outcomes = await mapWithConcurrency(updates, writeConcurrency, (update) =>
@@ -175,6 +177,10 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
     outcomes.forEach((outcome, i) => {
       const update = updates[i];
       writeConflicts += outcome.conflicts;
+      if (outcome.status === "past-retention") {
+        pastRetention.push(update);
+        return;
+      }
       if (outcome.status === "failed") {
         retryTicks += update.ticks.length;
         failures.push({
@@ -215,6 +221,7 @@ export function createMarketProcessor(options: MarketProcessorOptions): MarketPr
         tickIndex === null ? { ...where, scope: "record" } : { ...where, scope: "tick", tickIndex },
       );
     }
+    const pastRetentionTicks = pastRetention.reduce((sum, update) => sum + update.ticks.length, 0);
     if (pastRetention.length > 0) {
       logger.warn("Skipped ticks of bars past their retention", {
         pastRetentionTicks,

@@ -13,6 +13,7 @@ import {
   encodeBarItem,
   encodeTradePageItem,
   inlineTradeSet,
+  barExpiresAt,
 } from "../shared/bar-codec";
 import type { LoadedBar, SetWrite } from "./trade-set-writes";
 import {
@@ -64,7 +65,7 @@ function storedInline(ticks: readonly Tick[], version: number): StoredBar {
       inlineTradeSet(ticks.map((t) => t.tradeId)),
       version,
       WRITE_ID,
-      7,
+      barExpiresAt(MINUTE, 7),
     ),
   );
 }
@@ -209,11 +210,13 @@ describe("spilling a set into pages", () => {
   });
 
   it("leaves a state that counts every id, as a read of the written items would", () => {
-    const after = afterWrite(loaded, write, 10, WRITE_ID);
+    const after = afterWrite(loaded, write, 10, WRITE_ID, barExpiresAt(MINUTE, 7));
     expect(uncounted(after, ids)).toEqual([]);
     expect(isCountedIn(after, UUIDS[188])).toBe(false);
     expect(after.stored).toEqual(
-      decodeStoredBar(encodeBarItem(write.bar, write.trades, 10, WRITE_ID, 7)),
+      decodeStoredBar(
+        encodeBarItem(write.bar, write.trades, 10, WRITE_ID, barExpiresAt(MINUTE, 7)),
+      ),
     );
     expect(after.stored?.setBytes).toBe(5);
     expect(
@@ -221,7 +224,15 @@ describe("spilling a set into pages", () => {
         write.pagePuts.map((put) => [
           pageId(put.page),
           decodeTradePage(
-            encodeTradePageItem("AAPL", MINUTE, NEXT_SET_ID, put.page, put.bytes, 1, 7),
+            encodeTradePageItem(
+              "AAPL",
+              MINUTE,
+              NEXT_SET_ID,
+              put.page,
+              put.bytes,
+              1,
+              barExpiresAt(MINUTE, 7),
+            ),
             put.page,
           ),
         ]),
@@ -248,6 +259,7 @@ describe("writes to a paged set", () => {
     spill,
     10,
     WRITE_ID,
+    barExpiresAt(MINUTE, 7),
   );
   const stored = spilled.stored as StoredBar;
   const directory = directoryOf(spill);
@@ -288,7 +300,7 @@ describe("writes to a paged set", () => {
     ]);
     expect(writeItems(write)).toBe(3);
 
-    const after = afterWrite(spilled, write, 11, "second-write");
+    const after = afterWrite(spilled, write, 11, "second-write", barExpiresAt(MINUTE, 7));
     expect(after.pages.get(pageId(emptiest))?.version).toBe(2);
     expect(after.pages.get(pageId(other))?.version).toBe(2);
     expect(after.stored).toMatchObject({ version: 11, writeId: "second-write", setBytes: 5 });
@@ -324,7 +336,7 @@ describe("writes to a paged set", () => {
     expectWellFormedPuts(write);
     expect(writeItems(write)).toBe(4);
 
-    const after = afterWrite(spilled, write, 11, "split");
+    const after = afterWrite(spilled, write, 11, "split", barExpiresAt(MINUTE, 7));
     expect(after.pages.has("2-80000000")).toBe(false);
     expect(halves.map((page) => after.pages.get(pageId(page))?.version)).toEqual([1, 1]);
     expect(after.stored?.setBytes).toBe(6);
@@ -339,7 +351,7 @@ describe("writes to a paged set", () => {
         { kind: "paged", setId: SET_ID, directory: PageDirectory.uniform(1) },
         3,
         WRITE_ID,
-        7,
+        barExpiresAt(MINUTE, 7),
       ),
     );
     const loaded: LoadedBar = { stored: halfStored, pages: new Map() };
@@ -354,7 +366,7 @@ describe("writes to a paged set", () => {
       },
     ]);
     expect([write.expectedVersion, write.pageDeletes]).toEqual([3, []]);
-    const after = afterWrite(loaded, write, 4, WRITE_ID);
+    const after = afterWrite(loaded, write, 4, WRITE_ID, barExpiresAt(MINUTE, 7));
     expect(after.pages.get("1-80000000")).toEqual({
       page: { depth: 1, prefix: 0x80000000 },
       ids: new Set([upper]),
@@ -371,7 +383,7 @@ describe("writes to a paged set", () => {
         { kind: "paged", setId: SET_ID, directory: PageDirectory.uniform(1) },
         3,
         WRITE_ID,
-        7,
+        barExpiresAt(MINUTE, 7),
       ),
     );
     const loaded: LoadedBar = { stored: halfStored, pages: new Map() };
@@ -409,7 +421,7 @@ describe("isCountedIn", () => {
         { kind: "paged", setId: SET_ID, directory },
         2,
         WRITE_ID,
-        7,
+        barExpiresAt(MINUTE, 7),
       ),
     );
     const lower = UUIDS.filter((id) => hashTradeId(id) < 0x80000000).slice(0, 2);
@@ -500,13 +512,21 @@ describe("a bar's set over many batches", () => {
             expect(write.trades.bytes.length).toBeLessThanOrEqual(INLINE_SET_MAX_BYTES);
           }
           const version = table.apply(write, setId);
-          loaded = afterWrite(loaded, write, version, `write-${b}`);
+          loaded = afterWrite(loaded, write, version, `write-${b}`, barExpiresAt(MINUTE, 7));
           for (const t of added) {
             counted.add(t.tradeId);
           }
           // The state equals what reading the items back gives.
           expect(loaded.stored).toEqual(
-            decodeStoredBar(encodeBarItem(write.bar, write.trades, version, `write-${b}`, 7)),
+            decodeStoredBar(
+              encodeBarItem(
+                write.bar,
+                write.trades,
+                version,
+                `write-${b}`,
+                barExpiresAt(MINUTE, 7),
+              ),
+            ),
           );
           expect(loaded.stored?.bar.trades).toBe(counted.size);
           expect(uncounted(loaded, counted)).toEqual([]);

@@ -207,6 +207,7 @@ export function afterWrite(
   write: SetWrite,
   version: number,
   writeId: string,
+  expiresAt: number,
 ): LoadedBar {
   const pages = new Map(loaded.pages);
   for (const deleted of write.pageDeletes) {
@@ -239,6 +240,7 @@ export function afterWrite(
       writeId,
       setBytes:
         write.trades.kind === "inline" ? write.trades.bytes.length : write.trades.directory.size,
+      expiresAt,
     },
     pages,
   };

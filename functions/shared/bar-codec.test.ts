@@ -109,7 +109,9 @@ const directoryArb = fc.array(fc.nat(), { maxLength: 40 }).map((splits) => {
 
 describe("bar items", () => {
   it("writes a bar with a small trade set inline", () => {
-    expect(encodeBarItem(bar, inlineTradeSet([UUID, "1"]), 3, WRITE_ID, 7)).toEqual({
+    expect(
+      encodeBarItem(bar, inlineTradeSet([UUID, "1"]), 3, WRITE_ID, barExpiresAt(MINUTE, 7)),
+    ).toEqual({
       ...barAttributes,
       tradeIds: { B: TWO_IDS },
       version: { N: "3" },
@@ -121,7 +123,13 @@ describe("bar items", () => {
   it("writes a bar with a large trade set as its set id and page depths", () => {
     const directory = PageDirectory.fromDepths(Uint8Array.from([1, 2, 2]));
     expect(
-      encodeBarItem(bar, { kind: "paged", setId: SET_ID, directory }, 12, WRITE_ID, 30),
+      encodeBarItem(
+        bar,
+        { kind: "paged", setId: SET_ID, directory },
+        12,
+        WRITE_ID,
+        barExpiresAt(MINUTE, 30),
+      ),
     ).toEqual({
       ...barAttributes,
       tradeSet: { S: SET_ID },
@@ -133,25 +141,39 @@ describe("bar items", () => {
   });
 
   it("reads an inline item back exactly", () => {
-    const item = encodeBarItem(bar, inlineTradeSet(["1", UUID]), 3, WRITE_ID, 7);
+    const item = encodeBarItem(
+      bar,
+      inlineTradeSet(["1", UUID]),
+      3,
+      WRITE_ID,
+      barExpiresAt(MINUTE, 7),
+    );
     expect(decodeStoredBar(item)).toEqual({
       bar,
       trades: { kind: "inline", ids: new Set(["1", UUID]) },
       version: 3,
       writeId: WRITE_ID,
       setBytes: 22,
+      expiresAt: 1_714_571_100 + 7 * 86_400,
     });
   });
 
   it("reads a paged item back exactly", () => {
     const directory = PageDirectory.fromDepths(Uint8Array.from([1, 2, 2]));
-    const item = encodeBarItem(bar, { kind: "paged", setId: SET_ID, directory }, 12, WRITE_ID, 7);
+    const item = encodeBarItem(
+      bar,
+      { kind: "paged", setId: SET_ID, directory },
+      12,
+      WRITE_ID,
+      barExpiresAt(MINUTE, 7),
+    );
     expect(decodeStoredBar(item)).toEqual({
       bar,
       trades: { kind: "paged", setId: SET_ID, directory },
       version: 12,
       writeId: WRITE_ID,
       setBytes: 3,
+      expiresAt: 1_714_571_100 + 7 * 86_400,
     });
   });
 
@@ -161,13 +183,20 @@ describe("bar items", () => {
         barWithIdsArb,
         fc.integer({ min: 1, max: 1_000_000 }),
         ({ bar: b, ids }, version) => {
-          const item = encodeBarItem(b, inlineTradeSet(ids), version, WRITE_ID, 7);
+          const item = encodeBarItem(
+            b,
+            inlineTradeSet(ids),
+            version,
+            WRITE_ID,
+            barExpiresAt(MINUTE, 7),
+          );
           expect(decodeStoredBar(item)).toEqual({
             bar: b,
             trades: { kind: "inline", ids: new Set(ids) },
             version,
             writeId: WRITE_ID,
             setBytes: encodeTradeIds(ids).length,
+            expiresAt: barExpiresAt(MINUTE, 7),
           });
         },
       ),
@@ -183,13 +212,20 @@ describe("bar items", () => {
         fc.uuid(),
         fc.integer({ min: 1, max: 1_000_000 }),
         ({ bar: b }, directory, setId, version) => {
-          const item = encodeBarItem(b, { kind: "paged", setId, directory }, version, WRITE_ID, 7);
+          const item = encodeBarItem(
+            b,
+            { kind: "paged", setId, directory },
+            version,
+            WRITE_ID,
+            barExpiresAt(MINUTE, 7),
+          );
           expect(decodeStoredBar(item)).toEqual({
             bar: b,
             trades: { kind: "paged", setId, directory },
             version,
             writeId: WRITE_ID,
             setBytes: directory.size,
+            expiresAt: barExpiresAt(MINUTE, 7),
           });
         },
       ),
@@ -211,7 +247,13 @@ describe("bar items", () => {
 
   it("refuses to store anything but a 1-minute bar", () => {
     expect(() =>
-      encodeBarItem({ ...bar, interval: "5m" }, inlineTradeSet(["1", UUID]), 1, WRITE_ID, 7),
+      encodeBarItem(
+        { ...bar, interval: "5m" },
+        inlineTradeSet(["1", UUID]),
+        1,
+        WRITE_ID,
+        barExpiresAt(MINUTE, 7),
+      ),
     ).toThrow(new RangeError("only 1m bars are stored, got 5m"));
   });
 });
@@ -248,7 +290,13 @@ describe("projection", () => {
   });
 
   it("reads a projected item as the bar", () => {
-    const item = encodeBarItem(bar, inlineTradeSet(["1", UUID]), 3, WRITE_ID, 7);
+    const item = encodeBarItem(
+      bar,
+      inlineTradeSet(["1", UUID]),
+      3,
+      WRITE_ID,
+      barExpiresAt(MINUTE, 7),
+    );
     const projected = Object.fromEntries(
       Object.entries(item).filter(([key]) =>
         (BAR_READ_ATTRIBUTES as readonly string[]).includes(key),
@@ -270,7 +318,9 @@ describe("trade page items", () => {
   });
 
   it("writes a page's ids, version and expiry", () => {
-    expect(encodeTradePageItem("AAPL", MINUTE, SET_ID, page, TWO_IDS, 4, 7)).toEqual({
+    expect(
+      encodeTradePageItem("AAPL", MINUTE, SET_ID, page, TWO_IDS, 4, barExpiresAt(MINUTE, 7)),
+    ).toEqual({
       pk: { S: "TRADES#AAPL#2024-05-01T13:45:00.000Z" },
       sk: { S: `${SET_ID}#2-40000000` },
       tradeIds: { B: TWO_IDS },
@@ -280,7 +330,15 @@ describe("trade page items", () => {
   });
 
   it("reads a page back", () => {
-    const item = encodeTradePageItem("AAPL", MINUTE, SET_ID, page, TWO_IDS, 4, 7);
+    const item = encodeTradePageItem(
+      "AAPL",
+      MINUTE,
+      SET_ID,
+      page,
+      TWO_IDS,
+      4,
+      barExpiresAt(MINUTE, 7),
+    );
     expect(decodeTradePage(item, page)).toEqual({
       page,
       ids: new Set(["1", UUID]),
@@ -289,7 +347,15 @@ describe("trade page items", () => {
     });
   });
 
-  const good = encodeTradePageItem("AAPL", MINUTE, SET_ID, page, TWO_IDS, 4, 7);
+  const good = encodeTradePageItem(
+    "AAPL",
+    MINUTE,
+    SET_ID,
+    page,
+    TWO_IDS,
+    4,
+    barExpiresAt(MINUTE, 7),
+  );
   const prefix = `Bar item TRADES#AAPL#2024-05-01T13:45:00.000Z ${SET_ID}#2-40000000`;
 
   it.each<[string, Item, string]>([
@@ -329,7 +395,13 @@ describe("trade page items", () => {
 });
 
 describe("decodeStoredBar", () => {
-  const good = encodeBarItem(bar, inlineTradeSet(["1", UUID]), 3, WRITE_ID, 7);
+  const good = encodeBarItem(
+    bar,
+    inlineTradeSet(["1", UUID]),
+    3,
+    WRITE_ID,
+    barExpiresAt(MINUTE, 7),
+  );
   const without = (item: Item, ...names: string[]): Item =>
     Object.fromEntries(Object.entries(item).filter(([key]) => !names.includes(key)));
   const paged = encodeBarItem(
@@ -337,7 +409,7 @@ describe("decodeStoredBar", () => {
     { kind: "paged", setId: SET_ID, directory: PageDirectory.uniform(1) },
     3,
     WRITE_ID,
-    7,
+    barExpiresAt(MINUTE, 7),
   );
   const at = "Bar item BAR#AAPL 2024-05-01T13:45:00.000Z";
   const noSet = `${at}: has no trade set (tradeIds, or tradeSet and pages): it was written by an earlier layout; rebuild its range from the archive (npm run rebuild-bars)`;
@@ -381,6 +453,16 @@ describe("decodeStoredBar", () => {
       `${at}: trade set: page depth 1 does not fit at 40000000`,
     ],
     ["a missing open", without(good, "open"), `${at}: attribute open is missing or not a number`],
+    [
+      "a missing TTL",
+      without(good, "expiresAt"),
+      `${at}: attribute expiresAt is missing or not a number`,
+    ],
+    [
+      "a TTL in fractional seconds",
+      { ...good, expiresAt: { N: "1715175900.5" } },
+      `${at}: attribute expiresAt is not whole epoch seconds`,
+    ],
     [
       "a text price",
       { ...good, high: { S: "1.5" } },
@@ -434,7 +516,7 @@ describe("decodeStoredBar", () => {
 });
 
 describe("bars past their retention", () => {
-  const MINUTE = 60_000;
+  const ONE_MINUTE = 60_000;
 
   it("closes a bar from an hour before its TTL: the first open minute is the boundary", () => {
     fc.assert(
@@ -444,8 +526,8 @@ describe("bars past their retention", () => {
         fc.integer({ min: -3 * 86_400, max: 3 * 86_400 }),
         (ttlDays, nowMs, offsetSeconds) => {
           const first = firstOpenMinute(ttlDays, nowMs);
-          expect(first % MINUTE).toBe(0);
-          const minute = first + Math.trunc(offsetSeconds / 60) * MINUTE;
+          expect(first % ONE_MINUTE).toBe(0);
+          const minute = first + Math.trunc(offsetSeconds / 60) * ONE_MINUTE;
           expect(barIsClosed(minute, ttlDays, nowMs)).toBe(minute < first);
         },
       ),

@@ -32,7 +32,8 @@ import { PageDirectory, decodeTradeIds, encodeTradeIds, pageId } from "../domain
  * - `version` (N): optimistic-concurrency counter, incremented by every write;
  * - `writeId` (S): random id of the write that produced the item, so a writer whose response was
  *   lost (the SDK's retry then fails its condition) can tell that its own write landed;
- * - `expiresAt` (N): TTL, epoch seconds: the minute start plus the retention period.
+ * - `expiresAt` (N): TTL, epoch seconds: the minute start plus the retention period when the bar
+ *   was first written. Every later write of the bar and its pages keeps it (see `barIsClosed`).
  *
  * One page item per page of a large set, in its own partition so the API's range queries over
  * `BAR#<SYMBOL>` never see one: `pk` (S) `TRADES#<SYMBOL>#<minute start>`, `sk` (S)
@@ -82,6 +83,8 @@ export interface StoredBar {
   readonly writeId: string;
   /** Bytes of the encoded inline set or page directory (what the item's size grows with). */
   readonly setBytes: number;
+  /** The bar's TTL, epoch seconds, which its pages carry too. */
+  readonly expiresAt: number;
 }
 
 /** One page of a large set, as read from the table. */
@@ -108,7 +111,7 @@ export function tradePageItemKey(
   };
 }
 
-/** The item of one page of a large set. */
+/** The item of one page of a large set, expiring with its bar (`expiresAt`, epoch seconds). */
 export function encodeTradePageItem(
   symbol: string,
   startMs: number,
@@ -116,13 +119,13 @@ export function encodeTradePageItem(
   page: PageAddress,
   bytes: Uint8Array,
   version: number,
-  ttlDays: number,
+  expiresAt: number,
 ): Item {
   return {
     ...tradePageItemKey(symbol, startMs, setId, page),
     tradeIds: { B: bytes },
     version: { N: String(version) },
-    expiresAt: { N: String(barExpiresAt(startMs, ttlDays)) },
+    expiresAt: { N: String(expiresAt) },
   };
 }
 
@@ -162,7 +165,16 @@ export const BAR_CLOSING_MARGIN_MS = 60 * 60 * 1000;
  * would be counted again: the bar's trades are no longer known, so its ticks are not counted.
  */
 export function barIsClosed(startMs: number, ttlDays: number, nowMs: number): boolean {
-  return barExpiresAt(startMs, ttlDays) * 1000 <= nowMs + BAR_CLOSING_MARGIN_MS;
+  return ttlIsClosing(barExpiresAt(startMs, ttlDays), nowMs);
+}
+
+/**
+ * Whether a bar whose items carry the TTL `expiresAt` (epoch seconds) is closed to writes at
+ * `nowMs`. A bar written under an earlier retention keeps the TTL it was created with, and so do
+ * all its pages: the stored TTL decides as well as the configured one.
+ */
+export function ttlIsClosing(expiresAt: number, nowMs: number): boolean {
+  return expiresAt * 1000 <= nowMs + BAR_CLOSING_MARGIN_MS;
 }
 
 /** The first minute whose bar is open to writes at `nowMs` (see {@link barIsClosed}). */
@@ -197,13 +209,16 @@ export function inlineTradeSet(ids: Iterable<string>): TradeSetAttributes {
   return { kind: "inline", bytes: encodeTradeIds(ids) };
 }
 
-/** The full item of `bar` with its trade set at `version`, written by the write `writeId`. */
+/**
+ * The full item of `bar` with its trade set at `version`, written by the write `writeId`, expiring
+ * at `expiresAt` (epoch seconds: `barExpiresAt` for a new bar, the stored value for an existing one).
+ */
 export function encodeBarItem(
   bar: Bar,
   trades: TradeSetAttributes,
   version: number,
   writeId: string,
-  ttlDays: number,
+  expiresAt: number,
 ): Item {
   if (bar.interval !== "1m") {
     throw new RangeError(`only 1m bars are stored, got ${bar.interval}`);
@@ -229,7 +244,7 @@ export function encodeBarItem(
     ...set,
     version: { N: String(version) },
     writeId: { S: writeId },
-    expiresAt: { N: String(barExpiresAt(bar.start, ttlDays)) },
+    expiresAt: { N: String(expiresAt) },
   };
 }
 
@@ -363,5 +378,16 @@ export function decodeStoredBar(item: Item): StoredBar {
   } catch (error) {
     throw new BarItemError(item, error instanceof Error ? error.message : String(error));
   }
-  return { bar, trades, version, writeId: stringAttribute(item, "writeId"), setBytes };
+  const expiresAt = numberAttribute(item, "expiresAt");
+  if (!Number.isSafeInteger(expiresAt)) {
+    throw new BarItemError(item, "attribute expiresAt is not whole epoch seconds");
+  }
+  return {
+    bar,
+    trades,
+    version,
+    writeId: stringAttribute(item, "writeId"),
+    setBytes,
+    expiresAt,
+  };
 }

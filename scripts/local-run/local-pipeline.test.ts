@@ -108,6 +108,7 @@ describe.each([
       // Exactly the re-put ticks are duplicates (no batch was retried in these runs).
       expect(figures.processorRetries).toBe(0);
       expect(figures.duplicatesSkipped).toBe(figures.rePuts.ticks);
+      expect(figures.pastRetentionTicks).toBe(0);
       expect(figures.malformedTicksGenerated).toBe(
         expected.malformed + figures.rePuts.malformedTicks,
       );

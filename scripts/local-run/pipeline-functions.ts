@@ -20,10 +20,16 @@ import { FunctionOutput, MalformedInputLedger } from "./function-output";
 import type { CreatedResources, LocalNames } from "./local-resources";
 import type { LocalRunOptions } from "./local-run-options";
 
-/** The processor's per-batch summary line; its `duplicateTicks` is the `DuplicateTicks` metric. */
+/**
+ * The processor's per-batch summary line; its `duplicateTicks` and `pastRetentionTicks` are the
+ * `DuplicateTicks` and `TicksPastRetention` metrics.
+ */
 const batchSummarySchema = z.object({
   message: z.literal("Batch processed"),
-  summary: z.object({ duplicateTicks: z.number().int() }),
+  summary: z.object({
+    duplicateTicks: z.number().int(),
+    pastRetentionTicks: z.number().int(),
+  }),
 });
 
 /** The variables every deployed function gets (see modules/compute), for one environment. */
@@ -72,6 +78,8 @@ export interface PipelineFunctions {
   readonly ledger: MalformedInputLedger;
   /** Ticks the processor skipped as already counted, from its per-batch summaries. */
   duplicatesSkipped(): number;
+  /** Ticks the processor did not count because their bar is past its retention. */
+  pastRetentionTicks(): number;
   /** Shuts the sandboxes down, once; the processor's last log lines arrive then. */
   close(): Promise<void>;
 }
@@ -96,13 +104,15 @@ export async function startFunctions(run: {
   const bundles = await run.bundles;
   const { stream } = resources;
   const ledger = new MalformedInputLedger();
-  // Ticks the processor skipped as already counted, from its per-batch summaries.
+  // Ticks the processor skipped as already counted or past retention, from its batch summaries.
   let duplicatesSkipped = 0;
+  let pastRetentionTicks = 0;
   const observeProcessor = (line: Record<string, unknown>): void => {
     ledger.observe(line);
     const summary = batchSummarySchema.safeParse(line);
     if (summary.success) {
       duplicatesSkipped += summary.data.summary.duplicateTicks;
+      pastRetentionTicks += summary.data.summary.pastRetentionTicks;
     }
   };
   const outputs = new Map<FunctionService, FunctionOutput>();
@@ -198,6 +208,7 @@ export async function startFunctions(run: {
     outputs,
     ledger,
     duplicatesSkipped: () => duplicatesSkipped,
+    pastRetentionTicks: () => pastRetentionTicks,
     close: closeFunctions,
   };
 }

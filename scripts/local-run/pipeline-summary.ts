@@ -260,6 +260,7 @@ export async function summarizeTheRun(run: {
     malformedTicksGenerated: counters.malformedTicksGenerated,
     ticksInBars: checks.ticksInBars,
     duplicatesSkipped: functions.duplicatesSkipped(),
+    pastRetentionTicks: functions.pastRetentionTicks(),
     malformedTicks: ledger.malformedTicks,
     malformedRecords: ledger.malformedRecords,
     archive: checks.archive,

@@ -44,6 +44,7 @@ const FIGURES: RunFigures = {
   malformedTicksGenerated: 6,
   ticksInBars: 140,
   duplicatesSkipped: 4,
+  pastRetentionTicks: 0,
   malformedTicks: 6,
   malformedRecords: 5,
   archive: AUDIT,
@@ -198,6 +199,10 @@ describe("reconcile", () => {
   });
 
   it("counts every re-put tick as a duplicate: exactly, or at least when batches were retried", () => {
+    expect(reconcile({ ...FIGURES, ticksInBars: 139, pastRetentionTicks: 1 }).problems).toEqual([
+      "Ticks do not reconcile: the producer sent 140 distinct valid trades, but bars hold 139 (1 missing).",
+      "1 tick fell in bars past their retention and were not counted: the market's trade times or this machine's clock are off by the retention or more.",
+    ]);
     expect(reconcile({ ...FIGURES, duplicatesSkipped: 5 }).problems).toEqual([
       "Duplicates do not reconcile: the producer re-put 4 valid ticks, but the processor skipped 5 as duplicates and no batch was retried.",
     ]);

@@ -57,6 +57,11 @@ export interface RunFigures {
   readonly ticksInBars: number;
   /** Ticks the processor skipped because their trade was already counted (its `DuplicateTicks`). */
   readonly duplicatesSkipped: number;
+  /**
+   * Ticks the processor did not count because their bar is past its retention (its
+   * `TicksPastRetention`): none in a run whose market trades now.
+   */
+  readonly pastRetentionTicks: number;
   /** Malformed inputs the processor reported skipping (distinct by shard, sequence number, tick). */
   readonly malformedTicks: number;
   /** Records with at least one malformed input, as the processor reported. */
@@ -140,6 +145,11 @@ export function reconcile(figures: RunFigures): Reconciliation {
   if (!duplicatesReconcile(figures)) {
     problems.push(
       `Duplicates do not reconcile: the producer re-put ${formatInteger(figures.rePuts.ticks)} valid ticks, but the processor skipped ${formatInteger(figures.duplicatesSkipped)} as duplicates${retried(figures) ? "" : " and no batch was retried"}.`,
+    );
+  }
+  if (figures.pastRetentionTicks > 0) {
+    problems.push(
+      `${plural(figures.pastRetentionTicks, "tick")} fell in bars past their retention and were not counted: the market's trade times or this machine's clock are off by the retention or more.`,
     );
   }
   if (figures.malformedTicks !== figures.malformedTicksGenerated) {

@@ -19,6 +19,7 @@ import {
   encodeBarItem,
   encodeTradePageItem,
   tradePageItemKey,
+  barExpiresAt,
 } from "../../functions/shared/bar-codec";
 import type { RebuildOutcome, RebuildTarget, TableBarState } from "./rebuild-target";
 import { sameBar } from "./rebuild-target";
@@ -267,7 +268,15 @@ export class BarWriter {
     const plan = planSetWrite({ stored: null, pages: new Map() }, bar, trades, setId);
     const layout = plan.trades.kind;
     const pageItems: Item[] = plan.pagePuts.map((put) =>
-      encodeTradePageItem(symbol, start, setId, put.page, put.bytes, 1, this.options.ttlDays),
+      encodeTradePageItem(
+        symbol,
+        start,
+        setId,
+        put.page,
+        put.bytes,
+        1,
+        barExpiresAt(start, this.options.ttlDays),
+      ),
     );
     const oldPages = state.kind === "stored" ? state.pages : [];
     const result = {
@@ -293,7 +302,13 @@ export class BarWriter {
       await this.options.dynamodb.send(
         new PutItemCommand({
           TableName: this.options.tableName,
-          Item: encodeBarItem(bar, plan.trades, version, writeId, this.options.ttlDays),
+          Item: encodeBarItem(
+            bar,
+            plan.trades,
+            version,
+            writeId,
+            barExpiresAt(bar.start, this.options.ttlDays),
+          ),
           ...this.condition(state),
         }),
       );

@@ -204,8 +204,9 @@ describe("parseSymbols and checkRange", () => {
       expect(checkRange(Date.parse(first), to, now, false, days).from).toBe(Date.parse(first));
       expect(checkRange(Date.parse(next), to, now, false, days).from).toBe(Date.parse(next));
       const before = Date.parse(first) - 60_000;
+      const suggested = new Date(Date.parse(first) + 5 * 60_000).toISOString();
       expect(() => checkRange(before, to, now, false, days)).toThrow(
-        `the range starts at ${new Date(before).toISOString()}, before ${first}: the table keeps a bar ${days} days after its minute and takes no writes to it from an hour before that, so older minutes live only in the raw archive. Use --from ${first} or later.`,
+        `the range starts at ${new Date(before).toISOString()}, before ${first}: the table keeps a bar ${days} days after its minute and takes no writes to it from an hour before that, so older minutes live only in the raw archive. Use --from ${suggested} or later.`,
       );
     },
   );

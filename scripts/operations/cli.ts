@@ -101,6 +101,9 @@ export function operatorCommand(spec: CommandSpec, io: CommandIo): Command {
     );
 }
 
+/** Minutes past the first open minute that a refused range's suggested `--from` leaves. */
+const SUGGESTION_LEAD_MINUTES = 5;
+
 /** How recent a range's end may be before the archive can be trusted to hold all of it. */
 export const RECENT_MINUTES = 10;
 
@@ -109,9 +112,9 @@ export const RECENT_MINUTES = 10;
  * writes (`firstOpenMinute` for the table's `retentionDays`), and (unless `allowRecent`) ending at
  * least {@link RECENT_MINUTES} ago.
  *
- * Why the start: a bar past its retention is deleted by TTL item by item (the bar, then or before
- * its trade-set pages), and the processor no longer counts its ticks (`barIsClosed`). A rebuild
- * would write bars TTL is deleting, and a reconcile would report the bars it has deleted.
+ * Why the start: TTL deletes a bar past its retention and its trade-set pages as separate items,
+ * in no order the table promises, and the processor no longer counts its ticks (`barIsClosed`). A
+ * rebuild would write bars TTL is deleting, and a reconcile would report the bars it has deleted.
  *
  * Why: the archive trails the processor. The archiver's mapping gathers records for its batching
  * window (up to 300 s in staging) before it writes an object, and retries push that further,
@@ -132,8 +135,10 @@ export function checkRange(
   }
   const firstOpen = firstOpenMinute(retentionDays, now);
   if (from < firstOpen) {
+    // The first open minute moves on with the clock: the suggestion leaves a few minutes to act.
+    const suggested = firstOpen + SUGGESTION_LEAD_MINUTES * MINUTE_MS;
     throw new UsageError(
-      `the range starts at ${toIso(from)}, before ${toIso(firstOpen)}: the table keeps a bar ${retentionDays} days after its minute and takes no writes to it from an hour before that, so older minutes live only in the raw archive. Use --from ${toIso(firstOpen)} or later.`,
+      `the range starts at ${toIso(from)}, before ${toIso(firstOpen)}: the table keeps a bar ${retentionDays} days after its minute and takes no writes to it from an hour before that, so older minutes live only in the raw archive. Use --from ${toIso(suggested)} or later.`,
     );
   }
   const latest = now - RECENT_MINUTES * MINUTE_MS;

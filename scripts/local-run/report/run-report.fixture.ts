@@ -173,6 +173,7 @@ export function recordedRun(options: FixtureOptions = {}): RunReportData {
     // The bars left in the table, as read back.
     ticksInBars,
     duplicatesSkipped: 2,
+    pastRetentionTicks: 0,
     malformedTicks: 3,
     malformedRecords: 3,
     archive: {
