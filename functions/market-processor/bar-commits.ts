@@ -32,6 +32,17 @@ export type BarOutcome =
   /** The stored bar's own TTL is within the closing hour (see `ttlIsClosing`): nothing written. */
   | { readonly status: "past-retention"; readonly conflicts: number };
 
+/** The earliest TTL of a loaded bar's items: the bar item's and its pages' as read. */
+function earliestTtl(loaded: LoadedBar): number {
+  let earliest = loaded.stored?.expiresAt ?? Number.POSITIVE_INFINITY;
+  for (const page of loaded.pages.values()) {
+    if (page.expiresAt !== undefined && page.expiresAt < earliest) {
+      earliest = page.expiresAt;
+    }
+  }
+  return earliest;
+}
+
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -114,11 +125,12 @@ export function createBarCommitter(store: BarStore, options: BarCommitterOptions
     let conflicts = 0;
     let appliedTicks = 0;
     for (let attempt = 1; ; attempt += 1) {
-      // A bar created under a shorter retention keeps its TTL: it closes by that one.
+      // A bar created under a shorter retention keeps its TTL: it closes by that one, or by the
+      // earliest TTL among the pages read with it.
       if (
         appliedTicks === 0 &&
         loaded.stored !== null &&
-        ttlIsClosing(loaded.stored.expiresAt, now())
+        ttlIsClosing(earliestTtl(loaded), now())
       ) {
         return { status: "past-retention", conflicts };
       }

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   BatchGetItemCommand,
   GetItemCommand,
@@ -295,8 +294,8 @@ export class BarStore {
     symbol: string,
     start: number,
     write: SetWrite,
-    writeId: string = randomUUID(),
-    expiresAt: number = this.newBarExpiresAt(start),
+    writeId: string,
+    expiresAt: number,
   ): Promise<"written" | "conflict"> {
     const version = (write.expectedVersion ?? 0) + 1;
     const barItem = encodeBarItem(write.bar, write.trades, version, writeId, expiresAt);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DeleteItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
 import {
@@ -253,6 +253,48 @@ describe("each distinct trade counts exactly once, whatever the delivery", () =>
 });
 
 describe("a hot bar's large trade set", () => {
+  onDynamoDbLocal("transactions")(
+    "closes a bar by the earliest TTL among the pages it reads, when an earlier writer left them apart",
+    async () => {
+      const { client, tableName } = await newTable();
+      const seed = Array.from({ length: 400 }, () => tick(randomUUID()));
+      await processorFor(client, tableName).processBatch(
+        kinesisEvent(seed.map((t, i) => record(SHARD_0, i + 1, t))),
+      );
+      // Pages stamped by an earlier writer under a 1-day retention, the bar item under 7 days.
+      const pageTtl = MARKET_START / 1000 + 86_400;
+      const pages = await client.send(
+        new ScanCommand({
+          TableName: tableName,
+          FilterExpression: "begins_with(pk, :pages)",
+          ExpressionAttributeValues: { ":pages": { S: "TRADES#" } },
+        }),
+      );
+      for (const item of pages.Items ?? []) {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: { ...item, expiresAt: { N: String(pageTtl) } },
+          }),
+        );
+      }
+
+      // Half an hour before those pages expire, ten new trades arrive at a new container.
+      const later = processorFor(client, tableName, { now: () => pageTtl * 1000 - 1_800_000 });
+      const fresh = Array.from({ length: 10 }, () => tick(randomUUID()));
+      const result = await later.processBatch(
+        kinesisEvent(fresh.map((t, i) => record(SHARD_0, 1_000 + i, t))),
+      );
+
+      expect(result.summary).toMatchObject({
+        appliedTicks: 0,
+        pastRetentionTicks: 10,
+        barsPastRetention: 1,
+      });
+      expect([...(await scanBarValues(client, tableName)).values()][0]?.trades).toBe(400);
+    },
+  );
+
   onDynamoDbLocal("transactions")(
     "keeps a bar's TTL on every later write, pages included, when the retention grows, and closes the bar by it",
     async () => {

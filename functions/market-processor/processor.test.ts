@@ -383,6 +383,37 @@ describe("market processor against a local DynamoDB", () => {
       },
     );
 
+    it.each([
+      ["its own TTL (created under 7 days)", expiry - BAR_CLOSING_MARGIN_MS, 0, 1],
+      ["an open TTL, an hour and a millisecond before", expiry - BAR_CLOSING_MARGIN_MS - 1, 1, 0],
+    ])(
+      "closes a bar by %s when the retention has grown to 30 days",
+      async (_by, now, applied, past) => {
+        const { client, tableName } = await newTable();
+        await processorFor(client, tableName).processBatch(
+          batch([tick("AAPL", MARKET_START, "1")]),
+        );
+        const grown = processorFor(client, tableName, { barTtlDays: 30, now: () => now });
+
+        const result = await grown.processBatch(batch([tick("AAPL", MARKET_START + 1, "2")]));
+
+        expect(result.summary).toMatchObject({
+          appliedTicks: applied,
+          pastRetentionTicks: past,
+          barsPastRetention: past,
+        });
+        const stored = await client.send(
+          new GetItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: "BAR#AAPL" }, sk: { S: new Date(MARKET_START).toISOString() } },
+          }),
+        );
+        expect(stored.Item?.trades?.N).toBe(String(1 + applied));
+        // A later write keeps the bar's TTL, whatever the retention is now.
+        expect(stored.Item?.expiresAt?.N).toBe(String(expiry / 1000));
+      },
+    );
+
     it("counts the ticks of open bars in the same batch, warns with the closed bars, and publishes TicksPastRetention", async () => {
       const { client, tableName } = await newTable();
       const logger = silentLogger();

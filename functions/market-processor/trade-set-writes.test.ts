@@ -300,7 +300,9 @@ describe("writes to a paged set", () => {
     ]);
     expect(writeItems(write)).toBe(3);
 
-    const after = afterWrite(spilled, write, 11, "second-write", barExpiresAt(MINUTE, 7));
+    // The TTL the write carried, whatever the retention: the bar's own.
+    const after = afterWrite(spilled, write, 11, "second-write", 1_800_000_000);
+    expect(after.stored?.expiresAt).toBe(1_800_000_000);
     expect(after.pages.get(pageId(emptiest))?.version).toBe(2);
     expect(after.pages.get(pageId(other))?.version).toBe(2);
     expect(after.stored).toMatchObject({ version: 11, writeId: "second-write", setBytes: 5 });
@@ -372,6 +374,7 @@ describe("writes to a paged set", () => {
       ids: new Set([upper]),
       version: 1,
       bytes: 21,
+      expiresAt: barExpiresAt(MINUTE, 7),
     });
     expect(isCountedIn(after, upper)).toBe(true);
   });

@@ -219,6 +219,7 @@ export function afterWrite(
       ids: put.ids,
       version: (put.expectedVersion ?? 0) + 1,
       bytes: put.bytes.length,
+      expiresAt,
     });
   }
   let trades: StoredBar["trades"];

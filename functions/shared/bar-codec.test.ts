@@ -27,6 +27,7 @@ import {
   BAR_CLOSING_MARGIN_MS,
   barIsClosed,
   firstOpenMinute,
+  ttlIsClosing,
 } from "./bar-codec";
 
 const WRITE_ID = "0b0f5e8a-3c1d-4f6e-9a2b-7c8d9e0f1a2b";
@@ -344,7 +345,12 @@ describe("trade page items", () => {
       ids: new Set(["1", UUID]),
       version: 4,
       bytes: 22,
+      expiresAt: 1_714_571_100 + 7 * 86_400,
     });
+    // A page without a TTL is read as its bar's.
+    const untimed = { ...item };
+    delete untimed.expiresAt;
+    expect(decodeTradePage(untimed, page)).not.toHaveProperty("expiresAt");
   });
 
   const good = encodeTradePageItem(
@@ -532,6 +538,14 @@ describe("bars past their retention", () => {
         },
       ),
     );
+  });
+
+  it.each([
+    [1_715_175_900, 1_715_175_900_000 - BAR_CLOSING_MARGIN_MS - 1, false],
+    [1_715_175_900, 1_715_175_900_000 - BAR_CLOSING_MARGIN_MS, true],
+    [1_715_175_900, 1_715_175_900_000 + 1, true],
+  ])("closes a bar whose items carry the TTL %d at clock %d: %s", (expiresAt, now, closed) => {
+    expect(ttlIsClosing(expiresAt, now)).toBe(closed);
   });
 
   it.each([

@@ -93,6 +93,11 @@ export interface StoredPage {
   readonly ids: ReadonlySet<string>;
   readonly version: number;
   readonly bytes: number;
+  /**
+   * The page's TTL, epoch seconds, as read: its bar's, unless a retention changed while an earlier
+   * writer stamped only the items it wrote. @default - the bar's (a page this container wrote)
+   */
+  readonly expiresAt?: number;
 }
 
 export function tradePagePartitionKey(symbol: string, startMs: number): string {
@@ -139,7 +144,14 @@ export function decodeTradePage(item: Item, page: PageAddress): StoredPage {
   if (!Number.isSafeInteger(version) || version < 1) {
     throw new BarItemError(item, "attribute version is not a positive integer");
   }
-  return { page, ids: new Set(decodeTradeIds(bytes)), version, bytes: bytes.length };
+  const expiresAt = item.expiresAt?.N === undefined ? undefined : Number(item.expiresAt.N);
+  return {
+    page,
+    ids: new Set(decodeTradeIds(bytes)),
+    version,
+    bytes: bytes.length,
+    ...(expiresAt !== undefined && Number.isSafeInteger(expiresAt) ? { expiresAt } : {}),
+  };
 }
 
 const SECONDS_PER_DAY = 86_400;
