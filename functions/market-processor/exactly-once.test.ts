@@ -97,6 +97,18 @@ const tick = (tradeId: string, overrides: Partial<Tick> = {}): Tick => ({
   ...overrides,
 });
 
+/** The trade-set page items of the table (one scan page: the tests' tables are small). */
+async function pageItems(client: DynamoDBClient, tableName: string) {
+  const scan = await client.send(
+    new ScanCommand({
+      TableName: tableName,
+      FilterExpression: "begins_with(pk, :pages)",
+      ExpressionAttributeValues: { ":pages": { S: "TRADES#" } },
+    }),
+  );
+  return scan.Items ?? [];
+}
+
 /** Bar and page items of the table, with their sizes as DynamoDB counts them (roughly). */
 async function itemSizes(client: DynamoDBClient, tableName: string): Promise<number[]> {
   const sizes: number[] = [];
@@ -263,14 +275,8 @@ describe("a hot bar's large trade set", () => {
       );
       // Pages stamped by an earlier writer under a 1-day retention, the bar item under 7 days.
       const pageTtl = MARKET_START / 1000 + 86_400;
-      const pages = await client.send(
-        new ScanCommand({
-          TableName: tableName,
-          FilterExpression: "begins_with(pk, :pages)",
-          ExpressionAttributeValues: { ":pages": { S: "TRADES#" } },
-        }),
-      );
-      for (const item of pages.Items ?? []) {
+      const pages = await pageItems(client, tableName);
+      for (const item of pages) {
         await client.send(
           new PutItemCommand({
             TableName: tableName,
@@ -352,15 +358,9 @@ describe("a hot bar's large trade set", () => {
 
       // TTL deletes the bar item and each page on its own, within days of the TTL and in no
       // set order: here every page goes first, the bar item stays.
-      const pages = await client.send(
-        new ScanCommand({
-          TableName: tableName,
-          FilterExpression: "begins_with(pk, :pages)",
-          ExpressionAttributeValues: { ":pages": { S: "TRADES#" } },
-        }),
-      );
-      expect(pages.Items?.length).toBeGreaterThan(1);
-      for (const item of pages.Items ?? []) {
+      const pages = await pageItems(client, tableName);
+      expect(pages.length).toBeGreaterThan(1);
+      for (const item of pages) {
         await client.send(
           new DeleteItemCommand({ TableName: tableName, Key: { pk: item.pk, sk: item.sk } }),
         );

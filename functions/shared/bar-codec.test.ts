@@ -330,29 +330,6 @@ describe("trade page items", () => {
     });
   });
 
-  it("reads a page back", () => {
-    const item = encodeTradePageItem(
-      "AAPL",
-      MINUTE,
-      SET_ID,
-      page,
-      TWO_IDS,
-      4,
-      barExpiresAt(MINUTE, 7),
-    );
-    expect(decodeTradePage(item, page)).toEqual({
-      page,
-      ids: new Set(["1", UUID]),
-      version: 4,
-      bytes: 22,
-      expiresAt: 1_714_571_100 + 7 * 86_400,
-    });
-    // A page without a TTL is read as its bar's.
-    const untimed = { ...item };
-    delete untimed.expiresAt;
-    expect(decodeTradePage(untimed, page)).not.toHaveProperty("expiresAt");
-  });
-
   const good = encodeTradePageItem(
     "AAPL",
     MINUTE,
@@ -362,6 +339,21 @@ describe("trade page items", () => {
     4,
     barExpiresAt(MINUTE, 7),
   );
+
+  it("reads a page back", () => {
+    expect(decodeTradePage(good, page)).toEqual({
+      page,
+      ids: new Set(["1", UUID]),
+      version: 4,
+      bytes: 22,
+      expiresAt: 1_714_571_100 + 7 * 86_400,
+    });
+    // A page without a TTL is read as its bar's.
+    const untimed = { ...good };
+    delete untimed.expiresAt;
+    expect(decodeTradePage(untimed, page)).not.toHaveProperty("expiresAt");
+  });
+
   const prefix = `Bar item TRADES#AAPL#2024-05-01T13:45:00.000Z ${SET_ID}#2-40000000`;
 
   it.each<[string, Item, string]>([

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from "commander";
 import type { Command } from "commander";
-import { ENVIRONMENT_NAMES } from "../../modules/config/settings";
+import { ENVIRONMENT_NAMES, environmentSettings } from "../../modules/config/settings";
 import type { EnvironmentName } from "../../modules/config/settings";
 import { MINUTE_MS, toIso } from "../../functions/domain/time";
 import { firstOpenMinute } from "../../functions/shared/bar-codec";
@@ -148,6 +148,25 @@ export function checkRange(
     );
   }
   return { from, to };
+}
+
+/** {@link checkRange} for a command's `--env`, `--from`, `--to` and `--allow-recent`. */
+export function checkEnvironmentRange(
+  options: {
+    readonly env: EnvironmentName;
+    readonly from: number;
+    readonly to: number;
+    readonly allowRecent?: boolean;
+  },
+  now: number,
+): { from: number; to: number } {
+  return checkRange(
+    options.from,
+    options.to,
+    now,
+    options.allowRecent ?? false,
+    environmentSettings(options.env).table.barRetentionDays,
+  );
 }
 
 /** A minute for tables and messages: `2026-11-27T13:05Z`. */

@@ -1,4 +1,3 @@
-import { environmentSettings } from "../../modules/config/settings";
 import { Option } from "commander";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -12,7 +11,7 @@ import type { CommandIo } from "./cli";
 import {
   EXIT_OK,
   EXIT_PROBLEM,
-  checkRange,
+  checkEnvironmentRange,
   count,
   formatMinute,
   operatorCommand,
@@ -217,14 +216,8 @@ export async function reconcileCli(argv: readonly string[], io: CommandIo): Prom
     );
   return runCommand(command, argv, io, ["--env", "--from", "--to"], async () => {
     const options = command.opts<ReconcileCliOptions>();
-    const { allowRecent = false, repair = false, dropUnarchived = false } = options;
-    const range = checkRange(
-      options.from,
-      options.to,
-      io.now(),
-      allowRecent,
-      environmentSettings(options.env).table.barRetentionDays,
-    );
+    const { repair = false, dropUnarchived = false } = options;
+    const range = checkEnvironmentRange(options, io.now());
     const environment = operatorEnvironment(options.env, options.outputs, io.env);
     const clients = operatorClients(io.env);
     try {
