@@ -63,22 +63,28 @@ function proxiedClient(): DynamoDBClient {
   });
 }
 
-async function runScenario(plan: FaultPlan, seed: number, ticksPerRecord: number) {
+/** A new table, and a processor that reaches it through the proxy, pausing `backoffMs` between retries. */
+async function proxiedProcessor(backoffMs: number) {
   tableCounter += 1;
   const tableName = `dev-market-analytics-faults-${tableCounter}`;
   const direct = localDynamoDbClient(local);
   await createAnalyticsTable(direct, tableName);
-  const { records, sequenced } = tickRecords(syntheticTicks(seed, 600, symbolsFor(15), 3), {
-    ticksPerRecord,
-  });
   const processor = createMarketProcessor({
     dynamodb: proxiedClient(),
     tableName,
     barTtlDays: 7,
     logger: silentLogger(),
     metrics: new RecordingMetrics(),
-    backoffMs: () => 2,
+    backoffMs: () => backoffMs,
     now: TEST_CLOCK,
+  });
+  return { tableName, direct, processor };
+}
+
+async function runScenario(plan: FaultPlan, seed: number, ticksPerRecord: number) {
+  const { tableName, direct, processor } = await proxiedProcessor(2);
+  const { records, sequenced } = tickRecords(syntheticTicks(seed, 600, symbolsFor(15), 3), {
+    ticksPerRecord,
   });
   const summaries: ProcessorSummary[] = [];
   const before = proxy.stats();
@@ -173,18 +179,7 @@ describe("market processor behind a faulty DynamoDB", () => {
   });
 
   it("reports the bars whose keys stay unprocessed, and only those", async () => {
-    tableCounter += 1;
-    const tableName = `dev-market-analytics-faults-${tableCounter}`;
-    await createAnalyticsTable(localDynamoDbClient(local), tableName);
-    const processor = createMarketProcessor({
-      dynamodb: proxiedClient(),
-      tableName,
-      barTtlDays: 7,
-      logger: silentLogger(),
-      metrics: new RecordingMetrics(),
-      backoffMs: () => 1,
-      now: TEST_CLOCK,
-    });
+    const { processor } = await proxiedProcessor(1);
     const { records } = tickRecords(syntheticTicks(25, 60, ["AAPL", "MSFT", "NVDA", "AMZN"], 1));
     proxy.setPlan((request) =>
       request.operation === "BatchGetItem" ? "unprocessed-keys" : undefined,
@@ -220,19 +215,7 @@ describe("market processor behind a faulty DynamoDB", () => {
   });
 
   it("counts a batch that failed on the wire until discarded once it is replayed after a later record of its bar", async () => {
-    tableCounter += 1;
-    const tableName = `dev-market-analytics-faults-${tableCounter}`;
-    const direct = localDynamoDbClient(local);
-    await createAnalyticsTable(direct, tableName);
-    const processor = createMarketProcessor({
-      dynamodb: proxiedClient(),
-      tableName,
-      barTtlDays: 7,
-      logger: silentLogger(),
-      metrics: new RecordingMetrics(),
-      backoffMs: () => 1,
-      now: TEST_CLOCK,
-    });
+    const { tableName, direct, processor } = await proxiedProcessor(1);
     const { records, sequenced } = tickRecords(syntheticTicks(31, 2, ["AAPL"], 1));
     const [r1, r2] = records;
     // Every write of r1's batch fails with a 500, SDK retries included, until the mapping gives up.
@@ -255,19 +238,7 @@ describe("market processor behind a faulty DynamoDB", () => {
   onDynamoDbLocal("transactions")(
     "applies a large set's transaction once when its response is lost and the SDK retries it",
     async () => {
-      tableCounter += 1;
-      const tableName = `dev-market-analytics-faults-${tableCounter}`;
-      const direct = localDynamoDbClient(local);
-      await createAnalyticsTable(direct, tableName);
-      const processor = createMarketProcessor({
-        dynamodb: proxiedClient(),
-        tableName,
-        barTtlDays: 7,
-        logger: silentLogger(),
-        metrics: new RecordingMetrics(),
-        backoffMs: () => 1,
-        now: TEST_CLOCK,
-      });
+      const { tableName, direct, processor } = await proxiedProcessor(1);
       // 400 UUID trades spill past the inline limit: each batch writes pages in a transaction.
       const ticks = Array.from({ length: 400 }, (_, i) => ({
         symbol: "AAPL",
